@@ -1,0 +1,33 @@
+"""Typed SQLAlchemy tables. No Flask, no SpiffWorkflow, no marshmallow here."""
+
+from models.base import Base, UTCDateTime, utcnow
+from models.calendar_override import CalendarOverride
+from models.case import Case
+from models.case_event import CaseEvent, LogCheckpoint, LogHead
+from models.due_job import DueJob, DueJobState
+from models.human_task import HumanTask, HumanTaskState
+from models.idempotency_key import IdempotencyKey
+from models.org_unit import OrgKind, OrgUnit
+from models.process_version import ProcessVersion
+from models.user import RoleAssignment, User
+
+__all__ = [
+    "Base",
+    "CalendarOverride",
+    "Case",
+    "CaseEvent",
+    "DueJob",
+    "DueJobState",
+    "HumanTask",
+    "HumanTaskState",
+    "IdempotencyKey",
+    "LogCheckpoint",
+    "LogHead",
+    "OrgKind",
+    "OrgUnit",
+    "ProcessVersion",
+    "RoleAssignment",
+    "User",
+    "UTCDateTime",
+    "utcnow",
+]
