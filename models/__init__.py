@@ -27,7 +27,7 @@ __all__ = [
     "OrgUnit",
     "ProcessVersion",
     "RoleAssignment",
-    "User",
     "UTCDateTime",
+    "User",
     "utcnow",
 ]

@@ -16,7 +16,7 @@ import itertools
 import json
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -91,6 +91,8 @@ class EngineResult:
     ready: list[ReadyTask] = field(default_factory=list)
     timers: list[WaitingTimer] = field(default_factory=list)
     finished_task_ids: list[str] = field(default_factory=list)
+    # State names ("COMPLETED", "CANCELLED", ...) of the task uuids the caller asked about.
+    watched: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -341,7 +343,18 @@ def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _result(wf: Any) -> EngineResult:
+def _watched(wf: Any, watch: Iterable[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key in watch:
+        try:
+            task = wf.get_task_from_id(uuid.UUID(key))
+        except WorkflowException:
+            task = None
+        out[key] = "REMOVED" if task is None else TaskState.get_name(task.state)
+    return out
+
+
+def _result(wf: Any, watch: Iterable[str] = ()) -> EngineResult:
     if wf.is_completed():
         data = wf.data
     elif wf.last_task is not None:
@@ -371,7 +384,7 @@ def _result(wf: Any) -> EngineResult:
     )
     return EngineResult(_dump(wf), bool(wf.is_completed()), _json_safe(data),
                         sorted(ready, key=lambda r: r.uuid), sorted(timers, key=lambda r: r.uuid),
-                        finished)
+                        finished, _watched(wf, watch))
 
 
 _FORBIDDEN_BUILTINS = frozenset(vars(__import__("builtins"))) - frozenset(SAFE_BUILTINS)
@@ -421,7 +434,8 @@ def start(defn: ProcessDefinition, data: dict[str, Any], *, seed: str, now: date
 
 
 def complete_task(defn: ProcessDefinition, snapshot: str, task_uuid: str, data: dict[str, Any],
-                  *, seed: str, now: datetime, calendar: WorkCalendar) -> EngineResult:
+                  *, seed: str, now: datetime, calendar: WorkCalendar,
+                  watch: Iterable[str] = ()) -> EngineResult:
     """Complete the READY user task `task_uuid` with validated `data`, then run the engine."""
 
     def run() -> EngineResult:
@@ -436,7 +450,7 @@ def complete_task(defn: ProcessDefinition, snapshot: str, task_uuid: str, data: 
         task.set_data(**copy.deepcopy(data))
         task.run()
         wf.do_engine_steps()
-        return _result(wf)
+        return _result(wf, watch)
 
     with _pinned(seed, now, calendar):
         result: EngineResult = _wrap_errors(run)
@@ -444,7 +458,7 @@ def complete_task(defn: ProcessDefinition, snapshot: str, task_uuid: str, data: 
 
 
 def refresh_timers(defn: ProcessDefinition, snapshot: str, *, seed: str, now: datetime,
-                   calendar: WorkCalendar) -> EngineResult:
+                   calendar: WorkCalendar, watch: Iterable[str] = ()) -> EngineResult:
     """Fire every timer due at `now` and run the engine (the timer command)."""
 
     def run() -> EngineResult:
@@ -452,7 +466,7 @@ def refresh_timers(defn: ProcessDefinition, snapshot: str, *, seed: str, now: da
         wf.script_engine = SCRIPT_ENGINE
         wf.refresh_timers()
         wf.do_engine_steps()
-        return _result(wf)
+        return _result(wf, watch)
 
     with _pinned(seed, now, calendar):
         result: EngineResult = _wrap_errors(run)

@@ -1,0 +1,40 @@
+# Jianfu: `make run` starts the demo, `make test` runs every check.
+
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PYTHON := $(shell command -v python3.11 2>/dev/null || command -v python3)
+
+.DEFAULT_GOAL := run
+.PHONY: .venv run test lint bench clean distclean
+
+# The virtualenv, (re)installed whenever pyproject.toml changes.
+.venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/pip install -e '.[test]'
+	touch $@
+
+run: .venv
+	$(BIN)/jianfu run
+
+lint: .venv
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest -n 2 -q
+
+bench: .venv
+	$(BIN)/python bench/engine_bench.py
+
+# Build and tool caches only: never the virtualenv or the database in instance/.
+clean:
+	rm -rf build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
+	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

@@ -1,0 +1,86 @@
+"""Who may do what: one role x scope check used by every use case.
+
+A role held at org unit U covers objects scoped to U or anything below it. Objects the
+actor cannot see at all are reported as missing (404), never as forbidden.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import OrgUnit, User
+
+# Roles (BPMN lanes are roles).
+CLERK = "clerk"
+UNIT_HEAD = "unit_head"
+BURDEN_OFFICE = "burden_office"
+SUPERVISOR = "supervisor"
+OFFICE_APPROVER = "office_approver"
+TOWN_OFFICIAL = "town_official"
+VILLAGE_CADRE = "village_cadre"
+AUDITOR = "auditor"
+ADMIN = "admin"
+SYSTEM = "system"
+
+ALL_ROLES = (CLERK, UNIT_HEAD, BURDEN_OFFICE, SUPERVISOR, OFFICE_APPROVER, TOWN_OFFICIAL,
+             VILLAGE_CADRE, AUDITOR, ADMIN)
+# Roles that read every case in their scope without holding a task role there.
+READ_ALL_ROLES = frozenset({AUDITOR, SUPERVISOR, ADMIN, BURDEN_OFFICE})
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person (or the system worker) a command runs for."""
+
+    user_id: int | None
+    username: str
+    # (role, org unit id, org unit path)
+    roles: tuple[tuple[str, int, str], ...] = field(default_factory=tuple)
+
+    @property
+    def is_system(self) -> bool:
+        return self.user_id is None
+
+    def holds(self, role: str, scope_path: str | None) -> bool:
+        """True when the actor has `role` at the scope or above it."""
+        if self.is_system:
+            return True
+        return any(r == role and scope_path is not None and scope_path.startswith(p)
+                   for r, _, p in self.roles)
+
+    def covers(self, scope_path: str | None) -> bool:
+        """True when any role of the actor reaches the scope."""
+        if self.is_system:
+            return True
+        return scope_path is not None and any(scope_path.startswith(p) for _, _, p in self.roles)
+
+    def reads_all(self, scope_path: str | None) -> bool:
+        return self.is_system or any(
+            r in READ_ALL_ROLES and scope_path is not None and scope_path.startswith(p)
+            for r, _, p in self.roles
+        )
+
+    def role_names(self) -> set[str]:
+        return {r for r, _, _ in self.roles}
+
+
+SYSTEM_ACTOR = Actor(user_id=None, username="system")
+
+
+def load_actor(session: Session, user_id: int) -> Actor:
+    user = session.get(User, user_id)
+    if user is None or not user.active:
+        raise LookupError(f"no active user {user_id}")
+    paths = org_paths(session)
+    return Actor(
+        user.id,
+        user.username,
+        tuple(sorted((ra.role, ra.org_unit_id, paths[ra.org_unit_id]) for ra in user.roles)),
+    )
+
+
+def org_paths(session: Session) -> dict[int, str]:
+    return {uid: path for uid, path in session.execute(select(OrgUnit.id, OrgUnit.path))}

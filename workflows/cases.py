@@ -1,0 +1,301 @@
+"""Use cases on cases: start, complete a task, claim/release/reassign, comment, read.
+
+Each public function is one transaction (through `commands.run_command`) and takes an
+explicit Session and Actor; none of them knows about HTTP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from models import Case, HumanTask, OrgUnit, User, utcnow
+from workflows import access, forms, processes
+from workflows.access import Actor
+from workflows.commands import CommandResult, Idempotency, run_command
+from workflows.errors import (
+    ConflictError,
+    InvalidTransitionError,
+    NotAllowedError,
+    NotFoundError,
+    ValidationFailedError,
+)
+from workflows.history import GENESIS
+from workflows.state import (
+    CASE_STARTED,
+    COMMENT_ADDED,
+    TASK_CLAIMED,
+    TASK_COMPLETED,
+    TASK_REASSIGNED,
+    TASK_RELEASED,
+    CaseState,
+    EventDraft,
+    TaskView,
+)
+from workflows.store import load_state
+
+BURDEN_OFFICE_CODE = "qwnb"  # 区委农办
+DEFAULT_SETTINGS: dict[str, dict[str, Any]] = {
+    forms.REPORT_FORM: {"review_reminder_days": 5},
+}
+
+
+def _now(case: Case | None = None, now: datetime | None = None) -> datetime:
+    moment = now or utcnow()
+    if case is not None and case.updated_at is not None and moment < case.updated_at:
+        return case.updated_at  # event times never go backwards within a case
+    return moment
+
+
+def _unit_by_code(session: Session, code: str) -> OrgUnit:
+    unit = session.scalar(select(OrgUnit).where(OrgUnit.code == code))
+    if unit is None:
+        raise NotFoundError(f"org unit {code} is not configured")
+    return unit
+
+
+def start_case(
+    session: Session,
+    actor: Actor,
+    process_id: str,
+    fields: dict[str, Any],
+    *,
+    org_unit_id: int | None = None,
+    settings: dict[str, Any] | None = None,
+    idempotency: Idempotency | None = None,
+    now: datetime | None = None,
+) -> CommandResult:
+    """Start a case of `process_id` for the actor's unit (where the actor is a clerk).
+
+    :raise ValidationFailedError: bad fields
+    :raise NotAllowedError: the actor is no clerk of that unit
+    """
+    validated = forms.validate_start(process_id, fields)
+    clerk_units = [uid for role, uid, _ in actor.roles if role == access.CLERK]
+    if org_unit_id is None and len(clerk_units) == 1:
+        org_unit_id = clerk_units[0]
+    if org_unit_id is None or org_unit_id not in clerk_units:
+        raise NotAllowedError("only a clerk of the requesting unit may start this process")
+    pv = processes.latest(session, process_id)
+    office = _unit_by_code(session, BURDEN_OFFICE_CODE)
+    data = {**DEFAULT_SETTINGS.get(process_id, {}), **(settings or {}), **validated}
+    data["lane_scopes"] = {access.CLERK: org_unit_id, access.UNIT_HEAD: org_unit_id,
+                           access.BURDEN_OFFICE: office.id}
+
+    def load() -> tuple[Case, CaseState | None]:
+        at = _now(None, now)
+        case = Case(case_type=process_id, status="new", title=validated.get("title", ""),
+                    version=0, process_version_id=pv.id, scope_org_unit_id=org_unit_id,
+                    snapshot="", data="{}", last_event_hash=GENESIS, created_by=actor.user_id,
+                    created_at=at, updated_at=at)
+        session.add(case)
+        session.flush()
+        return case, None
+
+    def decide(case: Case, state: CaseState | None) -> EventDraft:
+        return EventDraft(CASE_STARTED, at=case.created_at, actor_id=actor.user_id,
+                          actor_role=access.CLERK,
+                          inputs={"data": data, "scope_org_unit_id": org_unit_id,
+                                  "title": validated.get("title", "")})
+
+    return run_command(session, load=load, decide=decide, idempotency=idempotency)
+
+
+def _load_visible(session: Session, actor: Actor, case_id: int) -> tuple[Case, CaseState]:
+    case = session.get(Case, case_id, populate_existing=True)
+    if case is None:
+        raise NotFoundError("no such case")
+    state = load_state(session, case)
+    paths = access.org_paths(session)
+    if not can_see(actor, case, state, paths):
+        raise NotFoundError("no such case")
+    return case, state
+
+
+def can_see(actor: Actor, case: Case, state: CaseState, paths: dict[int, str]) -> bool:
+    scope_path = paths.get(case.scope_org_unit_id) if case.scope_org_unit_id else None
+    if actor.reads_all(scope_path) or actor.covers(scope_path):
+        return True
+    return any(
+        t.scope_org_unit_id is not None and actor.holds(t.role, paths.get(t.scope_org_unit_id))
+        for t in state.tasks.values()
+    )
+
+
+def _open_task(state: CaseState, task_uuid: str) -> TaskView:
+    task = state.tasks.get(task_uuid)
+    if task is None:
+        raise NotFoundError("no such task")
+    if task.state != "open":
+        raise InvalidTransitionError("this task is already done")
+    return task
+
+
+def _require_lane(session: Session, actor: Actor, task: TaskView) -> str | None:
+    path = access.org_paths(session).get(task.scope_org_unit_id or -1)
+    if not actor.holds(task.role, path):
+        raise NotAllowedError("you do not hold the role for this task")
+    return path
+
+
+def complete_task(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    task_uuid: str,
+    fields: dict[str, Any],
+    *,
+    idempotency: Idempotency | None = None,
+    now: datetime | None = None,
+) -> CommandResult:
+    """Complete an open user task with its validated form.
+
+    :raise NotFoundError: case or task unknown or out of scope
+    :raise NotAllowedError: wrong role, or claimed by someone else
+    :raise InvalidTransitionError / ConflictError: the task is done or the case moved on
+    :raise ValidationFailedError: the form failed validation
+    """
+
+    def load() -> tuple[Case, CaseState | None]:
+        return _load_visible(session, actor, case_id)
+
+    def decide(case: Case, state: CaseState | None) -> EventDraft:
+        assert state is not None
+        task = _open_task(state, task_uuid)
+        _require_lane(session, actor, task)
+        if task.claimant_id is not None and task.claimant_id != actor.user_id:
+            raise NotAllowedError("this task is claimed by someone else")
+        data = forms.validate_task(case.case_type, task.task_id, fields)
+        return EventDraft(TASK_COMPLETED, at=_now(case, now), actor_id=actor.user_id,
+                          actor_role=task.role, task_uuid=task.task_uuid, task_id=task.task_id,
+                          inputs={"data": data})
+
+    return run_command(session, load=load, decide=decide, idempotency=idempotency)
+
+
+def _claimant_command(session: Session, actor: Actor, case_id: int, task_uuid: str,
+                      event_type: str, check: Any, user_id: int | None,
+                      idempotency: Idempotency | None, now: datetime | None) -> CommandResult:
+    def load() -> tuple[Case, CaseState | None]:
+        return _load_visible(session, actor, case_id)
+
+    def decide(case: Case, state: CaseState | None) -> EventDraft:
+        assert state is not None
+        task = _open_task(state, task_uuid)
+        check(task)
+        return EventDraft(event_type, at=_now(case, now), actor_id=actor.user_id,
+                          actor_role=task.role, task_uuid=task.task_uuid, task_id=task.task_id,
+                          inputs={"user_id": user_id})
+
+    return run_command(session, load=load, decide=decide, idempotency=idempotency)
+
+
+def claim_task(session: Session, actor: Actor, case_id: int, task_uuid: str, *,
+               idempotency: Idempotency | None = None,
+               now: datetime | None = None) -> CommandResult:
+    """Take an open task of one of the actor's groups into the actor's own inbox."""
+
+    def check(task: TaskView) -> None:
+        _require_lane(session, actor, task)
+        if task.claimant_id is not None:
+            raise ConflictError("this task is already claimed")
+
+    return _claimant_command(session, actor, case_id, task_uuid, TASK_CLAIMED, check,
+                             actor.user_id, idempotency, now)
+
+
+def release_task(session: Session, actor: Actor, case_id: int, task_uuid: str, *,
+                 now: datetime | None = None) -> CommandResult:
+    """Give a claimed task back to its group (the claimant or the unit head)."""
+
+    def check(task: TaskView) -> None:
+        path = _require_lane(session, actor, task) if task.claimant_id == actor.user_id else \
+            access.org_paths(session).get(task.scope_org_unit_id or -1)
+        if task.claimant_id is None:
+            raise ConflictError("this task is not claimed")
+        if task.claimant_id != actor.user_id and not actor.holds(access.UNIT_HEAD, path):
+            raise NotAllowedError("only the claimant or the unit head may release this task")
+
+    return _claimant_command(session, actor, case_id, task_uuid, TASK_RELEASED, check, None,
+                             None, now)
+
+
+def reassign_task(session: Session, actor: Actor, case_id: int, task_uuid: str,
+                  to_user_id: int, *, now: datetime | None = None) -> CommandResult:
+    """The unit head gives an open task to a colleague who holds the task's role."""
+
+    def check(task: TaskView) -> None:
+        path = access.org_paths(session).get(task.scope_org_unit_id or -1)
+        if not actor.holds(access.UNIT_HEAD, path):
+            raise NotAllowedError("only the unit head may reassign this task")
+        target = session.get(User, to_user_id)
+        if target is None or not target.active:
+            raise ValidationFailedError({"to_user_id": ["no such active user"]})
+        if not access.load_actor(session, to_user_id).holds(task.role, path):
+            raise ValidationFailedError({"to_user_id": ["this user does not hold the task's role"]})
+
+    return _claimant_command(session, actor, case_id, task_uuid, TASK_REASSIGNED, check,
+                             to_user_id, None, now)
+
+
+def add_comment(session: Session, actor: Actor, case_id: int, text: str, *,
+                public: bool = False, idempotency: Idempotency | None = None,
+                now: datetime | None = None) -> CommandResult:
+    """Record a comment on the case (internal by default)."""
+    text = (text or "").strip()
+    if not text or len(text) > 4000:
+        raise ValidationFailedError({"text": ["a comment of 1 to 4000 characters is required"]})
+
+    def load() -> tuple[Case, CaseState | None]:
+        return _load_visible(session, actor, case_id)
+
+    def decide(case: Case, state: CaseState | None) -> EventDraft:
+        return EventDraft(COMMENT_ADDED, at=_now(case, now), actor_id=actor.user_id,
+                          inputs={"text": text, "public": public})
+
+    return run_command(session, load=load, decide=decide, idempotency=idempotency)
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    case_id: int
+    case_title: str
+    case_type: str
+    task_uuid: str
+    task_id: str
+    name: str
+    role: str
+    claimant_id: int | None
+    due_at: datetime | None
+    case_version: int
+
+
+def inbox(session: Session, actor: Actor, *, mine_only: bool = False,
+          limit: int = 200) -> list[InboxRow]:
+    """Open tasks the actor may work on: claimed by them or claimable by their role x scope."""
+    if actor.is_system or not actor.roles:
+        return []
+    group_terms = [and_(HumanTask.role == role, OrgUnit.path.startswith(path))
+                   for role, _, path in actor.roles]
+    mine = HumanTask.claimant_id == actor.user_id
+    claimable = and_(HumanTask.claimant_id.is_(None), or_(*group_terms))
+    cond = mine if mine_only else or_(mine, claimable)
+    rows = session.execute(
+        select(HumanTask, Case)
+        .join(Case, Case.id == HumanTask.case_id)
+        .join(OrgUnit, OrgUnit.id == HumanTask.scope_org_unit_id)
+        .where(HumanTask.state == "open", cond)
+        .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id)
+        .limit(limit)
+    )
+    return [InboxRow(c.id, c.title, c.case_type, t.task_uuid, t.task_id, t.name, t.role,
+                     t.claimant_id, t.due_at, c.version) for t, c in rows]
+
+
+def get_case(session: Session, actor: Actor, case_id: int) -> tuple[Case, CaseState]:
+    """The case and its current state, if the actor may see it (else NotFoundError)."""
+    return _load_visible(session, actor, case_id)

@@ -1,0 +1,95 @@
+"""Task form schemas: each BPMN user task (and each process start) maps to a marshmallow
+schema; unknown keys are refused, not ignored (DESIGN §2 step 3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from workflows.errors import ValidationFailedError
+
+REPORT_FORM = "report_form_approval"
+
+
+class StrictSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class ReportFormStartSchema(StrictSchema):
+    title = fields.String(required=True, validate=validate.Length(min=2, max=200))
+
+
+class DraftReportFormSchema(StrictSchema):
+    form_name = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    purpose = fields.String(required=True, validate=validate.Length(min=2, max=2000))
+    field_count = fields.Integer(required=True, validate=validate.Range(min=1, max=500))
+    frequency = fields.String(
+        required=True, validate=validate.OneOf(["once", "monthly", "quarterly", "yearly"])
+    )
+    already_collected = fields.Boolean(load_default=False)
+
+
+def _reason_needed(data: dict[str, Any], decision_field: str, approve: str = "approve") -> None:
+    if data.get(decision_field) != approve and not (data.get("comment") or "").strip():
+        raise ValidationError("a reason is required when not approving", "comment")
+
+
+class SignOffSchema(StrictSchema):
+    head_decision = fields.String(required=True, validate=validate.OneOf(["approve", "return"]))
+    comment = fields.String(load_default="", validate=validate.Length(max=2000))
+    allows_bulk = True
+
+    @validates_schema
+    def reason(self, data: dict[str, Any], **_: Any) -> None:
+        _reason_needed(data, "head_decision")
+
+
+class ReviewFormSchema(StrictSchema):
+    review_decision = fields.String(
+        required=True, validate=validate.OneOf(["approve", "return", "reject"])
+    )
+    comment = fields.String(load_default="", validate=validate.Length(max=2000))
+
+    @validates_schema
+    def reason(self, data: dict[str, Any], **_: Any) -> None:
+        _reason_needed(data, "review_decision")
+
+
+START_FORMS: dict[str, type[Schema]] = {REPORT_FORM: ReportFormStartSchema}
+TASK_FORMS: dict[tuple[str, str], type[Schema]] = {
+    (REPORT_FORM, "draft_form"): DraftReportFormSchema,
+    (REPORT_FORM, "sign_off"): SignOffSchema,
+    (REPORT_FORM, "review_form"): ReviewFormSchema,
+}
+
+
+def _load(schema_cls: type[Schema], data: dict[str, Any]) -> dict[str, Any]:
+    try:
+        loaded: dict[str, Any] = schema_cls().load(data)
+    except ValidationError as err:
+        messages = err.messages if isinstance(err.messages, dict) else {"_": err.messages}
+        raise ValidationFailedError(
+            {str(k): [str(m) for m in (v if isinstance(v, list) else [v])]
+             for k, v in messages.items()}
+        ) from err
+    return loaded
+
+
+def validate_start(process_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    schema = START_FORMS.get(process_id)
+    if schema is None:
+        raise ValidationFailedError({"process_id": [f"unknown process {process_id}"]})
+    return _load(schema, data)
+
+
+def validate_task(process_id: str, task_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    schema = TASK_FORMS.get((process_id, task_id))
+    if schema is None:
+        raise ValidationFailedError({"task": [f"no form registered for {task_id}"]})
+    return _load(schema, data)
+
+
+def form_schema(process_id: str, task_id: str) -> type[Schema] | None:
+    return TASK_FORMS.get((process_id, task_id))
