@@ -30,14 +30,16 @@ def hash_password(password: str) -> str:
 
 
 def create_user(session: Session, username: str, display_name: str, password: str, *,
-                email: str | None = None, is_demo: bool = False) -> User:
+                email: str | None = None, is_demo: bool = False,
+                password_hash: str | None = None) -> User:
+    """Create a staff account; `password_hash` lets bulk loaders reuse one argon2 hash."""
     username = username.strip().lower()
     if not username or len(username) > 80:
         raise ValidationFailedError({"username": ["1 to 80 characters"]})
     if session.scalar(select(User).where(func.lower(User.username) == username)):
         raise ValidationFailedError({"username": ["this username is taken"]})
     user = User(username=username, display_name=display_name, email=email,
-                password_hash=hash_password(password), is_demo=is_demo)
+                password_hash=password_hash or hash_password(password), is_demo=is_demo)
     session.add(user)
     session.flush()
     return user

@@ -34,10 +34,16 @@ class DemoLogin:
     roles: str
 
 
+_DEMO_HASH: list[str] = []
+
+
 def _user(session: Session, username: str, name: str, grants: list[tuple[str, OrgUnit]],
           logins: list[DemoLogin]) -> User:
+    if not _DEMO_HASH:
+        _DEMO_HASH.append(accounts.hash_password(DEMO_PASSWORD))
     user = accounts.create_user(session, username, name, DEMO_PASSWORD,
-                                email=f"{username}@demo.jianfu.invalid", is_demo=True)
+                                email=f"{username}@demo.jianfu.invalid", is_demo=True,
+                                password_hash=_DEMO_HASH[0])
     for role, unit in grants:
         accounts.assign_role(session, user, role, unit)
     logins.append(DemoLogin(username, name, ", ".join(f"{r}@{u.name}" for r, u in grants)))

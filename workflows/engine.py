@@ -116,6 +116,21 @@ SAFE_BUILTINS.update(
 )
 
 
+def _refuse_import(name: str, *args: Any, **kwargs: Any) -> Any:
+    raise ScriptSecurityError(f"scripts may not import modules ({name}) (sandbox)")
+
+
+# `import x` in a script looks up __import__ here; refuse it with a clear reason.
+SAFE_BUILTINS["__import__"] = _refuse_import
+
+
+def _guarded_getattr(obj: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return safer_getattr(obj, name, *args, **kwargs)  # type: ignore[no-untyped-call]
+    except NotImplementedError as err:  # str.format / string.Formatter attribute escapes
+        raise ScriptSecurityError(f"scripts may not use .{name} (sandbox): {err}") from err
+
+
 def _inplace(op: str, x: Any, y: Any) -> Any:
     ops: dict[str, Callable[[Any, Any], Any]] = {
         "+=": lambda a, b: a + b,
@@ -129,7 +144,7 @@ def _inplace(op: str, x: Any, y: Any) -> Any:
 
 SANDBOX_GLOBALS: dict[str, Any] = {
     "__builtins__": SAFE_BUILTINS,
-    "_getattr_": safer_getattr,
+    "_getattr_": _guarded_getattr,
     "_getitem_": default_guarded_getitem,
     "_getiter_": default_guarded_getiter,
     "_write_": full_write_guard,
@@ -330,7 +345,10 @@ def _dump(wf: Any) -> str:
     dct[SERIALIZER.VERSION_KEY] = SERIALIZER.VERSION
     # Not sort_keys: SpiffWorkflow restores task data as deltas against the parent and
     # needs parents before children, i.e. the tree order to_dict produces (deterministic).
-    return json.dumps(dct, ensure_ascii=False, separators=(",", ":"))
+    try:
+        return json.dumps(dct, ensure_ascii=False, separators=(",", ":"))
+    except (TypeError, ValueError) as err:  # e.g. a script left a set in the task data
+        raise ProcessError(f"workflow data cannot be saved: {err}") from err
 
 
 def _restore(defn: ProcessDefinition, snapshot: str) -> Any:

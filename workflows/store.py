@@ -37,8 +37,11 @@ def load_calendar(session: Session, at: datetime) -> WorkCalendar:
 
 
 def load_state(session: Session, case: Case) -> CaseState:
-    tasks = session.scalars(select(HumanTask).where(HumanTask.case_id == case.id))
-    jobs = session.scalars(select(DueJob).where(DueJob.case_id == case.id))
+    fresh = {"populate_existing": True}
+    tasks = session.scalars(select(HumanTask).where(HumanTask.case_id == case.id)
+                            .execution_options(**fresh))
+    jobs = session.scalars(select(DueJob).where(DueJob.case_id == case.id)
+                           .execution_options(**fresh))
     return CaseState(
         status=case.status,
         title=case.title,
@@ -114,7 +117,8 @@ def compare_and_set(session: Session, case: Case, new: CaseState, expected_versi
 
 
 def lock_log_head(session: Session) -> LogHead:
-    head = session.scalar(select(LogHead).where(LogHead.id == 1).with_for_update())
+    head = session.scalar(select(LogHead).where(LogHead.id == 1).with_for_update()
+                          .execution_options(populate_existing=True))
     if head is None:
         head = LogHead(id=1, size=0, hash=GENESIS)
         session.add(head)
@@ -147,7 +151,8 @@ def append_event(session: Session, case: Case, seq: int, prev_hash: str, draft: 
 
 def case_events(session: Session, case_id: int) -> list[CaseEvent]:
     return list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id)
-                                .order_by(CaseEvent.seq)))
+                                .order_by(CaseEvent.seq)
+                                .execution_options(populate_existing=True)))
 
 
 def draft_of(event: CaseEvent) -> EventDraft:

@@ -1,0 +1,136 @@
+"""Replaying the same commands gives byte-identical snapshots (DESIGN §3).
+
+The engine pins what SpiffWorkflow would take from randomness and the clock: task ids come
+from uuid5(seed, n), state-change times and timer "now" from the command's timestamp.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from workflows import engine
+from workflows.calendar import WorkCalendar
+
+REPO = Path(__file__).resolve().parents[2]
+CST = timezone(timedelta(hours=8))
+T0 = datetime(2026, 9, 28, 9, 0, tzinfo=CST)
+
+
+def definition() -> engine.ProcessDefinition:
+    text = (REPO / "bpmn" / "report_form_approval.bpmn").read_text(encoding="utf-8")
+    digest = hashlib.sha256(f"report_form_approval\0{text}".encode()).hexdigest()
+    return engine.ProcessDefinition("report_form_approval", digest,
+                                    {"report_form_approval.bpmn": text})
+
+
+def run_sequence(case: str, t0: datetime = T0) -> list[str]:
+    """A long path: reminder fires, reviewer returns, second round is published.
+    Returns the snapshot after every command."""
+    defn, cal = definition(), WorkCalendar()
+    snapshots: list[str] = []
+    step = iter(range(100))
+
+    def ready(task_id: str) -> str:
+        found = [t.uuid for t in engine.inspect(defn, snapshots[-1]).ready if t.task_id == task_id]
+        assert len(found) == 1
+        return found[0]
+
+    def complete(task_id: str, data: dict[str, str], hours: float) -> None:
+        result = engine.complete_task(defn, snapshots[-1], ready(task_id), data,
+                                      seed=f"{case}/{next(step)}",
+                                      now=t0 + timedelta(hours=hours), calendar=cal)
+        snapshots.append(result.snapshot)
+
+    snapshots.append(engine.start(defn, {"review_reminder_days": 5}, seed=f"{case}/{next(step)}",
+                                  now=t0, calendar=cal).snapshot)
+    complete("draft_form", {"form_title": "v1"}, 1)
+    complete("sign_off", {"head_decision": "approve"}, 2)
+    fired = engine.refresh_timers(defn, snapshots[-1], seed=f"{case}/{next(step)}",
+                                  now=t0 + timedelta(days=30), calendar=cal)
+    assert "reminder_sent_at" in fired.data
+    snapshots.append(fired.snapshot)
+    complete("review_form", {"review_decision": "return"}, 24 * 31)
+    complete("draft_form", {"form_title": "v2"}, 24 * 32)
+    complete("sign_off", {"head_decision": "approve"}, 24 * 33)
+    complete("review_form", {"review_decision": "approve"}, 24 * 34)
+    assert engine.inspect(defn, snapshots[-1]).completed
+    return snapshots
+
+
+def task_records(snapshot: str) -> dict[str, dict[str, object]]:
+    tasks: dict[str, dict[str, object]] = json.loads(snapshot)["tasks"]
+    return tasks
+
+
+def test_the_same_commands_give_byte_identical_snapshots():
+    first = run_sequence("case-a")
+    second = run_sequence("case-a")
+
+    assert first == second
+    assert len(set(first)) == len(first)  # every command changed the state
+
+
+def test_a_fresh_interpreter_with_another_hash_seed_gives_the_same_snapshots():
+    expected = hashlib.sha256("\n".join(run_sequence("case-a")).encode()).hexdigest()
+    program = (
+        "import hashlib, sys\n"
+        "sys.path[:0] = ['.', 'tests/bpmn']\n"
+        "import test_determinism as t\n"
+        "print(hashlib.sha256('\\n'.join(t.run_sequence('case-a')).encode()).hexdigest())\n"
+    )
+    for hash_seed in ("0", "4242"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed, "TZ": "America/New_York"}
+        out = subprocess.run([sys.executable, "-c", program], cwd=REPO, env=env,
+                             capture_output=True, text=True, check=True, timeout=120)
+        assert out.stdout.strip() == expected
+
+
+def test_another_seed_gives_other_task_ids():
+    a, b = run_sequence("case-a"), run_sequence("case-b")
+
+    assert a[0] != b[0]
+    assert not set(task_records(a[-1])) & set(task_records(b[-1]))
+
+
+def test_another_command_time_gives_other_state_change_times():
+    later = T0 + timedelta(minutes=1)
+    a, b = run_sequence("case-a", T0), run_sequence("case-a", later)
+
+    times_a = {r["last_state_change"] for r in task_records(a[0]).values()}
+    times_b = {r["last_state_change"] for r in task_records(b[0]).values()}
+    assert times_a == {T0.timestamp()}
+    assert times_b == {later.timestamp()}
+    assert set(task_records(a[0])) == set(task_records(b[0]))  # ids depend on the seed only
+
+
+def test_task_ids_are_uuid5_derived_from_the_seed_not_random():
+    a, b = run_sequence("case-a"), run_sequence("case-a")
+
+    ids = set(task_records(a[-1]))
+    assert ids == set(task_records(b[-1]))
+    assert {uuid.UUID(i).version for i in ids} == {5}
+
+
+def test_ready_task_and_timer_uuids_are_stable_across_runs():
+    defn, cal = definition(), WorkCalendar()
+
+    def review_open() -> engine.EngineResult:
+        r = engine.start(defn, {"review_reminder_days": 5}, seed="s/0", now=T0, calendar=cal)
+        r = engine.complete_task(defn, r.snapshot, r.ready[0].uuid, {}, seed="s/1", now=T0,
+                                 calendar=cal)
+        return engine.complete_task(defn, r.snapshot, r.ready[0].uuid,
+                                    {"head_decision": "approve"}, seed="s/2", now=T0,
+                                    calendar=cal)
+
+    a, b = review_open(), review_open()
+    assert a.ready == b.ready
+    assert a.timers == b.timers
+    assert uuid.UUID(a.ready[0].uuid).version == 5
+    assert uuid.UUID(a.timers[0].uuid).version == 5

@@ -1,0 +1,59 @@
+"""Shared fixtures: a fresh database per test (SQLite file, or a new PostgreSQL database
+when DATABASE_URL points at PostgreSQL), and the demo world loaded into it."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+import models
+from models.db import make_engine, make_sessionmaker
+
+BPMN_DIR = Path(__file__).resolve().parent.parent / "bpmn"
+
+
+def _pg_admin_url() -> str | None:
+    url = os.environ.get("DATABASE_URL", "")
+    return url if url.startswith("postgresql") else None
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> Iterator[str]:
+    """URL of an empty database that only this test uses."""
+    admin = _pg_admin_url()
+    if admin is None:
+        yield f"sqlite:///{tmp_path}/jianfu-test.sqlite3"
+        return
+    name = f"jianfu_t_{uuid.uuid4().hex[:12]}"
+    base = admin.replace("postgresql://", "postgresql+psycopg://", 1)
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield admin.rsplit("/", 1)[0] + f"/{name}"
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+@pytest.fixture
+def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(db_url)
+    models.Base.metadata.create_all(engine)
+    yield make_sessionmaker(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def demo_world(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
+    """The demo org tree, users (password workflows.demo.DEMO_PASSWORD) and cases."""
+    from workflows import demo
+
+    with sessions() as session:
+        demo.load(session, BPMN_DIR)
+    return sessions

@@ -1,0 +1,76 @@
+"""Jianfu's web layer: the Flask application factory (flaskr style).
+
+`create_app` reads defaults, then `JIANFU_*` environment variables, then the mapping it is
+given. Everything the app needs (database, Babel, CSRF, blueprints) is wired here.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_babel import Babel
+from flask_wtf.csrf import CSRFProtect
+
+from models.db import database_url
+from webapp import api, auth, db, errors, health, i18n, security, views
+
+logger = logging.getLogger(__name__)
+
+# The repository root: the folder that holds the `webapp` package and `bpmn/`.
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _defaults() -> dict[str, Any]:
+    return {
+        "DATABASE_URL": database_url(),
+        "BPMN_DIR": str(REPO_ROOT / "bpmn"),
+        "WORKER_IN_PROCESS": False,
+        "BABEL_DEFAULT_LOCALE": i18n.DEFAULT_LOCALE,
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "SESSION_COOKIE_NAME": "jianfu_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        # None = decide in create_app (see security.cookie_secure).
+        "SESSION_COOKIE_SECURE": None,
+        # Hours a login stays valid even in an open browser (the cookie itself is a session
+        # cookie: there is no "remember me").
+        "SESSION_MAX_AGE_HOURS": 12,
+        # CSRF tokens live as long as the login session.
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+    }
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the Jianfu web application."""
+    app = Flask(__name__)
+    app.config.from_mapping(_defaults())
+    app.config.from_prefixed_env("JIANFU")
+    if config:
+        app.config.from_mapping(config)
+    if not app.config.get("SECRET_KEY"):
+        logger.warning(
+            "JIANFU_SECRET_KEY is not set: using a random key for this process only; logins "
+            "end when it restarts and do not work across several processes")
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+    app.config["SECRET_KEY"] = str(app.config["SECRET_KEY"])
+    app.config["SESSION_COOKIE_SECURE"] = security.cookie_secure(app.config)
+
+    db.init_app(app)
+    Babel(app, locale_selector=i18n.select_locale)
+    csrf = CSRFProtect(app)
+    csrf.exempt(api.bp)
+    i18n.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    auth.init_app(app)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(views.bp)
+    app.register_blueprint(api.bp)
+    return app

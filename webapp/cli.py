@@ -1,0 +1,198 @@
+"""The `jianfu` command: database, demo, deploy, server, worker, replay and audit."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from models import Case
+from models.db import check_durability, make_engine, make_sessionmaker
+from models.db import database_url as resolve_url
+from models.migrate import upgrade
+from workflows import audit, demo, processes, replay, worker
+
+DEFAULT_BPMN = Path(__file__).resolve().parent.parent / "bpmn"
+url_option = click.option("--database-url", envvar="DATABASE_URL", default=None,
+                          help="SQLAlchemy URL (default: $DATABASE_URL or the SQLite file).")
+
+
+def _sessions(url: str | None) -> sessionmaker[Session]:
+    engine = make_engine(resolve_url(url))
+    check_durability(engine)
+    return make_sessionmaker(engine)
+
+
+@click.group()
+def main() -> None:
+    """Jianfu (减负): the burden-reduction case engine."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+@main.command("init-db")
+@url_option
+def init_db(database_url: str | None) -> None:
+    """Create or upgrade the database schema (Alembic migrations)."""
+    upgrade(database_url)
+    click.echo("database is at the latest schema")
+
+
+@main.command("deploy")
+@url_option
+@click.option("--bpmn-dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=DEFAULT_BPMN, show_default=True)
+def deploy_cmd(database_url: str | None, bpmn_dir: Path) -> None:
+    """Store the current bpmn/ files as new process versions (unchanged files are kept)."""
+    with _sessions(database_url)() as session:
+        for pv in processes.deploy(session, bpmn_dir):
+            click.echo(f"{pv.process_id} v{pv.version} {pv.content_hash[:12]}")
+
+
+def _load_demo(make: sessionmaker[Session], bpmn_dir: Path) -> list[demo.DemoLogin] | None:
+    with make() as session:
+        if not demo.is_empty(session):
+            processes.deploy(session, bpmn_dir)
+            return None
+        return demo.load(session, bpmn_dir)
+
+
+def _print_logins(logins: list[demo.DemoLogin] | None) -> None:
+    if logins is None:
+        click.echo(f"database already has data; demo logins use the password {demo.DEMO_PASSWORD}")
+        return
+    click.echo(f"demo logins (password for all: {demo.DEMO_PASSWORD}):")
+    for login in logins:
+        click.echo(f"  {login.username:<12} {login.display_name}  [{login.roles}]")
+
+
+@main.command("demo")
+@url_option
+@click.option("--bpmn-dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=DEFAULT_BPMN, show_default=True)
+def demo_cmd(database_url: str | None, bpmn_dir: Path) -> None:
+    """Load demo org units, users and cases into an empty database."""
+    upgrade(database_url)
+    _print_logins(_load_demo(_sessions(database_url), bpmn_dir))
+
+
+def _serve(url: str | None, host: str, port: int, in_process_worker: bool) -> None:
+    from webapp import create_app
+
+    app = create_app({"DATABASE_URL": resolve_url(url)})
+    stop = None
+    if in_process_worker:
+        stop = worker.start_in_process(app.extensions["jianfu.db"])
+    try:
+        app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+    finally:
+        if stop is not None:
+            stop.set()
+
+
+@main.command("serve")
+@url_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--with-worker/--no-worker", default=False, show_default=True,
+              help="Also run the timer worker in this process.")
+def serve(database_url: str | None, host: str, port: int, with_worker: bool) -> None:
+    """Run the web app (use a WSGI server such as gunicorn in production)."""
+    _serve(database_url, host, port, with_worker)
+
+
+@main.command("run")
+@url_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def run_cmd(database_url: str | None, host: str, port: int) -> None:
+    """Migrate, load the demo if the database is empty, and serve with the worker in-process."""
+    upgrade(database_url)
+    _print_logins(_load_demo(_sessions(database_url), DEFAULT_BPMN))
+    click.echo(f"Jianfu is running at http://{host}:{port}/  (Ctrl+C stops it)")
+    _serve(database_url, host, port, True)
+
+
+@main.command("worker")
+@url_option
+@click.option("--poll", default=1.0, show_default=True, type=float, help="Seconds between polls.")
+@click.option("--once", is_flag=True, help="Fire one batch of due jobs and exit.")
+def worker_cmd(database_url: str | None, poll: float, once: bool) -> None:
+    """Fire due timers (several workers may run at once; each job fires exactly once)."""
+    make = _sessions(database_url)
+    if once:
+        click.echo(f"fired {worker.run_once(make)} job(s)")
+        return
+    worker.run_forever(make, poll=poll)
+
+
+@main.command("replay")
+@url_option
+@click.argument("case_id", type=int, required=False)
+@click.option("--all", "all_cases", is_flag=True, help="Replay every case (with a progress bar).")
+def replay_cmd(database_url: str | None, case_id: int | None, all_cases: bool) -> None:
+    """Re-run recorded events on the pinned process version; exit 1 on any divergence."""
+    if (case_id is None) == (not all_cases):
+        raise click.UsageError("give a CASE_ID or --all")
+    make = _sessions(database_url)
+    with make() as session:
+        ids = list(session.scalars(select(Case.id).order_by(Case.id))) if all_cases else [case_id]
+        failed = 0
+        with click.progressbar(ids, label="replaying", file=sys.stderr,
+                               show_pos=True) if all_cases else _Plain(ids) as bar:
+            for cid in bar:
+                report = replay.replay_case(session, int(cid or 0))
+                if not report.ok:
+                    failed += 1
+                    click.echo(f"\ncase {cid}: DIVERGES", err=True)
+                    for diff in report.differences:
+                        click.echo(diff, err=True)
+                elif not all_cases:
+                    click.echo(f"case {cid}: identical ({report.events} events, process "
+                               f"{report.process_hash[:12]}, final hash {report.final_hash[:16]})")
+        if all_cases:
+            click.echo(f"{len(ids) - failed} of {len(ids)} cases replay identically")
+    sys.exit(1 if failed else 0)
+
+
+class _Plain:
+    def __init__(self, items: list[int | None]) -> None:
+        self.items = items
+
+    def __enter__(self) -> list[int | None]:
+        return self.items
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+@main.group("audit")
+def audit_group() -> None:
+    """Verify the tamper-evident history."""
+
+
+@audit_group.command("verify")
+@url_option
+def audit_verify(database_url: str | None) -> None:
+    """Check every hash chain, the log head and checkpoints; exit 1 naming what broke."""
+    with _sessions(database_url)() as session:
+        problems = audit.verify(session)
+        events = session.scalar(select(func.count()).select_from(Case))
+    if problems:
+        for p in problems:
+            click.echo(str(p), err=True)
+        click.echo(f"audit FAILED: {len(problems)} problem(s)", err=True)
+        sys.exit(1)
+    click.echo(f"audit ok: {events} cases, every chain and checkpoint verifies")
+
+
+@audit_group.command("checkpoint")
+@url_option
+def audit_checkpoint(database_url: str | None) -> None:
+    """Record a checkpoint of the current log tip."""
+    with _sessions(database_url)() as session:
+        cp = audit.checkpoint(session)
+    click.echo("log is empty" if cp is None else f"checkpoint at {cp.size}: {cp.hash}")

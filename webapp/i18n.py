@@ -1,0 +1,150 @@
+"""Languages (zh_CN default, en second), the choice kept in the session, and labels for the
+codes the lower layers use (roles, statuses, event types, form fields and choices)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from flask import Flask, request, session
+from flask_babel import gettext
+
+DEFAULT_LOCALE = "zh_CN"
+LOCALES = (DEFAULT_LOCALE, "en")
+LOCALE_NAMES = {"zh_CN": "中文", "en": "English"}
+
+
+def N_(text: str) -> str:  # noqa: N802 - the conventional name pybabel extracts
+    """Mark a string for extraction; it is translated when shown."""
+    return text
+
+
+ROLE_LABELS = {
+    "clerk": N_("Clerk"), "unit_head": N_("Unit head"), "burden_office": N_("Burden office"),
+    "supervisor": N_("Supervisor"), "office_approver": N_("Office approver"),
+    "town_official": N_("Town official"), "village_cadre": N_("Village cadre"),
+    "auditor": N_("Auditor"), "admin": N_("Administrator"), "system": N_("System"),
+}
+STATUS_LABELS = {
+    "new": N_("New"), "open": N_("Open"), "closed": N_("Closed"),
+    "published": N_("Published"), "rejected": N_("Rejected"),
+    "completed": N_("Completed"), "cancelled": N_("Cancelled"),
+}
+EVENT_LABELS = {
+    "case_started": N_("Case started"), "task_completed": N_("Task completed"),
+    "timer_fired": N_("Timer fired"), "task_claimed": N_("Task claimed"),
+    "task_released": N_("Task released"), "task_reassigned": N_("Task reassigned"),
+    "comment_added": N_("Comment added"),
+}
+PROCESS_LABELS = {"report_form_approval": N_("New report form approval")}
+FIELD_LABELS = {
+    "title": N_("Title"), "form_name": N_("Form name"), "purpose": N_("Purpose"),
+    "field_count": N_("Number of fields"), "frequency": N_("Frequency"),
+    "already_collected": N_("Already collected elsewhere"),
+    "head_decision": N_("Decision"), "review_decision": N_("Decision"),
+    "comment": N_("Comment"), "status": N_("Status"), "data": N_("Data"),
+    "tasks": N_("Tasks"), "jobs": N_("Timers"), "text": N_("Comment"),
+    "to_user_id": N_("Colleague"), "process_id": N_("Process"),
+}
+CHOICE_LABELS = {
+    "approve": N_("Approve"), "return": N_("Return for changes"), "reject": N_("Reject"),
+    "once": N_("Once"), "monthly": N_("Monthly"), "quarterly": N_("Quarterly"),
+    "yearly": N_("Yearly"),
+}
+# Messages raised below the web layer (marshmallow and the use cases), for extraction.
+MESSAGES = (
+    N_("Missing data for required field."), N_("Not a valid integer."),
+    N_("Not a valid boolean."), N_("Not a valid string."), N_("Unknown field."),
+    N_("Field may not be null."), N_("Invalid input type."),
+    N_("a reason is required when not approving"), N_("no such case"), N_("no such task"),
+    N_("this task is already done"), N_("you do not hold the role for this task"),
+    N_("this task is claimed by someone else"), N_("this task is already claimed"),
+    N_("this task is not claimed"), N_("only the unit head may reassign this task"),
+    N_("only the claimant or the unit head may release this task"),
+    N_("only a clerk of the requesting unit may start this process"),
+    N_("no such active user"), N_("this user does not hold the task's role"),
+    N_("a comment of 1 to 4000 characters is required"), N_("the current password is wrong"),
+    N_("invalid input"),
+    N_("this Idempotency-Key was already used with a different request body"),
+)
+
+_PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
+    (re.compile(r"^Length must be between (\d+) and (\d+)\.$"),
+     lambda m: gettext("Length must be between %(min)s and %(max)s.",
+                       min=m[1], max=m[2])),
+    (re.compile(r"^Must be greater than or equal to (\d+) and less than or equal to (\d+)\.$"),
+     lambda m: gettext("Must be between %(min)s and %(max)s.", min=m[1], max=m[2])),
+    (re.compile(r"^Shorter than minimum length (\d+)\.$"),
+     lambda m: gettext("At least %(min)s characters.", min=m[1])),
+    (re.compile(r"^Longer than maximum length (\d+)\.$"),
+     lambda m: gettext("At most %(max)s characters.", max=m[1])),
+    (re.compile(r"^at least (\d+) characters are required$"),
+     lambda m: gettext("At least %(min)s characters.", min=m[1])),
+    (re.compile(r"^Must be one of: (.*)\.$"),
+     lambda m: gettext("Must be one of: %(choices)s.",
+                       choices=", ".join(choice_label(c) for c in m[1].split(", ")))),
+]
+
+
+def _lookup(table: dict[str, str], key: object) -> str:
+    text = table.get(str(key))
+    return gettext(text) if text is not None else str(key)
+
+
+def role_label(code: object) -> str:
+    return _lookup(ROLE_LABELS, code)
+
+
+def status_label(code: object) -> str:
+    return _lookup(STATUS_LABELS, code)
+
+
+def event_label(code: object) -> str:
+    return _lookup(EVENT_LABELS, code)
+
+
+def process_label(code: object) -> str:
+    return _lookup(PROCESS_LABELS, code)
+
+
+def field_label(name: object) -> str:
+    return _lookup(FIELD_LABELS, name)
+
+
+def choice_label(value: object) -> str:
+    return _lookup(CHOICE_LABELS, value)
+
+
+def message(text: object) -> str:
+    """Translate a message produced below the web layer when the catalog knows it."""
+    raw = str(text)
+    for pattern, render in _PATTERNS:
+        match = pattern.match(raw)
+        if match:
+            return render(match)
+    return gettext(raw) if raw else raw
+
+
+def select_locale() -> str:
+    """`?lang=` first, then the choice kept in the session, then zh_CN."""
+    wanted = request.args.get("lang")
+    if wanted in LOCALES:
+        return wanted
+    kept = session.get("lang")
+    return kept if kept in LOCALES else DEFAULT_LOCALE
+
+
+def remember_locale() -> None:
+    wanted = request.args.get("lang")
+    if wanted in LOCALES and session.get("lang") != wanted:
+        session["lang"] = wanted
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(remember_locale)
+    for name, fn in (("role_label", role_label), ("status_label", status_label),
+                     ("event_label", event_label), ("process_label", process_label),
+                     ("field_label", field_label), ("choice_label", choice_label),
+                     ("msg", message)):
+        app.add_template_filter(fn, name)
+    app.jinja_env.globals.update(LOCALES=LOCALES, LOCALE_NAMES=LOCALE_NAMES)

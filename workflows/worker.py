@@ -1,0 +1,146 @@
+"""The worker: claims due jobs with a lease and fires each as a command, exactly once.
+
+Claiming: PostgreSQL `SELECT ... FOR UPDATE SKIP LOCKED`, SQLite a conditional UPDATE
+(SQLite writers are serialized anyway). Firing runs the timer command; inside its
+transaction a conditional UPDATE marks the job done only if it is still pending and still
+leased to this worker, so a second worker or a re-run after a crash cannot fire it again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from models import Case, DueJob, utcnow
+from workflows.access import SYSTEM
+from workflows.commands import run_command
+from workflows.errors import CaseError, ConflictError
+from workflows.state import TIMER_FIRED, TIMER_JOB, CaseState, EventDraft
+from workflows.store import load_state
+
+logger = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=30)
+MAX_ATTEMPTS = 3
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def claim(session: Session, owner: str, now: datetime, limit: int = 50,
+          lease: timedelta = LEASE) -> list[int]:
+    """Lease up to `limit` due jobs to `owner`; returns their ids (committed)."""
+    free = or_(DueJob.lease_until.is_(None), DueJob.lease_until < now)
+    query = (select(DueJob.id)
+             .where(DueJob.state == "pending", DueJob.due_at < now, free)
+             .order_by(DueJob.due_at, DueJob.id).limit(limit))
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    ids = list(session.scalars(query))
+    if ids:
+        session.execute(update(DueJob).where(DueJob.id.in_(ids), DueJob.state == "pending", free)
+                        .values(lease_owner=owner, lease_until=now + lease)
+                        .execution_options(synchronize_session=False))
+    session.commit()
+    return ids
+
+
+def fire(session: Session, job_id: int, owner: str, now: datetime | None = None) -> bool:
+    """Fire one leased job as a command. True when this call recorded its effect."""
+    job = session.get(DueJob, job_id, populate_existing=True)
+    if job is None or job.state != "pending" or job.lease_owner != owner:
+        session.rollback()
+        return False
+    case_id, due_at, kind, key = job.case_id, job.due_at, job.kind, job.key
+    session.rollback()
+
+    def load() -> tuple[Case, CaseState | None]:
+        case = session.get(Case, case_id, populate_existing=True)
+        assert case is not None
+        return case, load_state(session, case)
+
+    def decide(case: Case, state: CaseState | None) -> EventDraft:
+        at = max(now or utcnow(), due_at + timedelta(microseconds=1), case.updated_at)
+        if kind != TIMER_JOB:
+            raise CaseError(f"unknown job kind {kind}")
+        return EventDraft(TIMER_FIRED, at=at, actor_role=SYSTEM,
+                          inputs={"job": {"kind": kind, "key": key}})
+
+    def mark_done(case: Case, draft: EventDraft) -> None:
+        done = session.execute(
+            update(DueJob)
+            .where(DueJob.id == job_id, DueJob.state == "pending", DueJob.lease_owner == owner)
+            .values(attempts=DueJob.attempts + 1)
+            .execution_options(synchronize_session=False))
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            raise ConflictError("job already fired or re-leased")
+
+    try:
+        run_command(session, load=load, decide=decide, before_write=mark_done)
+    except ConflictError:
+        return False
+    except CaseError as err:
+        _record_failure(session, job_id, owner, str(err))
+        return False
+    return True
+
+
+def _record_failure(session: Session, job_id: int, owner: str, message: str) -> None:
+    job = session.get(DueJob, job_id, populate_existing=True)
+    if job is None or job.lease_owner != owner:
+        session.rollback()
+        return
+    job.attempts += 1
+    job.last_error = message[:500]
+    job.lease_owner, job.lease_until = None, None
+    if job.attempts >= MAX_ATTEMPTS:
+        job.state = "failed"
+        logger.error("job %s failed %s times, now an incident: %s", job_id, job.attempts, message)
+    session.commit()
+
+
+def run_once(make_session: sessionmaker[Session], owner: str | None = None,
+             clock: Callable[[], datetime] = utcnow, limit: int = 50) -> int:
+    """Claim and fire one batch; returns how many jobs this call fired."""
+    owner = owner or worker_name()
+    fired = 0
+    with make_session() as session:
+        for job_id in claim(session, owner, clock(), limit):
+            if fire(session, job_id, owner, clock()):
+                fired += 1
+    return fired
+
+
+def run_forever(make_session: sessionmaker[Session], *, poll: float = 1.0,
+                stop: threading.Event | None = None, owner: str | None = None) -> None:
+    stop = stop or threading.Event()
+    owner = owner or worker_name()
+    logger.info("worker %s started (poll %.1fs)", owner, poll)
+    while not stop.is_set():
+        try:
+            fired = run_once(make_session, owner)
+        except Exception:  # a worker must outlive a bad batch; the lease frees the jobs
+            logger.exception("worker batch failed")
+            fired = 0
+        if not fired:
+            stop.wait(poll)
+
+
+def start_in_process(make_session: sessionmaker[Session], poll: float = 1.0) -> threading.Event:
+    """The embedded worker for `make run`: a daemon thread; set the returned event to stop."""
+    stop = threading.Event()
+    thread = threading.Thread(target=run_forever, args=(make_session,),
+                              kwargs={"poll": poll, "stop": stop}, daemon=True,
+                              name="jianfu-worker")
+    thread.start()
+    time.sleep(0)
+    return stop
