@@ -17,8 +17,12 @@ from models.migrate import upgrade
 from workflows import audit, demo, processes, replay, worker
 
 DEFAULT_BPMN = Path(__file__).resolve().parent.parent / "bpmn"
-url_option = click.option("--database-url", envvar="DATABASE_URL", default=None,
-                          help="SQLAlchemy URL (default: $DATABASE_URL or the SQLite file).")
+url_option = click.option(
+    "--database-url",
+    envvar="DATABASE_URL",
+    default=None,
+    help="SQLAlchemy URL (default: $DATABASE_URL or the SQLite file).",
+)
 
 
 def _sessions(url: str | None) -> sessionmaker[Session]:
@@ -43,8 +47,12 @@ def init_db(database_url: str | None) -> None:
 
 @main.command("deploy")
 @url_option
-@click.option("--bpmn-dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              default=DEFAULT_BPMN, show_default=True)
+@click.option(
+    "--bpmn-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=DEFAULT_BPMN,
+    show_default=True,
+)
 def deploy_cmd(database_url: str | None, bpmn_dir: Path) -> None:
     """Store the current bpmn/ files as new process versions (unchanged files are kept)."""
     with _sessions(database_url)() as session:
@@ -71,8 +79,12 @@ def _print_logins(logins: list[demo.DemoLogin] | None) -> None:
 
 @main.command("demo")
 @url_option
-@click.option("--bpmn-dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              default=DEFAULT_BPMN, show_default=True)
+@click.option(
+    "--bpmn-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=DEFAULT_BPMN,
+    show_default=True,
+)
 def demo_cmd(database_url: str | None, bpmn_dir: Path) -> None:
     """Load demo org units, users and cases into an empty database."""
     upgrade(database_url)
@@ -97,8 +109,12 @@ def _serve(url: str | None, host: str, port: int, in_process_worker: bool) -> No
 @url_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--with-worker/--no-worker", default=False, show_default=True,
-              help="Also run the timer worker in this process.")
+@click.option(
+    "--with-worker/--no-worker",
+    default=False,
+    show_default=True,
+    help="Also run the timer worker in this process.",
+)
 def serve(database_url: str | None, host: str, port: int, with_worker: bool) -> None:
     """Run the web app (use a WSGI server such as gunicorn in production)."""
     _serve(database_url, host, port, with_worker)
@@ -141,8 +157,11 @@ def replay_cmd(database_url: str | None, case_id: int | None, all_cases: bool) -
     with make() as session:
         ids = list(session.scalars(select(Case.id).order_by(Case.id))) if all_cases else [case_id]
         failed = 0
-        with click.progressbar(ids, label="replaying", file=sys.stderr,
-                               show_pos=True) if all_cases else _Plain(ids) as bar:
+        with (
+            click.progressbar(ids, label="replaying", file=sys.stderr, show_pos=True)
+            if all_cases
+            else _Plain(ids) as bar
+        ):
             for cid in bar:
                 report = replay.replay_case(session, int(cid or 0))
                 if not report.ok:
@@ -151,8 +170,10 @@ def replay_cmd(database_url: str | None, case_id: int | None, all_cases: bool) -
                     for diff in report.differences:
                         click.echo(diff, err=True)
                 elif not all_cases:
-                    click.echo(f"case {cid}: identical ({report.events} events, process "
-                               f"{report.process_hash[:12]}, final hash {report.final_hash[:16]})")
+                    click.echo(
+                        f"case {cid}: identical ({report.events} events, process "
+                        f"{report.process_hash[:12]}, final hash {report.final_hash[:16]})"
+                    )
         if all_cases:
             click.echo(f"{len(ids) - failed} of {len(ids)} cases replay identically")
     sys.exit(1 if failed else 0)

@@ -25,8 +25,17 @@ AUDITOR = "auditor"
 ADMIN = "admin"
 SYSTEM = "system"
 
-ALL_ROLES = (CLERK, UNIT_HEAD, BURDEN_OFFICE, SUPERVISOR, OFFICE_APPROVER, TOWN_OFFICIAL,
-             VILLAGE_CADRE, AUDITOR, ADMIN)
+ALL_ROLES = (
+    CLERK,
+    UNIT_HEAD,
+    BURDEN_OFFICE,
+    SUPERVISOR,
+    OFFICE_APPROVER,
+    TOWN_OFFICIAL,
+    VILLAGE_CADRE,
+    AUDITOR,
+    ADMIN,
+)
 # Roles that read every case in their scope without holding a task role there.
 READ_ALL_ROLES = frozenset({AUDITOR, SUPERVISOR, ADMIN, BURDEN_OFFICE})
 
@@ -48,8 +57,10 @@ class Actor:
         """True when the actor has `role` at the scope or above it."""
         if self.is_system:
             return True
-        return any(r == role and scope_path is not None and scope_path.startswith(p)
-                   for r, _, p in self.roles)
+        return any(
+            r == role and scope_path is not None and scope_path.startswith(p)
+            for r, _, p in self.roles
+        )
 
     def covers(self, scope_path: str | None) -> bool:
         """True when any role of the actor reaches the scope."""

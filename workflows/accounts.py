@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -25,21 +26,34 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password-0")
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD:
         raise ValidationFailedError(
-            {"password": [f"at least {MIN_PASSWORD} characters are required"]})
+            {"password": [f"at least {MIN_PASSWORD} characters are required"]}
+        )
     return _hasher.hash(password)
 
 
-def create_user(session: Session, username: str, display_name: str, password: str, *,
-                email: str | None = None, is_demo: bool = False,
-                password_hash: str | None = None) -> User:
+def create_user(
+    session: Session,
+    username: str,
+    display_name: str,
+    password: str,
+    *,
+    email: str | None = None,
+    is_demo: bool = False,
+    password_hash: str | None = None,
+) -> User:
     """Create a staff account; `password_hash` lets bulk loaders reuse one argon2 hash."""
     username = username.strip().lower()
     if not username or len(username) > 80:
         raise ValidationFailedError({"username": ["1 to 80 characters"]})
     if session.scalar(select(User).where(func.lower(User.username) == username)):
         raise ValidationFailedError({"username": ["this username is taken"]})
-    user = User(username=username, display_name=display_name, email=email,
-                password_hash=password_hash or hash_password(password), is_demo=is_demo)
+    user = User(
+        username=username,
+        display_name=display_name,
+        email=email,
+        password_hash=password_hash or hash_password(password),
+        is_demo=is_demo,
+    )
     session.add(user)
     session.flush()
     return user
@@ -55,17 +69,16 @@ def assign_role(session: Session, user: User, role: str, org_unit: OrgUnit) -> R
     return ra
 
 
-def authenticate(session: Session, username: str, password: str,
-                 now: datetime | None = None) -> User | None:
+def authenticate(
+    session: Session, username: str, password: str, now: datetime | None = None
+) -> User | None:
     """The user for these credentials, or None. Locks the account after MAX_FAILURES
     failures for LOCKOUT; a locked, unknown or wrong login all look the same to callers."""
     now = now or utcnow()
     user = session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
     if user is None or not user.active:
-        try:
+        with contextlib.suppress(VerificationError):
             _hasher.verify(_DUMMY_HASH, password)
-        except VerificationError:
-            pass
         return None
     if user.locked_until is not None and user.locked_until > now:
         return None

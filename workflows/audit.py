@@ -37,9 +37,19 @@ class Problem:
 
 
 def _recomputed(ev: CaseEvent) -> str:
-    return event_hash(case_id=ev.case_id, seq=ev.seq, type=ev.type, actor_id=ev.actor_id,
-                      actor_role=ev.actor_role, at=ev.at, task_uuid=ev.task_uuid,
-                      task_id=ev.task_id, inputs=ev.inputs, diff=ev.diff, prev_hash=ev.prev_hash)
+    return event_hash(
+        case_id=ev.case_id,
+        seq=ev.seq,
+        type=ev.type,
+        actor_id=ev.actor_id,
+        actor_role=ev.actor_role,
+        at=ev.at,
+        task_uuid=ev.task_uuid,
+        task_id=ev.task_id,
+        inputs=ev.inputs,
+        diff=ev.diff,
+        prev_hash=ev.prev_hash,
+    )
 
 
 def _case_problems(case: Case, events: list[CaseEvent]) -> Iterator[Problem]:
@@ -54,8 +64,7 @@ def _case_problems(case: Case, events: list[CaseEvent]) -> Iterator[Problem]:
             yield Problem("edited", "content does not match its hash", case.id, ev.seq)
         prev = ev.hash
     if case.version != len(events):
-        yield Problem("count", f"case says {case.version} events, log has {len(events)}",
-                      case.id)
+        yield Problem("count", f"case says {case.version} events, log has {len(events)}", case.id)
     if case.last_event_hash != (events[-1].hash if events else GENESIS):
         yield Problem("tail", "the case's last event hash does not match its log", case.id)
 
@@ -64,8 +73,11 @@ def verify(session: Session) -> list[Problem]:
     """Every problem found; an empty list means the history is intact."""
     problems: list[Problem] = []
     fresh = {"populate_existing": True}  # never trust objects cached in this session
-    events = list(session.scalars(select(CaseEvent).order_by(CaseEvent.case_id, CaseEvent.seq)
-                                  .execution_options(**fresh)))
+    events = list(
+        session.scalars(
+            select(CaseEvent).order_by(CaseEvent.case_id, CaseEvent.seq).execution_options(**fresh)
+        )
+    )
     by_case: dict[int, list[CaseEvent]] = {}
     for ev in events:
         by_case.setdefault(ev.case_id, []).append(ev)
@@ -78,24 +90,42 @@ def verify(session: Session) -> list[Problem]:
     for expected, ev in enumerate(ordered, start=1):
         by_gseq[ev.global_seq] = ev
         if ev.global_seq != expected:
-            problems.append(Problem("log-gap", f"expected log entry {expected}",
-                                    ev.case_id, ev.seq, ev.global_seq))
+            problems.append(
+                Problem(
+                    "log-gap", f"expected log entry {expected}", ev.case_id, ev.seq, ev.global_seq
+                )
+            )
             break
-        if ev.global_prev_hash != prev or global_hash(prev, ev.global_seq, ev.hash) != ev.global_hash:
-            problems.append(Problem("log-chain", "global chain broken", ev.case_id, ev.seq,
-                                    ev.global_seq))
+        if (
+            ev.global_prev_hash != prev
+            or global_hash(prev, ev.global_seq, ev.hash) != ev.global_hash
+        ):
+            problems.append(
+                Problem("log-chain", "global chain broken", ev.case_id, ev.seq, ev.global_seq)
+            )
         prev = ev.global_hash
     head = session.get(LogHead, 1, populate_existing=True)
     size, tip = (head.size, head.hash) if head else (0, GENESIS)
     if size != len(ordered) or tip != prev:
-        problems.append(Problem("truncated", f"log head says {size} entries, log has "
-                                f"{len(ordered)} (or its tip differs)"))
-    for cp in session.scalars(select(LogCheckpoint).order_by(LogCheckpoint.size)
-                              .execution_options(**fresh)):
+        problems.append(
+            Problem(
+                "truncated",
+                f"log head says {size} entries, log has {len(ordered)} (or its tip differs)",
+            )
+        )
+    for cp in session.scalars(
+        select(LogCheckpoint).order_by(LogCheckpoint.size).execution_options(**fresh)
+    ):
         at = by_gseq.get(cp.size)
         if at is None or at.global_hash != cp.hash:
-            problems.append(Problem("checkpoint", f"checkpoint at {cp.size} entries does not "
-                                    "match the log (truncated or rewritten)", global_seq=cp.size))
+            problems.append(
+                Problem(
+                    "checkpoint",
+                    f"checkpoint at {cp.size} entries does not "
+                    "match the log (truncated or rewritten)",
+                    global_seq=cp.size,
+                )
+            )
     return problems
 
 

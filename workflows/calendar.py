@@ -22,7 +22,7 @@ MAX_WORKING_DAYS = 3660
 
 @lru_cache(maxsize=256)
 def _official(year: int) -> holidays.HolidayBase:
-    return holidays.China(years=year)
+    return holidays.country_holidays("CN", years=year)
 
 
 class WorkCalendar:

@@ -83,24 +83,44 @@ def start_case(
     pv = processes.latest(session, process_id)
     office = _unit_by_code(session, BURDEN_OFFICE_CODE)
     data = {**DEFAULT_SETTINGS.get(process_id, {}), **(settings or {}), **validated}
-    data["lane_scopes"] = {access.CLERK: org_unit_id, access.UNIT_HEAD: org_unit_id,
-                           access.BURDEN_OFFICE: office.id}
+    data["lane_scopes"] = {
+        access.CLERK: org_unit_id,
+        access.UNIT_HEAD: org_unit_id,
+        access.BURDEN_OFFICE: office.id,
+    }
 
     def load() -> tuple[Case, CaseState | None]:
         at = _now(None, now)
-        case = Case(case_type=process_id, status="new", title=validated.get("title", ""),
-                    version=0, process_version_id=pv.id, scope_org_unit_id=org_unit_id,
-                    snapshot="", data="{}", last_event_hash=GENESIS, created_by=actor.user_id,
-                    created_at=at, updated_at=at)
+        case = Case(
+            case_type=process_id,
+            status="new",
+            title=validated.get("title", ""),
+            version=0,
+            process_version_id=pv.id,
+            scope_org_unit_id=org_unit_id,
+            snapshot="",
+            data="{}",
+            last_event_hash=GENESIS,
+            created_by=actor.user_id,
+            created_at=at,
+            updated_at=at,
+        )
         session.add(case)
         session.flush()
         return case, None
 
     def decide(case: Case, state: CaseState | None) -> EventDraft:
-        return EventDraft(CASE_STARTED, at=case.created_at, actor_id=actor.user_id,
-                          actor_role=access.CLERK,
-                          inputs={"data": data, "scope_org_unit_id": org_unit_id,
-                                  "title": validated.get("title", "")})
+        return EventDraft(
+            CASE_STARTED,
+            at=case.created_at,
+            actor_id=actor.user_id,
+            actor_role=access.CLERK,
+            inputs={
+                "data": data,
+                "scope_org_unit_id": org_unit_id,
+                "title": validated.get("title", ""),
+            },
+        )
 
     return run_command(session, load=load, decide=decide, idempotency=idempotency)
 
@@ -170,16 +190,30 @@ def complete_task(
         if task.claimant_id is not None and task.claimant_id != actor.user_id:
             raise NotAllowedError("this task is claimed by someone else")
         data = forms.validate_task(case.case_type, task.task_id, fields)
-        return EventDraft(TASK_COMPLETED, at=_now(case, now), actor_id=actor.user_id,
-                          actor_role=task.role, task_uuid=task.task_uuid, task_id=task.task_id,
-                          inputs={"data": data})
+        return EventDraft(
+            TASK_COMPLETED,
+            at=_now(case, now),
+            actor_id=actor.user_id,
+            actor_role=task.role,
+            task_uuid=task.task_uuid,
+            task_id=task.task_id,
+            inputs={"data": data},
+        )
 
     return run_command(session, load=load, decide=decide, idempotency=idempotency)
 
 
-def _claimant_command(session: Session, actor: Actor, case_id: int, task_uuid: str,
-                      event_type: str, check: Any, user_id: int | None,
-                      idempotency: Idempotency | None, now: datetime | None) -> CommandResult:
+def _claimant_command(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    task_uuid: str,
+    event_type: str,
+    check: Any,
+    user_id: int | None,
+    idempotency: Idempotency | None,
+    now: datetime | None,
+) -> CommandResult:
     def load() -> tuple[Case, CaseState | None]:
         return _load_visible(session, actor, case_id)
 
@@ -187,16 +221,28 @@ def _claimant_command(session: Session, actor: Actor, case_id: int, task_uuid: s
         assert state is not None
         task = _open_task(state, task_uuid)
         check(task)
-        return EventDraft(event_type, at=_now(case, now), actor_id=actor.user_id,
-                          actor_role=task.role, task_uuid=task.task_uuid, task_id=task.task_id,
-                          inputs={"user_id": user_id})
+        return EventDraft(
+            event_type,
+            at=_now(case, now),
+            actor_id=actor.user_id,
+            actor_role=task.role,
+            task_uuid=task.task_uuid,
+            task_id=task.task_id,
+            inputs={"user_id": user_id},
+        )
 
     return run_command(session, load=load, decide=decide, idempotency=idempotency)
 
 
-def claim_task(session: Session, actor: Actor, case_id: int, task_uuid: str, *,
-               idempotency: Idempotency | None = None,
-               now: datetime | None = None) -> CommandResult:
+def claim_task(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    task_uuid: str,
+    *,
+    idempotency: Idempotency | None = None,
+    now: datetime | None = None,
+) -> CommandResult:
     """Take an open task of one of the actor's groups into the actor's own inbox."""
 
     def check(task: TaskView) -> None:
@@ -204,28 +250,41 @@ def claim_task(session: Session, actor: Actor, case_id: int, task_uuid: str, *,
         if task.claimant_id is not None:
             raise ConflictError("this task is already claimed")
 
-    return _claimant_command(session, actor, case_id, task_uuid, TASK_CLAIMED, check,
-                             actor.user_id, idempotency, now)
+    return _claimant_command(
+        session, actor, case_id, task_uuid, TASK_CLAIMED, check, actor.user_id, idempotency, now
+    )
 
 
-def release_task(session: Session, actor: Actor, case_id: int, task_uuid: str, *,
-                 now: datetime | None = None) -> CommandResult:
+def release_task(
+    session: Session, actor: Actor, case_id: int, task_uuid: str, *, now: datetime | None = None
+) -> CommandResult:
     """Give a claimed task back to its group (the claimant or the unit head)."""
 
     def check(task: TaskView) -> None:
-        path = _require_lane(session, actor, task) if task.claimant_id == actor.user_id else \
-            access.org_paths(session).get(task.scope_org_unit_id or -1)
+        path = (
+            _require_lane(session, actor, task)
+            if task.claimant_id == actor.user_id
+            else access.org_paths(session).get(task.scope_org_unit_id or -1)
+        )
         if task.claimant_id is None:
             raise ConflictError("this task is not claimed")
         if task.claimant_id != actor.user_id and not actor.holds(access.UNIT_HEAD, path):
             raise NotAllowedError("only the claimant or the unit head may release this task")
 
-    return _claimant_command(session, actor, case_id, task_uuid, TASK_RELEASED, check, None,
-                             None, now)
+    return _claimant_command(
+        session, actor, case_id, task_uuid, TASK_RELEASED, check, None, None, now
+    )
 
 
-def reassign_task(session: Session, actor: Actor, case_id: int, task_uuid: str,
-                  to_user_id: int, *, now: datetime | None = None) -> CommandResult:
+def reassign_task(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    task_uuid: str,
+    to_user_id: int,
+    *,
+    now: datetime | None = None,
+) -> CommandResult:
     """The unit head gives an open task to a colleague who holds the task's role."""
 
     def check(task: TaskView) -> None:
@@ -238,13 +297,21 @@ def reassign_task(session: Session, actor: Actor, case_id: int, task_uuid: str,
         if not access.load_actor(session, to_user_id).holds(task.role, path):
             raise ValidationFailedError({"to_user_id": ["this user does not hold the task's role"]})
 
-    return _claimant_command(session, actor, case_id, task_uuid, TASK_REASSIGNED, check,
-                             to_user_id, None, now)
+    return _claimant_command(
+        session, actor, case_id, task_uuid, TASK_REASSIGNED, check, to_user_id, None, now
+    )
 
 
-def add_comment(session: Session, actor: Actor, case_id: int, text: str, *,
-                public: bool = False, idempotency: Idempotency | None = None,
-                now: datetime | None = None) -> CommandResult:
+def add_comment(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    text: str,
+    *,
+    public: bool = False,
+    idempotency: Idempotency | None = None,
+    now: datetime | None = None,
+) -> CommandResult:
     """Record a comment on the case (internal by default)."""
     text = (text or "").strip()
     if not text or len(text) > 4000:
@@ -254,8 +321,12 @@ def add_comment(session: Session, actor: Actor, case_id: int, text: str, *,
         return _load_visible(session, actor, case_id)
 
     def decide(case: Case, state: CaseState | None) -> EventDraft:
-        return EventDraft(COMMENT_ADDED, at=_now(case, now), actor_id=actor.user_id,
-                          inputs={"text": text, "public": public})
+        return EventDraft(
+            COMMENT_ADDED,
+            at=_now(case, now),
+            actor_id=actor.user_id,
+            inputs={"text": text, "public": public},
+        )
 
     return run_command(session, load=load, decide=decide, idempotency=idempotency)
 
@@ -274,13 +345,15 @@ class InboxRow:
     case_version: int
 
 
-def inbox(session: Session, actor: Actor, *, mine_only: bool = False,
-          limit: int = 200) -> list[InboxRow]:
+def inbox(
+    session: Session, actor: Actor, *, mine_only: bool = False, limit: int = 200
+) -> list[InboxRow]:
     """Open tasks the actor may work on: claimed by them or claimable by their role x scope."""
     if actor.is_system or not actor.roles:
         return []
-    group_terms = [and_(HumanTask.role == role, OrgUnit.path.startswith(path))
-                   for role, _, path in actor.roles]
+    group_terms = [
+        and_(HumanTask.role == role, OrgUnit.path.startswith(path)) for role, _, path in actor.roles
+    ]
     mine = HumanTask.claimant_id == actor.user_id
     claimable = and_(HumanTask.claimant_id.is_(None), or_(*group_terms))
     cond = mine if mine_only else or_(mine, claimable)
@@ -292,8 +365,21 @@ def inbox(session: Session, actor: Actor, *, mine_only: bool = False,
         .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id)
         .limit(limit)
     )
-    return [InboxRow(c.id, c.title, c.case_type, t.task_uuid, t.task_id, t.name, t.role,
-                     t.claimant_id, t.due_at, c.version) for t, c in rows]
+    return [
+        InboxRow(
+            c.id,
+            c.title,
+            c.case_type,
+            t.task_uuid,
+            t.task_id,
+            t.name,
+            t.role,
+            t.claimant_id,
+            t.due_at,
+            c.version,
+        )
+        for t, c in rows
+    ]
 
 
 def get_case(session: Session, actor: Actor, case_id: int) -> tuple[Case, CaseState]:

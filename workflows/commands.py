@@ -80,13 +80,17 @@ def is_conflict(err: BaseException) -> bool:
 
 
 def _prior(session: Session, idem: Idempotency) -> CommandResult | None:
-    row = session.scalar(select(IdempotencyKey).where(IdempotencyKey.scope == idem.scope,
-                                                      IdempotencyKey.key == idem.key))
+    row = session.scalar(
+        select(IdempotencyKey).where(
+            IdempotencyKey.scope == idem.scope, IdempotencyKey.key == idem.key
+        )
+    )
     if row is None:
         return None
     if row.request_hash != idem.request_hash:
         raise IdempotencyMismatchError(
-            "this Idempotency-Key was already used with a different request body")
+            "this Idempotency-Key was already used with a different request body"
+        )
     return CommandResult(**row.result)
 
 
@@ -122,9 +126,15 @@ def run_command(
         append_event(session, case, seq, prev_hash, draft, diff, own, head)
         result = CommandResult(case.id, version, new.status, seq)
         if idempotency is not None:
-            session.add(IdempotencyKey(scope=idempotency.scope, key=idempotency.key,
-                                       request_hash=idempotency.request_hash,
-                                       result=result.as_dict(), created_at=utcnow()))
+            session.add(
+                IdempotencyKey(
+                    scope=idempotency.scope,
+                    key=idempotency.key,
+                    request_hash=idempotency.request_hash,
+                    result=result.as_dict(),
+                    created_at=utcnow(),
+                )
+            )
         session.commit()
         return result
     except CaseError:

@@ -19,19 +19,20 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 import SpiffWorkflow
 import SpiffWorkflow.task as spiff_task_module
 from lxml import etree
-from RestrictedPython import compile_restricted, safe_builtins
+from RestrictedPython.compile import compile_restricted
 from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
 from RestrictedPython.Guards import (
     full_write_guard,
     guarded_iter_unpack_sequence,
     guarded_unpack_sequence,
+    safe_builtins,
     safer_getattr,
 )
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -110,8 +111,20 @@ SAFE_BUILTINS: dict[str, Any] = dict(safe_builtins)
 SAFE_BUILTINS.update(
     {
         name: getattr(__builtins__, name, None) or __import__("builtins").__dict__[name]
-        for name in ("min", "max", "sum", "any", "all", "enumerate", "list", "dict", "set",
-                     "map", "filter", "reversed")
+        for name in (
+            "min",
+            "max",
+            "sum",
+            "any",
+            "all",
+            "enumerate",
+            "list",
+            "dict",
+            "set",
+            "map",
+            "filter",
+            "reversed",
+        )
     }
 )
 
@@ -156,13 +169,22 @@ SANDBOX_GLOBALS: dict[str, Any] = {
 
 
 @lru_cache(maxsize=1024)
-def _compile(source: str, mode: str) -> Any:
+def _compile(source: str, mode: Literal["exec", "eval"]) -> Any:
+    source = source.strip() if mode == "eval" else source
+    try:
+        compile(source, "<bpmn>", mode)
+    except SyntaxError as err:
+        raise ProcessError(
+            f"syntax error in script: {err.msg}", line_number=err.lineno or 1
+        ) from err
     try:
         return compile_restricted(source, filename="<bpmn>", mode=mode)
     except SyntaxError as err:
         # RestrictedPython reports policy violations with lineno=None, which breaks
         # SpiffWorkflow's error formatter; give it a line and a clear message.
-        raise ScriptSecurityError(f"script refused by the sandbox: {err.msg}", line_number=1) from err
+        raise ScriptSecurityError(
+            f"script refused by the sandbox: {err.msg}", line_number=1
+        ) from err
 
 
 class RestrictedEnvironment(TaskDataEnvironment):  # type: ignore[misc]
@@ -171,22 +193,27 @@ class RestrictedEnvironment(TaskDataEnvironment):  # type: ignore[misc]
     def __init__(self) -> None:
         super().__init__(dict(SANDBOX_GLOBALS))
 
-    def evaluate(self, expression: str, context: dict[str, Any],
-                 external_context: dict[str, Any] | None = None) -> Any:
+    def evaluate(
+        self,
+        expression: str,
+        context: dict[str, Any],
+        external_context: dict[str, Any] | None = None,
+    ) -> Any:
         code = _compile(expression, "eval")
         scope = copy.copy(self.globals)
         scope.update(external_context or {})
         scope.update(context)
-        return eval(code, scope)  # noqa: S307 - restricted bytecode, guarded globals
+        return eval(code, scope)
 
-    def execute(self, script: str, context: dict[str, Any],
-                external_context: dict[str, Any] | None = None) -> bool:
+    def execute(
+        self, script: str, context: dict[str, Any], external_context: dict[str, Any] | None = None
+    ) -> bool:
         self.check_for_overwrite(context, external_context or {})
         code = _compile(script, "exec")
         context.update(copy.copy(self.globals))
         context.update(external_context or {})
         try:
-            exec(code, context)  # noqa: S102 - restricted bytecode, guarded globals
+            exec(code, context)
         finally:
             self._remove_globals_and_functions_from_context(context, external_context)
         return True
@@ -238,14 +265,19 @@ def _make_serializer() -> Any:
 SERIALIZER = _make_serializer()
 
 
+def _spec_key(defn: ProcessDefinition) -> str:
+    return f"{defn.process_id}@{defn.content_hash}"
+
+
 def parse(defn: ProcessDefinition) -> tuple[Any, dict[str, Any]]:
     """Parse a process version (hardened XML, no entities, no network) once, then cache it."""
-    cached = _SPECS.get(defn.content_hash)
+    key = _spec_key(defn)
+    cached = _SPECS.get(key)
     if cached is not None:
         return cached
     with _SPECS_LOCK:
-        if defn.content_hash in _SPECS:
-            return _SPECS[defn.content_hash]
+        if key in _SPECS:
+            return _SPECS[key]
         parser = SpiffBpmnParser()
         try:
             for name, text in sorted(defn.sources.items()):
@@ -258,8 +290,8 @@ def parse(defn: ProcessDefinition) -> tuple[Any, dict[str, Any]]:
             subs = parser.get_subprocess_specs(defn.process_id)
         except (etree.XMLSyntaxError, WorkflowException, ValueError, KeyError) as err:
             raise ProcessError(f"cannot parse process {defn.process_id}: {err}") from err
-        spec.jianfu_hash = defn.content_hash
-        _SPECS[defn.content_hash] = (spec, subs)
+        spec.jianfu_hash = key
+        _SPECS[key] = (spec, subs)
         return spec, subs
 
 
@@ -270,8 +302,9 @@ def user_tasks(defn: ProcessDefinition) -> list[UserTaskSpec]:
     for s in [spec, *subs.values()]:
         for ts in s.task_specs.values():
             if getattr(ts, "manual", False) and ts.__class__.__name__ == "UserTask":
-                out.append(UserTaskSpec(ts.bpmn_id, ts.bpmn_name or ts.bpmn_id, ts.lane,
-                                        _properties(ts)))
+                out.append(
+                    UserTaskSpec(ts.bpmn_id, ts.bpmn_name or ts.bpmn_id, ts.lane, _properties(ts))
+                )
     return sorted(out, key=lambda t: t.task_id)
 
 
@@ -301,10 +334,14 @@ class _FixedClock:
 
 
 def _fixed_datetime(now: datetime) -> type[datetime]:
+    # SpiffWorkflow fires a timer only when due < now; the extra microsecond makes a timer
+    # command stamped exactly with the due time fire it (due <= command time).
+    timer_now = now + timedelta(microseconds=1)
+
     class FixedDatetime(datetime):
         @classmethod
         def now(cls, tz: Any = None) -> FixedDatetime:
-            moment = now if tz is None else now.astimezone(tz)
+            moment = timer_now if tz is None else timer_now.astimezone(tz)
             return cls.fromisoformat(moment.isoformat())
 
     return FixedDatetime
@@ -326,15 +363,14 @@ def _pinned(seed: str, now: datetime, calendar: WorkCalendar) -> Iterator[None]:
 
     with _PIN_LOCK:
         saved = (spiff_task_module.uuid4, spiff_task_module.time, spiff_timer_module.datetime)
-        spiff_task_module.uuid4 = next_id  # type: ignore[attr-defined]
-        spiff_task_module.time = _FixedClock(now.timestamp())  # type: ignore[attr-defined]
-        spiff_timer_module.datetime = _fixed_datetime(now)  # type: ignore[misc]
+        spiff_task_module.uuid4 = next_id
+        spiff_task_module.time = _FixedClock(now.timestamp())
+        spiff_timer_module.datetime = _fixed_datetime(now)
         try:
             with command_clock(CommandClock(now, calendar)):
                 yield
         finally:
-            (spiff_task_module.uuid4, spiff_task_module.time,  # type: ignore[attr-defined]
-             spiff_timer_module.datetime) = saved
+            (spiff_task_module.uuid4, spiff_task_module.time, spiff_timer_module.datetime) = saved
 
 
 # ----------------------------------------------------------------- running
@@ -380,8 +416,14 @@ def _result(wf: Any, watch: Iterable[str] = ()) -> EngineResult:
     else:
         data = wf.task_tree.data
     ready = [
-        ReadyTask(str(t.id), t.task_spec.bpmn_id, t.task_spec.bpmn_name or t.task_spec.bpmn_id,
-                  t.task_spec.lane, _properties(t.task_spec), _json_safe(t.data))
+        ReadyTask(
+            str(t.id),
+            t.task_spec.bpmn_id,
+            t.task_spec.bpmn_name or t.task_spec.bpmn_id,
+            t.task_spec.lane,
+            _properties(t.task_spec),
+            _json_safe(t.data),
+        )
         for t in wf.get_tasks(state=TaskState.READY, manual=True)
     ]
     timers = []
@@ -395,14 +437,25 @@ def _result(wf: Any, watch: Iterable[str] = ()) -> EngineResult:
         if value is None:
             continue
         due = TimerEventDefinition.get_datetime(str(value)) if isinstance(value, str) else value
-        timers.append(WaitingTimer(str(t.id), t.task_spec.bpmn_id or t.task_spec.name,
-                                   datetime.fromisoformat(due.isoformat()).astimezone(UTC)))
+        timers.append(
+            WaitingTimer(
+                str(t.id),
+                t.task_spec.bpmn_id or t.task_spec.name,
+                datetime.fromisoformat(due.isoformat()).astimezone(UTC),
+            )
+        )
     finished = sorted(
         t.task_spec.bpmn_id for t in wf.get_tasks(state=TaskState.COMPLETED) if t.task_spec.bpmn_id
     )
-    return EngineResult(_dump(wf), bool(wf.is_completed()), _json_safe(data),
-                        sorted(ready, key=lambda r: r.uuid), sorted(timers, key=lambda r: r.uuid),
-                        finished, _watched(wf, watch))
+    return EngineResult(
+        _dump(wf),
+        bool(wf.is_completed()),
+        _json_safe(data),
+        sorted(ready, key=lambda r: r.uuid),
+        sorted(timers, key=lambda r: r.uuid),
+        finished,
+        _watched(wf, watch),
+    )
 
 
 _FORBIDDEN_BUILTINS = frozenset(vars(__import__("builtins"))) - frozenset(SAFE_BUILTINS)
@@ -427,7 +480,8 @@ def _wrap_errors(fn: Callable[[], Any]) -> Any:
         name = _forbidden_name(cause)
         if name is not None:
             raise ScriptSecurityError(
-                f"task {bpmn_id}: scripts may not use {name}() (sandbox)", **where) from err
+                f"task {bpmn_id}: scripts may not use {name}() (sandbox)", **where
+            ) from err
         raise ProcessError(f"task {bpmn_id}: {err}", **where) from err
     except ScriptSecurityError:
         raise
@@ -435,8 +489,14 @@ def _wrap_errors(fn: Callable[[], Any]) -> Any:
         raise ProcessError(str(err)) from err
 
 
-def start(defn: ProcessDefinition, data: dict[str, Any], *, seed: str, now: datetime,
-          calendar: WorkCalendar) -> EngineResult:
+def start(
+    defn: ProcessDefinition,
+    data: dict[str, Any],
+    *,
+    seed: str,
+    now: datetime,
+    calendar: WorkCalendar,
+) -> EngineResult:
     """Start an instance with `data` on the root task and run it to its first wait state."""
     spec, subs = parse(defn)
 
@@ -451,9 +511,17 @@ def start(defn: ProcessDefinition, data: dict[str, Any], *, seed: str, now: date
     return result
 
 
-def complete_task(defn: ProcessDefinition, snapshot: str, task_uuid: str, data: dict[str, Any],
-                  *, seed: str, now: datetime, calendar: WorkCalendar,
-                  watch: Iterable[str] = ()) -> EngineResult:
+def complete_task(
+    defn: ProcessDefinition,
+    snapshot: str,
+    task_uuid: str,
+    data: dict[str, Any],
+    *,
+    seed: str,
+    now: datetime,
+    calendar: WorkCalendar,
+    watch: Iterable[str] = (),
+) -> EngineResult:
     """Complete the READY user task `task_uuid` with validated `data`, then run the engine."""
 
     def run() -> EngineResult:
@@ -475,8 +543,15 @@ def complete_task(defn: ProcessDefinition, snapshot: str, task_uuid: str, data: 
     return result
 
 
-def refresh_timers(defn: ProcessDefinition, snapshot: str, *, seed: str, now: datetime,
-                   calendar: WorkCalendar, watch: Iterable[str] = ()) -> EngineResult:
+def refresh_timers(
+    defn: ProcessDefinition,
+    snapshot: str,
+    *,
+    seed: str,
+    now: datetime,
+    calendar: WorkCalendar,
+    watch: Iterable[str] = (),
+) -> EngineResult:
     """Fire every timer due at `now` and run the engine (the timer command)."""
 
     def run() -> EngineResult:

@@ -71,8 +71,10 @@ def _load(schema_cls: type[Schema], data: dict[str, Any]) -> dict[str, Any]:
     except ValidationError as err:
         messages = err.messages if isinstance(err.messages, dict) else {"_": err.messages}
         raise ValidationFailedError(
-            {str(k): [str(m) for m in (v if isinstance(v, list) else [v])]
-             for k, v in messages.items()}
+            {
+                str(k): [str(m) for m in (v if isinstance(v, list) else [v])]
+                for k, v in messages.items()
+            }
         ) from err
     return loaded
 

@@ -9,12 +9,25 @@ from models import OrgKind, OrgUnit
 from workflows.errors import ValidationFailedError
 
 
-def add_unit(session: Session, code: str, name: str, kind: OrgKind,
-             parent: OrgUnit | None = None, *, is_demo: bool = False) -> OrgUnit:
+def add_unit(
+    session: Session,
+    code: str,
+    name: str,
+    kind: OrgKind,
+    parent: OrgUnit | None = None,
+    *,
+    is_demo: bool = False,
+) -> OrgUnit:
     if session.scalar(select(OrgUnit).where(OrgUnit.code == code)):
         raise ValidationFailedError({"code": [f"org unit code {code} exists"]})
-    unit = OrgUnit(code=code, name=name, kind=kind.value,
-                   parent_id=parent.id if parent else None, is_demo=is_demo, path="/")
+    unit = OrgUnit(
+        code=code,
+        name=name,
+        kind=kind.value,
+        parent_id=parent.id if parent else None,
+        is_demo=is_demo,
+        path="/",
+    )
     session.add(unit)
     session.flush()
     unit.path = f"{parent.path if parent else '/'}{unit.id}/"

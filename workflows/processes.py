@@ -41,7 +41,9 @@ def deploy(session: Session, bpmn_dir: Path) -> list[ProcessVersion]:
         process_id = path.stem
         sources = bundle(bpmn_dir, process_id)
         digest = content_hash(sources)
-        existing = session.scalar(select(ProcessVersion).where(ProcessVersion.content_hash == digest))
+        existing = session.scalar(
+            select(ProcessVersion).where(ProcessVersion.content_hash == digest)
+        )
         if existing is not None:
             current.append(existing)
             continue
@@ -49,9 +51,14 @@ def deploy(session: Session, bpmn_dir: Path) -> list[ProcessVersion]:
         last = session.scalar(
             select(func.max(ProcessVersion.version)).where(ProcessVersion.process_id == process_id)
         )
-        pv = ProcessVersion(process_id=process_id, version=(last or 0) + 1, content_hash=digest,
-                            sources=sources, spiff_version=engine.SPIFF_VERSION,
-                            deployed_at=utcnow())
+        pv = ProcessVersion(
+            process_id=process_id,
+            version=(last or 0) + 1,
+            content_hash=digest,
+            sources=sources,
+            spiff_version=engine.SPIFF_VERSION,
+            deployed_at=utcnow(),
+        )
         session.add(pv)
         session.flush()
         current.append(pv)
@@ -76,7 +83,7 @@ def definition(session: Session, process_version_id: int) -> engine.ProcessDefin
     cached = _DEFS.get(process_version_id)
     if cached is not None:
         return cached
-    pv = session.get(ProcessVersion, process_version_id)
+    pv = session.get(ProcessVersion, process_version_id, populate_existing=True)
     if pv is None:
         raise NotFoundError(f"process version {process_version_id} missing")
     defn = engine.ProcessDefinition(pv.process_id, pv.content_hash, dict(pv.sources))

@@ -48,7 +48,7 @@ def replay_case(session: Session, case_id: int) -> ReplayReport:
     if case is None:
         report.differences.append("no such case")
         return report
-    pv = session.get(ProcessVersion, case.process_version_id)
+    pv = session.get(ProcessVersion, case.process_version_id, populate_existing=True)
     report.process_hash = pv.content_hash if pv else ""
     defn = processes.definition(session, case.process_version_id)
     state: CaseState | None = None
@@ -57,22 +57,25 @@ def replay_case(session: Session, case_id: int) -> ReplayReport:
     for ev in events:
         draft = draft_of(ev)
         try:
-            state, diff = apply_event(defn, case.id, ev.seq, state, draft,
-                                      load_calendar(session, ev.at))
+            state, diff = apply_event(
+                defn, case.id, ev.seq, state, draft, load_calendar(session, ev.at)
+            )
         except CaseError as err:
             report.differences.append(f"event {ev.seq} ({ev.type}) fails on replay: {err}")
             return report
         if canonical(diff) != canonical(ev.diff):
             report.differences.append(
                 f"event {ev.seq} ({ev.type}): recorded diff differs from replay\n"
-                + _text_diff("diff", canonical(ev.diff), canonical(diff)))
+                + _text_diff("diff", canonical(ev.diff), canonical(diff))
+            )
     if state is None:
         report.differences.append("case has no events")
         return report
     stored = load_state(session, case)
     if stored.snapshot != state.snapshot:
-        report.differences.append("workflow snapshot differs\n"
-                                  + _text_diff("snapshot", stored.snapshot, state.snapshot))
+        report.differences.append(
+            "workflow snapshot differs\n" + _text_diff("snapshot", stored.snapshot, state.snapshot)
+        )
     a, b = canonical(comparable(stored)), canonical(comparable(state))
     if a != b:
         report.differences.append("case projections differ\n" + _text_diff("case", a, b))

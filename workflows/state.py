@@ -46,11 +46,15 @@ class TaskView:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "task_uuid": self.task_uuid, "task_id": self.task_id, "name": self.name,
-            "role": self.role, "scope_org_unit_id": self.scope_org_unit_id,
+            "task_uuid": self.task_uuid,
+            "task_id": self.task_id,
+            "name": self.name,
+            "role": self.role,
+            "scope_org_unit_id": self.scope_org_unit_id,
             "claimant_id": self.claimant_id,
             "due_at": iso(self.due_at) if self.due_at else None,
-            "state": self.state, "created_at": iso(self.created_at),
+            "state": self.state,
+            "created_at": iso(self.created_at),
         }
 
 
@@ -63,8 +67,13 @@ class JobView:
     state: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "key": self.key, "task_id": self.task_id,
-                "due_at": iso(self.due_at), "state": self.state}
+        return {
+            "kind": self.kind,
+            "key": self.key,
+            "task_id": self.task_id,
+            "due_at": iso(self.due_at),
+            "state": self.state,
+        }
 
 
 @dataclass
@@ -126,9 +135,17 @@ def _sync(
         lane = r.lane or ""
         scopes = r.data.get("lane_scopes") or {}
         scope = scopes.get(lane, scope_org_unit_id) if isinstance(scopes, dict) else None
-        tasks[r.uuid] = TaskView(r.uuid, r.task_id, r.name, lane,
-                                 int(scope) if scope is not None else None, None,
-                                 _due(r.properties, draft.at, calendar), "open", draft.at)
+        tasks[r.uuid] = TaskView(
+            r.uuid,
+            r.task_id,
+            r.name,
+            lane,
+            int(scope) if scope is not None else None,
+            None,
+            _due(r.properties, draft.at, calendar),
+            "open",
+            draft.at,
+        )
     waiting = {t.uuid: t for t in result.timers}
     for job in jobs.values():
         if job.kind == TIMER_JOB and job.state == "pending" and job.key not in waiting:
@@ -139,8 +156,15 @@ def _sync(
             jobs[key] = JobView(TIMER_JOB, t.uuid, t.task_id, t.due_at, "pending")
         else:
             jobs[key].due_at = t.due_at  # cycle timers move forward
-    return CaseState(_status(result.completed, result.data), title, scope_org_unit_id,
-                     result.snapshot, result.data, tasks, jobs)
+    return CaseState(
+        _status(result.completed, result.data),
+        title,
+        scope_org_unit_id,
+        result.snapshot,
+        result.data,
+        tasks,
+        jobs,
+    )
 
 
 def _diff(prev: CaseState | None, new: CaseState) -> dict[str, Any]:
@@ -188,10 +212,17 @@ def apply_event(
         if prev is not None:
             raise InvalidTransitionError("the case has already started")
         inputs = draft.inputs
-        result = engine.start(defn, inputs.get("data", {}), seed=seed, now=draft.at,
-                              calendar=calendar)
-        new = _sync(None, result, draft, calendar, inputs.get("scope_org_unit_id"),
-                    str(inputs.get("title", "")))
+        result = engine.start(
+            defn, inputs.get("data", {}), seed=seed, now=draft.at, calendar=calendar
+        )
+        new = _sync(
+            None,
+            result,
+            draft,
+            calendar,
+            inputs.get("scope_org_unit_id"),
+            str(inputs.get("title", "")),
+        )
         return new, _diff(None, new)
     if prev is None:
         raise InvalidTransitionError("the case has not started")
@@ -202,13 +233,21 @@ def apply_event(
         task = prev.tasks.get(draft.task_uuid or "")
         if task is None or task.state != "open":
             raise InvalidTransitionError("the task is not open any more")
-        result = engine.complete_task(defn, prev.snapshot, task.task_uuid,
-                                      draft.inputs.get("data", {}), seed=seed, now=draft.at,
-                                      calendar=calendar, watch=watch)
+        result = engine.complete_task(
+            defn,
+            prev.snapshot,
+            task.task_uuid,
+            draft.inputs.get("data", {}),
+            seed=seed,
+            now=draft.at,
+            calendar=calendar,
+            watch=watch,
+        )
         new = _sync(prev, result, draft, calendar, prev.scope_org_unit_id, prev.title)
     elif draft.type == TIMER_FIRED:
-        result = engine.refresh_timers(defn, prev.snapshot, seed=seed, now=draft.at,
-                                       calendar=calendar, watch=watch)
+        result = engine.refresh_timers(
+            defn, prev.snapshot, seed=seed, now=draft.at, calendar=calendar, watch=watch
+        )
         new = _sync(prev, result, draft, calendar, prev.scope_org_unit_id, prev.title)
     elif draft.type in CLAIMANT_EVENTS:
         task = prev.tasks.get(draft.task_uuid or "")

@@ -38,10 +38,12 @@ def load_calendar(session: Session, at: datetime) -> WorkCalendar:
 
 def load_state(session: Session, case: Case) -> CaseState:
     fresh = {"populate_existing": True}
-    tasks = session.scalars(select(HumanTask).where(HumanTask.case_id == case.id)
-                            .execution_options(**fresh))
-    jobs = session.scalars(select(DueJob).where(DueJob.case_id == case.id)
-                           .execution_options(**fresh))
+    tasks = session.scalars(
+        select(HumanTask).where(HumanTask.case_id == case.id).execution_options(**fresh)
+    )
+    jobs = session.scalars(
+        select(DueJob).where(DueJob.case_id == case.id).execution_options(**fresh)
+    )
     return CaseState(
         status=case.status,
         title=case.title,
@@ -49,20 +51,31 @@ def load_state(session: Session, case: Case) -> CaseState:
         snapshot=case.snapshot,
         data=json.loads(case.data),
         tasks={
-            t.task_uuid: TaskView(t.task_uuid, t.task_id, t.name, t.role, t.scope_org_unit_id,
-                                  t.claimant_id, t.due_at, t.state, t.created_at)
+            t.task_uuid: TaskView(
+                t.task_uuid,
+                t.task_id,
+                t.name,
+                t.role,
+                t.scope_org_unit_id,
+                t.claimant_id,
+                t.due_at,
+                t.state,
+                t.created_at,
+            )
             for t in tasks
         },
         jobs={
-            (j.kind, j.key): JobView(j.kind, j.key, j.task_id, j.due_at,
-                                     "pending" if j.state == "failed" else j.state)
+            (j.kind, j.key): JobView(
+                j.kind, j.key, j.task_id, j.due_at, "pending" if j.state == "failed" else j.state
+            )
             for j in jobs
         },
     )
 
 
-def write_state(session: Session, case: Case, old: CaseState | None, new: CaseState,
-                at: datetime) -> None:
+def write_state(
+    session: Session, case: Case, old: CaseState | None, new: CaseState, at: datetime
+) -> None:
     """Write the projections that changed (the case row itself is written by the CAS)."""
     old_tasks = old.tasks if old else {}
     for key, view in new.tasks.items():
@@ -70,45 +83,75 @@ def write_state(session: Session, case: Case, old: CaseState | None, new: CaseSt
         if before == view:
             continue
         values: dict[str, Any] = {
-            "task_id": view.task_id, "name": view.name, "role": view.role,
-            "scope_org_unit_id": view.scope_org_unit_id, "claimant_id": view.claimant_id,
-            "due_at": view.due_at, "state": view.state, "created_at": view.created_at,
+            "task_id": view.task_id,
+            "name": view.name,
+            "role": view.role,
+            "scope_org_unit_id": view.scope_org_unit_id,
+            "claimant_id": view.claimant_id,
+            "due_at": view.due_at,
+            "state": view.state,
+            "created_at": view.created_at,
         }
         if before is None:
             session.add(HumanTask(case_id=case.id, task_uuid=key, **values))
         else:
-            session.execute(update(HumanTask)
-                            .where(HumanTask.case_id == case.id, HumanTask.task_uuid == key)
-                            .values(**values))
+            session.execute(
+                update(HumanTask)
+                .where(HumanTask.case_id == case.id, HumanTask.task_uuid == key)
+                .values(**values)
+            )
     old_jobs = old.jobs if old else {}
     for (kind, key), job in new.jobs.items():
         before_job = old_jobs.get((kind, key))
         if before_job == job:
             continue
         if before_job is None:
-            session.add(DueJob(case_id=case.id, kind=kind, key=key, task_id=job.task_id,
-                               due_at=job.due_at, state=job.state))
+            session.add(
+                DueJob(
+                    case_id=case.id,
+                    kind=kind,
+                    key=key,
+                    task_id=job.task_id,
+                    due_at=job.due_at,
+                    state=job.state,
+                )
+            )
         else:
             extra: dict[str, Any] = {}
             if job.state != "pending":
                 extra = {"lease_owner": None, "lease_until": None}
-            session.execute(update(DueJob)
-                            .where(DueJob.case_id == case.id, DueJob.kind == kind,
-                                   DueJob.key == key)
-                            .values(due_at=job.due_at, state=job.state, **extra))
+            session.execute(
+                update(DueJob)
+                .where(DueJob.case_id == case.id, DueJob.kind == kind, DueJob.key == key)
+                .values(due_at=job.due_at, state=job.state, **extra)
+            )
     session.flush()
 
 
-def compare_and_set(session: Session, case: Case, new: CaseState, expected_version: int,
-                    last_hash: str, at: datetime, events: int) -> int:
+def compare_and_set(
+    session: Session,
+    case: Case,
+    new: CaseState,
+    expected_version: int,
+    last_hash: str,
+    at: datetime,
+    events: int,
+) -> int:
     """UPDATE case ... WHERE version = expected: zero rows means someone else got there."""
     new_version = expected_version + events
     result = session.execute(
         update(Case)
         .where(Case.id == case.id, Case.version == expected_version)
-        .values(version=new_version, status=new.status, title=new.title,
-                scope_org_unit_id=new.scope_org_unit_id, snapshot=new.snapshot,
-                data=canonical(new.data), last_event_hash=last_hash, updated_at=at)
+        .values(
+            version=new_version,
+            status=new.status,
+            title=new.title,
+            scope_org_unit_id=new.scope_org_unit_id,
+            snapshot=new.snapshot,
+            data=canonical(new.data),
+            last_event_hash=last_hash,
+            updated_at=at,
+        )
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
@@ -117,8 +160,12 @@ def compare_and_set(session: Session, case: Case, new: CaseState, expected_versi
 
 
 def lock_log_head(session: Session) -> LogHead:
-    head = session.scalar(select(LogHead).where(LogHead.id == 1).with_for_update()
-                          .execution_options(populate_existing=True))
+    head = session.scalar(
+        select(LogHead)
+        .where(LogHead.id == 1)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     if head is None:
         head = LogHead(id=1, size=0, hash=GENESIS)
         session.add(head)
@@ -126,22 +173,53 @@ def lock_log_head(session: Session) -> LogHead:
     return head
 
 
-def hash_draft(case_id: int, seq: int, prev_hash: str, draft: EventDraft,
-               diff: dict[str, Any]) -> str:
-    return event_hash(case_id=case_id, seq=seq, type=draft.type, actor_id=draft.actor_id,
-                      actor_role=draft.actor_role, at=draft.at, task_uuid=draft.task_uuid,
-                      task_id=draft.task_id, inputs=draft.inputs, diff=diff, prev_hash=prev_hash)
+def hash_draft(
+    case_id: int, seq: int, prev_hash: str, draft: EventDraft, diff: dict[str, Any]
+) -> str:
+    return event_hash(
+        case_id=case_id,
+        seq=seq,
+        type=draft.type,
+        actor_id=draft.actor_id,
+        actor_role=draft.actor_role,
+        at=draft.at,
+        task_uuid=draft.task_uuid,
+        task_id=draft.task_id,
+        inputs=draft.inputs,
+        diff=diff,
+        prev_hash=prev_hash,
+    )
 
 
-def append_event(session: Session, case: Case, seq: int, prev_hash: str, draft: EventDraft,
-                 diff: dict[str, Any], own: str, head: LogHead) -> CaseEvent:
+def append_event(
+    session: Session,
+    case: Case,
+    seq: int,
+    prev_hash: str,
+    draft: EventDraft,
+    diff: dict[str, Any],
+    own: str,
+    head: LogHead,
+) -> CaseEvent:
     gseq = head.size + 1
     ghash = global_hash(head.hash, gseq, own)
-    row = CaseEvent(case_id=case.id, seq=seq, global_seq=gseq, type=draft.type,
-                    actor_id=draft.actor_id, actor_role=draft.actor_role, at=draft.at,
-                    task_uuid=draft.task_uuid, task_id=draft.task_id, inputs=draft.inputs,
-                    diff=diff, prev_hash=prev_hash, hash=own, global_prev_hash=head.hash,
-                    global_hash=ghash)
+    row = CaseEvent(
+        case_id=case.id,
+        seq=seq,
+        global_seq=gseq,
+        type=draft.type,
+        actor_id=draft.actor_id,
+        actor_role=draft.actor_role,
+        at=draft.at,
+        task_uuid=draft.task_uuid,
+        task_id=draft.task_id,
+        inputs=draft.inputs,
+        diff=diff,
+        prev_hash=prev_hash,
+        hash=own,
+        global_prev_hash=head.hash,
+        global_hash=ghash,
+    )
     session.add(row)
     head.size, head.hash = gseq, ghash
     if gseq % CHECKPOINT_EVERY == 0:
@@ -150,12 +228,23 @@ def append_event(session: Session, case: Case, seq: int, prev_hash: str, draft: 
 
 
 def case_events(session: Session, case_id: int) -> list[CaseEvent]:
-    return list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id)
-                                .order_by(CaseEvent.seq)
-                                .execution_options(populate_existing=True)))
+    return list(
+        session.scalars(
+            select(CaseEvent)
+            .where(CaseEvent.case_id == case_id)
+            .order_by(CaseEvent.seq)
+            .execution_options(populate_existing=True)
+        )
+    )
 
 
 def draft_of(event: CaseEvent) -> EventDraft:
-    return EventDraft(type=event.type, at=event.at, actor_id=event.actor_id,
-                      actor_role=event.actor_role, task_uuid=event.task_uuid,
-                      task_id=event.task_id, inputs=dict(event.inputs))
+    return EventDraft(
+        type=event.type,
+        at=event.at,
+        actor_id=event.actor_id,
+        actor_role=event.actor_role,
+        task_uuid=event.task_uuid,
+        task_id=event.task_id,
+        inputs=dict(event.inputs),
+    )

@@ -36,20 +36,27 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
-def claim(session: Session, owner: str, now: datetime, limit: int = 50,
-          lease: timedelta = LEASE) -> list[int]:
+def claim(
+    session: Session, owner: str, now: datetime, limit: int = 50, lease: timedelta = LEASE
+) -> list[int]:
     """Lease up to `limit` due jobs to `owner`; returns their ids (committed)."""
     free = or_(DueJob.lease_until.is_(None), DueJob.lease_until < now)
-    query = (select(DueJob.id)
-             .where(DueJob.state == "pending", DueJob.due_at < now, free)
-             .order_by(DueJob.due_at, DueJob.id).limit(limit))
+    query = (
+        select(DueJob.id)
+        .where(DueJob.state == "pending", DueJob.due_at < now, free)
+        .order_by(DueJob.due_at, DueJob.id)
+        .limit(limit)
+    )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     ids = list(session.scalars(query))
     if ids:
-        session.execute(update(DueJob).where(DueJob.id.in_(ids), DueJob.state == "pending", free)
-                        .values(lease_owner=owner, lease_until=now + lease)
-                        .execution_options(synchronize_session=False))
+        session.execute(
+            update(DueJob)
+            .where(DueJob.id.in_(ids), DueJob.state == "pending", free)
+            .values(lease_owner=owner, lease_until=now + lease)
+            .execution_options(synchronize_session=False)
+        )
     session.commit()
     return ids
 
@@ -72,15 +79,17 @@ def fire(session: Session, job_id: int, owner: str, now: datetime | None = None)
         at = max(now or utcnow(), due_at + timedelta(microseconds=1), case.updated_at)
         if kind != TIMER_JOB:
             raise CaseError(f"unknown job kind {kind}")
-        return EventDraft(TIMER_FIRED, at=at, actor_role=SYSTEM,
-                          inputs={"job": {"kind": kind, "key": key}})
+        return EventDraft(
+            TIMER_FIRED, at=at, actor_role=SYSTEM, inputs={"job": {"kind": kind, "key": key}}
+        )
 
     def mark_done(case: Case, draft: EventDraft) -> None:
         done = session.execute(
             update(DueJob)
             .where(DueJob.id == job_id, DueJob.state == "pending", DueJob.lease_owner == owner)
             .values(attempts=DueJob.attempts + 1)
-            .execution_options(synchronize_session=False))
+            .execution_options(synchronize_session=False)
+        )
         if done.rowcount != 1:  # type: ignore[attr-defined]
             raise ConflictError("job already fired or re-leased")
 
@@ -108,8 +117,12 @@ def _record_failure(session: Session, job_id: int, owner: str, message: str) -> 
     session.commit()
 
 
-def run_once(make_session: sessionmaker[Session], owner: str | None = None,
-             clock: Callable[[], datetime] = utcnow, limit: int = 50) -> int:
+def run_once(
+    make_session: sessionmaker[Session],
+    owner: str | None = None,
+    clock: Callable[[], datetime] = utcnow,
+    limit: int = 50,
+) -> int:
     """Claim and fire one batch; returns how many jobs this call fired."""
     owner = owner or worker_name()
     fired = 0
@@ -120,8 +133,13 @@ def run_once(make_session: sessionmaker[Session], owner: str | None = None,
     return fired
 
 
-def run_forever(make_session: sessionmaker[Session], *, poll: float = 1.0,
-                stop: threading.Event | None = None, owner: str | None = None) -> None:
+def run_forever(
+    make_session: sessionmaker[Session],
+    *,
+    poll: float = 1.0,
+    stop: threading.Event | None = None,
+    owner: str | None = None,
+) -> None:
     stop = stop or threading.Event()
     owner = owner or worker_name()
     logger.info("worker %s started (poll %.1fs)", owner, poll)
@@ -138,9 +156,13 @@ def run_forever(make_session: sessionmaker[Session], *, poll: float = 1.0,
 def start_in_process(make_session: sessionmaker[Session], poll: float = 1.0) -> threading.Event:
     """The embedded worker for `make run`: a daemon thread; set the returned event to stop."""
     stop = threading.Event()
-    thread = threading.Thread(target=run_forever, args=(make_session,),
-                              kwargs={"poll": poll, "stop": stop}, daemon=True,
-                              name="jianfu-worker")
+    thread = threading.Thread(
+        target=run_forever,
+        args=(make_session,),
+        kwargs={"poll": poll, "stop": stop},
+        daemon=True,
+        name="jianfu-worker",
+    )
     thread.start()
     time.sleep(0)
     return stop

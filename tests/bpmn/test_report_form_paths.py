@@ -174,9 +174,6 @@ def test_reminder_fires_while_the_review_stays_open(new_case):
     assert result.data["reminder_sent_at"] == "2026-03-09T10:01:00+08:00"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "SpiffWorkflow fires a timeDate only when due < now (strictly), so a timer command "
-    "stamped with exactly the timer's due time does not fire it; reported to the lead"))
 def test_reminder_fires_when_the_timer_command_is_stamped_with_its_due_time(new_case):
     case = new_case()
     review = reach_review(case, approved_at=cst(3, 2))

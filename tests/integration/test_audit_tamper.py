@@ -26,41 +26,60 @@ def _mutate(session: Session, kind: str, rng: random.Random) -> None:
     if kind == "edit":
         field = rng.choice(["inputs", "actor_id", "at", "type", "diff"])
         if field == "inputs":
-            session.execute(text("UPDATE case_event SET inputs = :v WHERE id = :id"),
-                            {"v": '{"data": {"forged": true}}', "id": ev.id})
+            session.execute(
+                text("UPDATE case_event SET inputs = :v WHERE id = :id"),
+                {"v": '{"data": {"forged": true}}', "id": ev.id},
+            )
         elif field == "actor_id":
-            session.execute(text("UPDATE case_event SET actor_id = NULL WHERE id = :id"),
-                            {"id": ev.id})
+            session.execute(
+                text("UPDATE case_event SET actor_id = NULL WHERE id = :id"), {"id": ev.id}
+            )
         elif field == "at":
-            session.execute(text("UPDATE case_event SET at = :v WHERE id = :id"),
-                            {"v": "2020-01-01 00:00:00", "id": ev.id})
+            session.execute(
+                text("UPDATE case_event SET at = :v WHERE id = :id"),
+                {"v": "2020-01-01 00:00:00", "id": ev.id},
+            )
         elif field == "type":
-            session.execute(text("UPDATE case_event SET type = 'comment_added' WHERE id = :id"),
-                            {"id": ev.id})
+            session.execute(
+                text("UPDATE case_event SET type = 'comment_added' WHERE id = :id"), {"id": ev.id}
+            )
         else:
-            session.execute(text("UPDATE case_event SET diff = '{}' WHERE id = :id"),
-                            {"id": ev.id})
+            session.execute(text("UPDATE case_event SET diff = '{}' WHERE id = :id"), {"id": ev.id})
     elif kind == "delete":
         session.execute(text("DELETE FROM case_event WHERE id = :id"), {"id": ev.id})
     elif kind == "insert":
         # A forged event appended to a case, with a correctly computed own chain link.
         last = max((e for e in events if e.case_id == ev.case_id), key=lambda e: e.seq)
-        session.execute(text(
-            "INSERT INTO case_event (case_id, seq, global_seq, type, actor_id, actor_role, at,"
-            " task_uuid, task_id, inputs, diff, prev_hash, hash, global_prev_hash, global_hash)"
-            " VALUES (:c, :s, :g, 'comment_added', NULL, NULL, :at, NULL, NULL, '{}', '{}',"
-            " :p, :h, :gp, :gh)"),
-            {"c": ev.case_id, "s": last.seq + 1, "g": len(events) + 1, "at": last.at.replace(tzinfo=None),
-             "p": last.hash, "h": "f" * 64, "gp": events[-1].global_hash,
-             "gh": global_hash(events[-1].global_hash, len(events) + 1, "f" * 64)})
+        session.execute(
+            text(
+                "INSERT INTO case_event (case_id, seq, global_seq, type, actor_id, actor_role, at,"
+                " task_uuid, task_id, inputs, diff, prev_hash, hash, global_prev_hash, global_hash)"
+                " VALUES (:c, :s, :g, 'comment_added', NULL, NULL, :at, NULL, NULL, '{}', '{}',"
+                " :p, :h, :gp, :gh)"
+            ),
+            {
+                "c": ev.case_id,
+                "s": last.seq + 1,
+                "g": len(events) + 1,
+                "at": last.at.replace(tzinfo=None),
+                "p": last.hash,
+                "h": "f" * 64,
+                "gp": events[-1].global_hash,
+                "gh": global_hash(events[-1].global_hash, len(events) + 1, "f" * 64),
+            },
+        )
     elif kind == "reorder":
         same = [e for e in events if e.case_id == ev.case_id]
         if len(same) < 2:
             same = next(g for g in _by_case(events).values() if len(g) >= 2)
         a, b = rng.sample(same, 2)
         session.execute(text("UPDATE case_event SET seq = -1 WHERE id = :id"), {"id": a.id})
-        session.execute(text("UPDATE case_event SET seq = :s WHERE id = :id"), {"s": a.seq, "id": b.id})
-        session.execute(text("UPDATE case_event SET seq = :s WHERE id = :id"), {"s": b.seq, "id": a.id})
+        session.execute(
+            text("UPDATE case_event SET seq = :s WHERE id = :id"), {"s": a.seq, "id": b.id}
+        )
+        session.execute(
+            text("UPDATE case_event SET seq = :s WHERE id = :id"), {"s": b.seq, "id": a.id}
+        )
     elif kind == "truncate":
         keep = rng.randint(1, len(events) - 1)
         session.execute(text("DELETE FROM case_event WHERE global_seq > :k"), {"k": keep})
@@ -87,8 +106,10 @@ def _restore(session: Session, rows: list[tuple[object, ...]], cols: list[str]) 
     session.execute(text("DELETE FROM case_event"))
     placeholders = ", ".join(f":{c}" for c in cols)
     for row in rows:
-        session.execute(text(f"INSERT INTO case_event ({', '.join(cols)}) VALUES ({placeholders})"),
-                        dict(zip(cols, row, strict=True)))
+        session.execute(
+            text(f"INSERT INTO case_event ({', '.join(cols)}) VALUES ({placeholders})"),
+            dict(zip(cols, row, strict=True)),
+        )
     session.commit()
 
 
@@ -126,21 +147,27 @@ def test_problem_names_case_and_event(world: sessionmaker[Session]) -> None:
     assert f"case {ev.case_id}" in str(problems[0])
 
 
-def test_truncation_with_rewritten_head_is_caught_by_checkpoint(world: sessionmaker[Session]) -> None:
+def test_truncation_with_rewritten_head_is_caught_by_checkpoint(
+    world: sessionmaker[Session],
+) -> None:
     with world() as session:
         audit.checkpoint(session)
         events = _events(session)
         keep = events[len(events) // 2]
         # The attacker deletes the tail and makes the head and case rows consistent again.
-        session.execute(text("DELETE FROM case_event WHERE global_seq > :k"), {"k": keep.global_seq})
-        session.execute(text("UPDATE log_head SET size = :s, hash = :h"),
-                        {"s": keep.global_seq, "h": keep.global_hash})
+        session.execute(
+            text("DELETE FROM case_event WHERE global_seq > :k"), {"k": keep.global_seq}
+        )
+        session.execute(
+            text("UPDATE log_head SET size = :s, hash = :h"),
+            {"s": keep.global_seq, "h": keep.global_hash},
+        )
         for case in session.scalars(select(Case)):
             rest = [e for e in events if e.case_id == case.id and e.global_seq <= keep.global_seq]
-            session.execute(text("UPDATE case_record SET version = :v, last_event_hash = :h "
-                                 "WHERE id = :id"),
-                            {"v": len(rest), "h": rest[-1].hash if rest else "0" * 64,
-                             "id": case.id})
+            session.execute(
+                text("UPDATE case_record SET version = :v, last_event_hash = :h WHERE id = :id"),
+                {"v": len(rest), "h": rest[-1].hash if rest else "0" * 64, "id": case.id},
+            )
         session.commit()
         problems = audit.verify(session)
         kinds = {p.kind for p in problems}

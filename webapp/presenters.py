@@ -1,0 +1,93 @@
+"""Plain-data views of cases, tasks, inbox rows and events for the templates and the API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from models import Case, CaseEvent
+from workflows.cases import InboxRow
+from workflows.history import iso
+from workflows.state import CaseState, TaskView
+
+# Case data that is plumbing, not business content.
+HIDDEN_DATA = frozenset({"lane_scopes"})
+# Task fields worth showing in a history entry.
+SHOWN_TASK_FIELDS = ("state", "claimant_id", "due_at")
+
+
+def inbox_row(row: InboxRow) -> dict[str, Any]:
+    return {
+        "case_id": row.case_id, "case_title": row.case_title, "case_type": row.case_type,
+        "task_uuid": row.task_uuid, "task_id": row.task_id, "name": row.name,
+        "role": row.role, "claimant_id": row.claimant_id,
+        "due_at": iso(row.due_at) if row.due_at else None, "case_version": row.case_version,
+    }
+
+
+def event(ev: CaseEvent) -> dict[str, Any]:
+    return {
+        "seq": ev.seq, "type": ev.type, "actor_id": ev.actor_id, "actor_role": ev.actor_role,
+        "at": iso(ev.at), "task_uuid": ev.task_uuid, "task_id": ev.task_id,
+        "inputs": ev.inputs, "diff": ev.diff,
+    }
+
+
+def case(c: Case, state: CaseState, events: list[CaseEvent]) -> dict[str, Any]:
+    return {
+        "id": c.id, "case_type": c.case_type, "title": c.title, "status": c.status,
+        "version": c.version, "scope_org_unit_id": c.scope_org_unit_id,
+        "created_at": iso(c.created_at), "updated_at": iso(c.updated_at),
+        "data": {k: v for k, v in state.data.items() if k not in HIDDEN_DATA},
+        "tasks": [t.as_dict() for t in sorted(state.tasks.values(), key=_task_order)],
+        "events": [event(e) for e in events],
+    }
+
+
+def _task_order(task: TaskView) -> tuple[str, str]:
+    return (iso(task.created_at), task.task_uuid)
+
+
+def open_tasks(state: CaseState) -> list[TaskView]:
+    return sorted((t for t in state.tasks.values() if t.state == "open"), key=_task_order)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One line of a history entry: `scope` is "" for case fields or a task name."""
+
+    scope: str
+    field: str
+    old: Any
+    new: Any
+
+
+def changes(diff: dict[str, Any], state: CaseState) -> list[Change]:
+    """The field-level diff of an event as display lines."""
+    out: list[Change] = []
+    status = diff.get("status")
+    if isinstance(status, list) and len(status) == 2:
+        out.append(Change("", "status", status[0], status[1]))
+    for name, pair in sorted((diff.get("data") or {}).items()):
+        if name not in HIDDEN_DATA and isinstance(pair, list) and len(pair) == 2:
+            out.append(Change("", name, pair[0], pair[1]))
+    for uuid, fields in (diff.get("tasks") or {}).items():
+        task = state.tasks.get(uuid)
+        label = task.name if task else uuid
+        for name in SHOWN_TASK_FIELDS:
+            pair = fields.get(name)
+            if isinstance(pair, list) and len(pair) == 2 and pair[0] != pair[1]:
+                out.append(Change(label, name, pair[0], pair[1]))
+    return out
+
+
+def user_ids(state: CaseState, events: list[CaseEvent]) -> set[int]:
+    """Every user a case page names: event actors, claimants, and claimants in diffs."""
+    ids = {e.actor_id for e in events if e.actor_id is not None}
+    ids |= {t.claimant_id for t in state.tasks.values() if t.claimant_id is not None}
+    for e in events:
+        for fields in (e.diff.get("tasks") or {}).values():
+            ids |= {v for v in fields.get("claimant_id", []) if isinstance(v, int)}
+        if isinstance(e.inputs.get("user_id"), int):
+            ids.add(e.inputs["user_id"])
+    return ids
