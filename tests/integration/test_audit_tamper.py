@@ -98,18 +98,14 @@ def world(demo_world: sessionmaker[Session], tmp_path) -> sessionmaker[Session]:
     return demo_world
 
 
-def _snapshot_rows(session: Session) -> list[tuple[object, ...]]:
-    return [tuple(r) for r in session.execute(text("SELECT * FROM case_event ORDER BY id"))]
+def _snapshot_rows(session: Session) -> list[dict[str, object]]:
+    table = CaseEvent.__table__
+    return [dict(r) for r in session.execute(select(table).order_by(table.c.id)).mappings()]
 
 
-def _restore(session: Session, rows: list[tuple[object, ...]], cols: list[str]) -> None:
+def _restore(session: Session, rows: list[dict[str, object]]) -> None:
     session.execute(text("DELETE FROM case_event"))
-    placeholders = ", ".join(f":{c}" for c in cols)
-    for row in rows:
-        session.execute(
-            text(f"INSERT INTO case_event ({', '.join(cols)}) VALUES ({placeholders})"),
-            dict(zip(cols, row, strict=True)),
-        )
+    session.execute(CaseEvent.__table__.insert(), rows)
     session.commit()
 
 
@@ -123,7 +119,6 @@ def test_every_mutation_is_detected(world: sessionmaker[Session]) -> None:
     rng = random.Random(20261129)
     detected = {k: 0 for k in KINDS}
     with world() as session:
-        cols = list(session.execute(text("SELECT * FROM case_event LIMIT 1")).keys())
         original = _snapshot_rows(session)
         for i in range(MUTATIONS_PER_KIND * len(KINDS)):
             kind = KINDS[i % len(KINDS)]
@@ -131,7 +126,7 @@ def test_every_mutation_is_detected(world: sessionmaker[Session]) -> None:
             problems = audit.verify(session)
             if problems:
                 detected[kind] += 1
-            _restore(session, original, cols)
+            _restore(session, original)
             # After restoring, no false alarm.
             assert audit.verify(session) == [], f"false alarm after restoring mutation {i}"
     assert detected == {k: MUTATIONS_PER_KIND for k in KINDS}
