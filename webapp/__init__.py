@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
 from models.db import database_url
@@ -62,7 +61,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["SESSION_COOKIE_SECURE"] = security.cookie_secure(app.config)
 
     db.init_app(app)
-    Babel(app, locale_selector=i18n.select_locale)
     csrf = CSRFProtect(app)
     csrf.exempt(api.bp)
     i18n.init_app(app)

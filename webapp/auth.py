@@ -45,7 +45,7 @@ def _fingerprint(user: User) -> str:
     return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
 
 
-def _reset_session() -> None:
+def logout_session() -> None:
     kept = {k: session[k] for k in KEPT_KEYS if k in session}
     session.clear()
     session.update(kept)
@@ -53,10 +53,11 @@ def _reset_session() -> None:
 
 
 def log_in(user: User) -> None:
-    _reset_session()
+    logout_session()
     session["uid"] = user.id
     session["fp"] = _fingerprint(user)
     session["since"] = int(time.time())
+    g.user, g.actor = user, access.load_actor(get_session(), user.id)
 
 
 def load_current_user() -> None:
@@ -69,7 +70,7 @@ def load_current_user() -> None:
     user = get_session().get(User, uid)
     fresh = time.time() - float(session.get("since", 0)) < max_age
     if user is None or not user.active or session.get("fp") != _fingerprint(user) or not fresh:
-        _reset_session()
+        logout_session()
         return
     g.user, g.actor = user, access.load_actor(get_session(), user.id)
 
@@ -100,6 +101,8 @@ def login_required(view: F) -> F:
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Response | str | tuple[str, int]:
     if request.method == "GET":
+        if g.get("actor") is not None:
+            return redirect(_safe_next(request.args.get("next")))
         return render_template("login.html", next=request.args.get("next", ""))
     username = request.form.get("username", "")
     user = accounts.authenticate(get_session(), username, request.form.get("password", ""))
@@ -114,7 +117,7 @@ def login() -> Response | str | tuple[str, int]:
 
 @bp.post("/logout")
 def logout() -> Response:
-    _reset_session()
+    logout_session()
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
 

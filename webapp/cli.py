@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import secrets
 import sys
 from pathlib import Path
 
@@ -35,6 +37,7 @@ def _sessions(url: str | None) -> sessionmaker[Session]:
 def main() -> None:
     """Jianfu (减负): the burden-reduction case engine."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("spiff").setLevel(logging.WARNING)  # one line per task state is noise
 
 
 @main.command("init-db")
@@ -91,13 +94,30 @@ def demo_cmd(database_url: str | None, bpmn_dir: Path) -> None:
     _print_logins(_load_demo(_sessions(database_url), bpmn_dir))
 
 
+def _local_secret() -> str:
+    """A secret kept in instance/ so that logins survive a restart of `make run`."""
+    path = Path("instance") / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
 def _serve(url: str | None, host: str, port: int, in_process_worker: bool) -> None:
     from webapp import create_app
 
-    app = create_app({"DATABASE_URL": resolve_url(url)})
+    local = host in ("127.0.0.1", "localhost", "::1")
+    config: dict[str, object] = {
+        "DATABASE_URL": resolve_url(url),
+        "SESSION_COOKIE_SECURE": not local,
+    }
+    if not os.environ.get("JIANFU_SECRET_KEY"):
+        config["SECRET_KEY"] = _local_secret()
+    app = create_app(config)
     stop = None
     if in_process_worker:
-        stop = worker.start_in_process(app.extensions["jianfu.db"])
+        stop = worker.start_in_process(app.extensions["jianfu.db"].sessions)
     try:
         app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
     finally:

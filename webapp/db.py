@@ -15,8 +15,14 @@ EXTENSION = "jianfu.db"
 
 @dataclass(frozen=True)
 class Database:
+    """`app.extensions["jianfu.db"]`: the engine and its session factory. Calling it opens
+    a session, so it can stand in for a sessionmaker (e.g. for the in-process worker)."""
+
     engine: Engine
     sessions: sessionmaker[Session]
+
+    def __call__(self) -> Session:
+        return self.sessions()
 
 
 def init_app(app: Flask) -> Database:

@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from webapp import i18n
 from workflows.errors import (
     CaseError,
     ConflictError,
@@ -21,7 +22,6 @@ from workflows.errors import (
     ProcessError,
     ValidationFailedError,
 )
-from webapp import i18n
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def _default_message(status: int) -> str:
         422: _("Some input is not valid."),
         500: _("Something went wrong on our side. Please try again later."),
     }
-    return messages.get(status, _("The request could not be handled."))
+    return str(messages.get(status, _("The request could not be handled.")))
 
 
 def wants_json() -> bool:

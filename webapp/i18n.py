@@ -5,13 +5,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import datetime
+from typing import cast
+from urllib.parse import urlencode
 
+from babel import support
 from flask import Flask, request, session
-from flask_babel import gettext
+from flask_babel import Babel, Domain, format_datetime, get_locale, gettext
 
 DEFAULT_LOCALE = "zh_CN"
 LOCALES = (DEFAULT_LOCALE, "en")
 LOCALE_NAMES = {"zh_CN": "中文", "en": "English"}
+# Babel expands "zh_CN" to "zh_Hans_CN"; our catalogs live under the short name.
+CATALOG_NAMES = {"zh_Hans_CN": "zh_CN"}
 
 
 def N_(text: str) -> str:  # noqa: N802 - the conventional name pybabel extracts
@@ -45,6 +51,13 @@ FIELD_LABELS = {
     "comment": N_("Comment"), "status": N_("Status"), "data": N_("Data"),
     "tasks": N_("Tasks"), "jobs": N_("Timers"), "text": N_("Comment"),
     "to_user_id": N_("Colleague"), "process_id": N_("Process"),
+    "state": N_("State"), "claimant_id": N_("Claimed by"), "due_at": N_("Due"),
+    "case_status": N_("Status"), "published_at": N_("Published at"),
+    "reminder_sent_at": N_("Reminder sent at"),
+    "review_reminder_days": N_("Review reminder (working days)"),
+    "old_password": N_("Current password"), "new_password": N_("New password"),
+    "confirm_password": N_("New password again"), "fields": N_("Form fields"),
+    "username": N_("Username"), "password": N_("Password"),
 }
 CHOICE_LABELS = {
     "approve": N_("Approve"), "return": N_("Return for changes"), "reject": N_("Reject"),
@@ -125,6 +138,15 @@ def message(text: object) -> str:
     return gettext(raw) if raw else raw
 
 
+def iso_datetime(value: object) -> str:
+    """An ISO-8601 timestamp from event data, shown in the user's time zone."""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    return str(format_datetime(moment, "yyyy-MM-dd HH:mm")) if moment.tzinfo else str(value)
+
+
 def select_locale() -> str:
     """`?lang=` first, then the choice kept in the session, then zh_CN."""
     wanted = request.args.get("lang")
@@ -140,11 +162,44 @@ def remember_locale() -> None:
         session["lang"] = wanted
 
 
+class CatalogDomain(Domain):  # type: ignore[misc]
+    """Flask-Babel's domain, loading `translations/zh_CN` for Babel's `zh_Hans_CN`."""
+
+    def get_translations(self) -> support.NullTranslations:
+        name = current_locale()
+        key = (name, self.domain[0])
+        if key not in self.cache:
+            merged = support.Translations()
+            for dirname in self.translation_directories:
+                catalog = support.Translations.load(dirname, [name], self.domain[0])
+                merged.merge(cast(support.Translations, catalog))
+                if hasattr(catalog, "plural"):
+                    merged.plural = catalog.plural
+            self.cache[key] = merged
+        translations: support.NullTranslations = self.cache[key]
+        return translations
+
+
 def init_app(app: Flask) -> None:
+    babel = Babel(app, locale_selector=select_locale)
+    babel.domain_instance = CatalogDomain()
     app.before_request(remember_locale)
     for name, fn in (("role_label", role_label), ("status_label", status_label),
                      ("event_label", event_label), ("process_label", process_label),
                      ("field_label", field_label), ("choice_label", choice_label),
-                     ("msg", message)):
+                     ("msg", message), ("iso_datetime", iso_datetime)):
         app.add_template_filter(fn, name)
-    app.jinja_env.globals.update(LOCALES=LOCALES, LOCALE_NAMES=LOCALE_NAMES)
+    app.jinja_env.globals.update(LOCALES=LOCALES, LOCALE_NAMES=LOCALE_NAMES,
+                                 current_locale=current_locale, lang_url=lang_url)
+
+
+def lang_url(code: str) -> str:
+    """The current page in another language (other query arguments kept)."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    return f"{request.path}?{urlencode([*args, ('lang', code)])}"
+
+
+def current_locale() -> str:
+    """The catalog name of the request's language ("zh_CN" or "en")."""
+    name = str(get_locale() or DEFAULT_LOCALE)
+    return CATALOG_NAMES.get(name, name)

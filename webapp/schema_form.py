@@ -26,11 +26,11 @@ class FieldSpec:
     max: int | None = None
 
 
-def _validators(field: fields.Field) -> list[Any]:
+def _validators(field: fields.Field[Any]) -> list[Any]:
     return list(getattr(field, "validators", []) or [])
 
 
-def _spec(name: str, field: fields.Field) -> FieldSpec:
+def _spec(name: str, field: fields.Field[Any]) -> FieldSpec:
     required = bool(field.required)
     checks = _validators(field)
     if isinstance(field, fields.Boolean):

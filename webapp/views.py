@@ -147,16 +147,18 @@ def _task_context(case_id: int,
 def task_page(case_id: int, task_uuid: str) -> Page:
     case, state, task, schema = _task_context(case_id, task_uuid)
     specs = field_specs(schema)
+    decision = decision_field(specs) is not None
+    shown = {k: v for k, v in state.data.items() if k not in presenters.HIDDEN_DATA}
+    context = {"case": case, "task": task, "specs": specs, "data": shown,
+               "decision": decision}
     if request.method == "GET":
-        values = {} if decision_field(specs) else initial_values(specs, state.data)
-        return render_template("task.html", case=case, task=task, specs=specs,
-                               values=values, errors={})
+        values = {} if decision else initial_values(specs, state.data)
+        return render_template("task.html", values=values, errors={}, **context)
     values = parse(specs, request.form)
     try:
         cases.complete_task(get_session(), current_actor(), case_id, task_uuid, values)
     except ValidationFailedError as err:
-        return render_template("task.html", case=case, task=task, specs=specs,
-                               values=values, errors=err.fields), 422
+        return render_template("task.html", values=values, errors=err.fields, **context), 422
     flash(_("“%(task)s” is done for “%(case)s”.", task=task.name, case=case.title), "success")
     return redirect(url_for("staff.inbox"))
 

@@ -1,0 +1,105 @@
+"""Login, logout, password change, lockout and no user enumeration."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask.testing import FlaskClient
+
+from workflows.accounts import MAX_FAILURES
+
+WRONG = "not-the-password-1"
+
+
+def _normalized(html: str, username: str) -> str:
+    html = re.sub(r'name="csrf_token" value="[^"]+"', "", html)
+    return html.replace(f'value="{username}"', 'value=""')
+
+
+def test_login_then_logout(web: Any, client: FlaskClient) -> None:
+    response = web.login("mz_head")
+    assert response.status_code == 302
+    assert response.location == "/inbox"
+    page = client.get("/inbox").get_data(as_text=True)
+    assert "民政局负责人（演示）" in page  # display name in the header
+    assert "单位负责人 · 区民政局" in page  # role and org unit in the header
+    response = web.post_form("/inbox", "/logout", {})
+    assert response.status_code == 302
+    assert client.get("/inbox").status_code == 302
+
+
+def test_pages_need_a_login(client: FlaskClient) -> None:
+    response = client.get("/inbox")
+    assert response.status_code == 302
+    assert response.location.startswith("/login?next=")
+    assert client.get("/").location == "/inbox"
+
+
+def test_login_follows_only_local_next(web: Any, client: FlaskClient) -> None:
+    token_page = client.get("/login?next=//evil.example/x").get_data(as_text=True)
+    assert "evil" in token_page  # carried in the form, but not followed
+    response = web.post_form("/login", "/login", {"username": "mz_head", "password":
+                                                 "jianfu-demo-2026",
+                                                 "next": "//evil.example/x"})
+    assert response.location == "/inbox"
+
+
+def test_unknown_user_and_wrong_password_look_the_same(web: Any) -> None:
+    unknown = web.login("nobody_here", WRONG)
+    wrong = web.login("mz_head", WRONG)
+    assert unknown.status_code == wrong.status_code == 401
+    assert _normalized(unknown.get_data(as_text=True), "nobody_here") == \
+        _normalized(wrong.get_data(as_text=True), "mz_head")
+    assert "用户名或密码错误" in wrong.get_data(as_text=True)
+
+
+def test_lockout_after_repeated_failures(web: Any) -> None:
+    failures = [web.login("mz_clerk", WRONG) for _ in range(MAX_FAILURES)]
+    assert {r.status_code for r in failures} == {401}
+    locked = web.login("mz_clerk")  # the right password no longer helps
+    assert locked.status_code == 401
+    assert _normalized(locked.get_data(as_text=True), "mz_clerk") == \
+        _normalized(failures[0].get_data(as_text=True), "mz_clerk")
+    assert web.api_login("mz_clerk").status_code == 401
+    assert web.login("mz_clerk2").status_code == 302  # others are not affected
+
+
+def test_api_login_failures_look_the_same(web: Any) -> None:
+    unknown = web.api_login("nobody_here", WRONG)
+    wrong = web.api_login("mz_head", WRONG)
+    assert unknown.status_code == wrong.status_code == 401
+    assert unknown.get_json() == wrong.get_json()
+    assert unknown.get_json()["error"] == "invalid_credentials"
+
+
+def test_change_password(web: Any, client: FlaskClient, app: Any) -> None:
+    web.login("mz_head")
+    page = "/account/password"
+    assert 'for="old_password"' in client.get(page).get_data(as_text=True)
+    mismatch = web.post_form(page, page, {"old_password": "jianfu-demo-2026",
+                                          "new_password": "a-new-password-1",
+                                          "confirm_password": "a-new-password-2"})
+    assert mismatch.status_code == 422
+    assert 'data-field="confirm_password"' in mismatch.get_data(as_text=True)
+    wrong_old = web.post_form(page, page, {"old_password": WRONG,
+                                           "new_password": "a-new-password-1",
+                                           "confirm_password": "a-new-password-1"})
+    assert wrong_old.status_code == 422
+    assert 'data-field="old_password"' in wrong_old.get_data(as_text=True)
+    too_short = web.post_form(page, page, {"old_password": "jianfu-demo-2026",
+                                           "new_password": "short", "confirm_password": "short"})
+    assert too_short.status_code == 422
+    assert 'data-field="new_password"' in too_short.get_data(as_text=True)
+    other = app.test_client()  # a second login of the same user, on another device
+    assert other.post("/api/v1/login", json={"username": "mz_head",
+                                             "password": "jianfu-demo-2026"}).status_code == 200
+    done = web.post_form(page, page, {"old_password": "jianfu-demo-2026",
+                                      "new_password": "a-new-password-1",
+                                      "confirm_password": "a-new-password-1"})
+    assert done.status_code == 302
+    assert client.get("/inbox").status_code == 200  # this login stays valid
+    assert other.get("/api/v1/me").status_code == 401  # the other one ends
+    web.post_form("/inbox", "/logout", {})
+    assert web.login("mz_head").status_code == 401
+    assert web.login("mz_head", "a-new-password-1").status_code == 302

@@ -1,0 +1,164 @@
+"""JSON API `/api/v1` for staff clients, on the same login session as the pages.
+
+CSRF tokens are not used here; instead every write must be `Content-Type:
+application/json`, which a cross-site HTML form cannot send (and the session cookie is
+SameSite=Lax). Writes take an optional `Idempotency-Key` header (required to start a case).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, g, jsonify, request, url_for
+from flask_babel import gettext as _
+from werkzeug.exceptions import BadRequest, Unauthorized, UnsupportedMediaType
+from werkzeug.wrappers import Response
+
+from webapp import api_schemas as schemas
+from webapp import presenters
+from webapp.auth import current_actor, log_in, logout_session
+from webapp.db import get_session
+from webapp.lookups import unit_names
+from workflows import accounts, cases
+from workflows.commands import Idempotency
+from workflows.store import case_events
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+MAX_KEY = 200
+PUBLIC_ENDPOINTS = frozenset({"api.login"})
+
+
+@bp.before_request
+def _require_login() -> None:
+    if request.endpoint not in PUBLIC_ENDPOINTS and g.get("actor") is None:
+        raise Unauthorized()
+
+
+def json_body(*, allow_empty: bool = False) -> dict[str, Any]:
+    """The request's JSON object; 415 for another content type, 400 for bad JSON."""
+    if request.mimetype != "application/json":
+        raise UnsupportedMediaType(_("Send the body as JSON with the header "
+                                     "Content-Type: application/json."))
+    if allow_empty and not request.get_data():
+        return {}
+    data = request.get_json(silent=True)
+    if data is None:
+        raise BadRequest(_("The request body is not valid JSON."))
+    if not isinstance(data, dict):
+        raise BadRequest(_("The request body must be a JSON object."))
+    return data
+
+
+def idempotency(body: dict[str, Any], *, required: bool = False) -> Idempotency | None:
+    """The client's retry key. The request path is part of what is compared, so a key
+    reused on another task or case is refused rather than answered with an old result."""
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key:
+        if required:
+            raise BadRequest(_("The Idempotency-Key header is required for this request."))
+        return None
+    if len(key) > MAX_KEY:
+        raise BadRequest(_("The Idempotency-Key header is longer than %(max)s characters.",
+                           max=MAX_KEY))
+    return Idempotency(f"user:{current_actor().user_id}", key,
+                       {"path": request.path, "body": body})
+
+
+def _user_json() -> dict[str, Any]:
+    actor = current_actor()
+    names = unit_names(get_session(), (unit for _r, unit, _p in actor.roles))
+    return {"id": g.user.id, "username": g.user.username, "display_name": g.user.display_name,
+            "roles": [{"role": r, "org_unit_id": u, "org_unit": names.get(u, "")}
+                      for r, u, _p in actor.roles]}
+
+
+@bp.post("/login")
+def login() -> tuple[Response, int]:
+    body = schemas.load(schemas.LoginBody, json_body())
+    user = accounts.authenticate(get_session(), body["username"], body["password"])
+    if user is None:
+        return jsonify(error="invalid_credentials", fields={},
+                       message=_("Wrong username or password, or the account is locked "
+                                 "for a while.")), 401
+    log_in(user)
+    return jsonify(user=_user_json()), 200
+
+
+@bp.post("/logout")
+def logout() -> tuple[Response, int]:
+    json_body(allow_empty=True)
+    logout_session()
+    return jsonify(status="logged_out"), 200
+
+
+@bp.get("/me")
+def me() -> Response:
+    return jsonify(user=_user_json())
+
+
+@bp.get("/inbox")
+def inbox() -> Response:
+    mine = request.args.get("mine", "") in ("1", "true")
+    rows = cases.inbox(get_session(), current_actor(), mine_only=mine)
+    return jsonify(tasks=[presenters.inbox_row(r) for r in rows])
+
+
+@bp.get("/cases/<int:case_id>")
+def get_case(case_id: int) -> Response:
+    session = get_session()
+    case, state = cases.get_case(session, current_actor(), case_id)
+    return jsonify(presenters.case(case, state, case_events(session, case_id)))
+
+
+@bp.post("/cases")
+def start_case() -> tuple[Response, int, dict[str, str]]:
+    raw = json_body()
+    idem = idempotency(raw, required=True)
+    body = schemas.load(schemas.StartBody, raw)
+    result = cases.start_case(get_session(), current_actor(), body["process_id"],
+                              body["form_fields"], org_unit_id=body["org_unit_id"],
+                              idempotency=idem)
+    location = url_for("api.get_case", case_id=result.case_id)
+    return jsonify(result.as_dict()), 201, {"Location": location}
+
+
+@bp.post("/cases/<int:case_id>/tasks/<task_uuid>/complete")
+def complete(case_id: int, task_uuid: str) -> Response:
+    raw = json_body()
+    body = schemas.load(schemas.CompleteBody, raw)
+    result = cases.complete_task(get_session(), current_actor(), case_id, task_uuid,
+                                 body["form_fields"], idempotency=idempotency(raw))
+    return jsonify(result.as_dict())
+
+
+@bp.post("/cases/<int:case_id>/tasks/<task_uuid>/claim")
+def claim(case_id: int, task_uuid: str) -> Response:
+    raw = schemas.load(schemas.EmptyBody, json_body(allow_empty=True))
+    result = cases.claim_task(get_session(), current_actor(), case_id, task_uuid,
+                              idempotency=idempotency(raw))
+    return jsonify(result.as_dict())
+
+
+@bp.post("/cases/<int:case_id>/tasks/<task_uuid>/release")
+def release(case_id: int, task_uuid: str) -> Response:
+    schemas.load(schemas.EmptyBody, json_body(allow_empty=True))
+    result = cases.release_task(get_session(), current_actor(), case_id, task_uuid)
+    return jsonify(result.as_dict())
+
+
+@bp.post("/cases/<int:case_id>/tasks/<task_uuid>/reassign")
+def reassign(case_id: int, task_uuid: str) -> Response:
+    body = schemas.load(schemas.ReassignBody, json_body())
+    result = cases.reassign_task(get_session(), current_actor(), case_id, task_uuid,
+                                 body["to_user_id"])
+    return jsonify(result.as_dict())
+
+
+@bp.post("/cases/<int:case_id>/comments")
+def comment(case_id: int) -> tuple[Response, int]:
+    raw = json_body()
+    body = schemas.load(schemas.CommentBody, raw)
+    result = cases.add_comment(get_session(), current_actor(), case_id, body["text"],
+                               public=body["public"], idempotency=idempotency(raw))
+    return jsonify(result.as_dict()), 201
