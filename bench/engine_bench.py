@@ -29,13 +29,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from marshmallow import fields  # noqa: E402
-from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
+from marshmallow import fields
+from sqlalchemy.orm import Session, sessionmaker
 
-import models  # noqa: E402
-from models import OrgKind  # noqa: E402
-from models.db import make_engine, make_sessionmaker  # noqa: E402
-from workflows import access, accounts, cases, forms, orgs, processes  # noqa: E402
+import models
+from models import OrgKind
+from models.db import make_engine, make_sessionmaker
+from workflows import access, accounts, cases, forms, orgs, processes
 
 HERE = Path(__file__).resolve().parent
 PASSWORD = "bench-password-1"

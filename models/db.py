@@ -18,8 +18,7 @@ def database_url(explicit: str | None = None) -> str:
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
-    # Let SQLAlchemy's "begin" event emit BEGIN IMMEDIATE: a command takes the write lock
-    # up front instead of failing on lock upgrade half way through.
+    # Let SQLAlchemy's "begin" event emit BEGIN (see _sqlite_begin).
     dbapi_connection.isolation_level = None
     cur = dbapi_connection.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
@@ -29,8 +28,25 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cur.close()
 
 
+WRITE_OPTION = "jianfu_write"
+
+
 def _sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # Readers take no lock; a command marked as a writer takes the write lock up front
+    # (BEGIN IMMEDIATE) instead of failing on lock upgrade half way through.
+    writer = conn.get_execution_options().get(WRITE_OPTION)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+
+
+def begin_write(session: Session) -> None:
+    """Start the session's next transaction as a writer (SQLite: BEGIN IMMEDIATE).
+
+    Any read transaction still open in the session is ended first, so the command reads
+    the state it writes under the write lock.
+    """
+    if session.in_transaction():
+        session.rollback()
+    session.connection(execution_options={WRITE_OPTION: True})
 
 
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:

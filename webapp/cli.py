@@ -6,6 +6,8 @@ import logging
 import os
 import secrets
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -27,10 +29,15 @@ url_option = click.option(
 )
 
 
-def _sessions(url: str | None) -> sessionmaker[Session]:
+@contextmanager
+def _sessions(url: str | None) -> Iterator[sessionmaker[Session]]:
+    """A sessionmaker on a checked engine, disposed (connections closed) afterwards."""
     engine = make_engine(resolve_url(url))
-    check_durability(engine)
-    return make_sessionmaker(engine)
+    try:
+        check_durability(engine)
+        yield make_sessionmaker(engine)
+    finally:
+        engine.dispose()
 
 
 @click.group()
@@ -58,7 +65,7 @@ def init_db(database_url: str | None) -> None:
 )
 def deploy_cmd(database_url: str | None, bpmn_dir: Path) -> None:
     """Store the current bpmn/ files as new process versions (unchanged files are kept)."""
-    with _sessions(database_url)() as session:
+    with _sessions(database_url) as make, make() as session:
         for pv in processes.deploy(session, bpmn_dir):
             click.echo(f"{pv.process_id} v{pv.version} {pv.content_hash[:12]}")
 
@@ -91,7 +98,8 @@ def _print_logins(logins: list[demo.DemoLogin] | None) -> None:
 def demo_cmd(database_url: str | None, bpmn_dir: Path) -> None:
     """Load demo org units, users and cases into an empty database."""
     upgrade(database_url)
-    _print_logins(_load_demo(_sessions(database_url), bpmn_dir))
+    with _sessions(database_url) as make:
+        _print_logins(_load_demo(make, bpmn_dir))
 
 
 def _local_secret() -> str:
@@ -147,7 +155,8 @@ def serve(database_url: str | None, host: str, port: int, with_worker: bool) -> 
 def run_cmd(database_url: str | None, host: str, port: int) -> None:
     """Migrate, load the demo if the database is empty, and serve with the worker in-process."""
     upgrade(database_url)
-    _print_logins(_load_demo(_sessions(database_url), DEFAULT_BPMN))
+    with _sessions(database_url) as make:
+        _print_logins(_load_demo(make, DEFAULT_BPMN))
     click.echo(f"Jianfu is running at http://{host}:{port}/  (Ctrl+C stops it)")
     _serve(database_url, host, port, True)
 
@@ -158,11 +167,11 @@ def run_cmd(database_url: str | None, host: str, port: int) -> None:
 @click.option("--once", is_flag=True, help="Fire one batch of due jobs and exit.")
 def worker_cmd(database_url: str | None, poll: float, once: bool) -> None:
     """Fire due timers (several workers may run at once; each job fires exactly once)."""
-    make = _sessions(database_url)
-    if once:
-        click.echo(f"fired {worker.run_once(make)} job(s)")
-        return
-    worker.run_forever(make, poll=poll)
+    with _sessions(database_url) as make:
+        if once:
+            click.echo(f"fired {worker.run_once(make)} job(s)")
+            return
+        worker.run_forever(make, poll=poll)
 
 
 @main.command("replay")
@@ -173,10 +182,9 @@ def replay_cmd(database_url: str | None, case_id: int | None, all_cases: bool) -
     """Re-run recorded events on the pinned process version; exit 1 on any divergence."""
     if (case_id is None) == (not all_cases):
         raise click.UsageError("give a CASE_ID or --all")
-    make = _sessions(database_url)
-    with make() as session:
+    failed = 0
+    with _sessions(database_url) as make, make() as session:
         ids = list(session.scalars(select(Case.id).order_by(Case.id))) if all_cases else [case_id]
-        failed = 0
         with (
             click.progressbar(ids, label="replaying", file=sys.stderr, show_pos=True)
             if all_cases
@@ -219,7 +227,7 @@ def audit_group() -> None:
 @url_option
 def audit_verify(database_url: str | None) -> None:
     """Check every hash chain, the log head and checkpoints; exit 1 naming what broke."""
-    with _sessions(database_url)() as session:
+    with _sessions(database_url) as make, make() as session:
         problems = audit.verify(session)
         events = session.scalar(select(func.count()).select_from(Case))
     if problems:
@@ -234,6 +242,6 @@ def audit_verify(database_url: str | None) -> None:
 @url_option
 def audit_checkpoint(database_url: str | None) -> None:
     """Record a checkpoint of the current log tip."""
-    with _sessions(database_url)() as session:
+    with _sessions(database_url) as make, make() as session:
         cp = audit.checkpoint(session)
     click.echo("log is empty" if cp is None else f"checkpoint at {cp.size}: {cp.hash}")

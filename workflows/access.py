@@ -95,3 +95,11 @@ def load_actor(session: Session, user_id: int) -> Actor:
 
 def org_paths(session: Session) -> dict[int, str]:
     return {uid: path for uid, path in session.execute(select(OrgUnit.id, OrgUnit.path))}
+
+
+def unit_path(session: Session, unit_id: int | None) -> str | None:
+    """Path of one org unit (through the session's identity map: no table scan)."""
+    if unit_id is None:
+        return None
+    unit = session.get(OrgUnit, unit_id)
+    return unit.path if unit is not None else None

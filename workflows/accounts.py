@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import OrgUnit, RoleAssignment, User, utcnow
+from models.db import begin_write
 from workflows.access import ALL_ROLES
 from workflows.errors import ValidationFailedError
 
@@ -75,6 +76,7 @@ def authenticate(
     """The user for these credentials, or None. Locks the account after MAX_FAILURES
     failures for LOCKOUT; a locked, unknown or wrong login all look the same to callers."""
     now = now or utcnow()
+    begin_write(session)
     user = session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
     if user is None or not user.active:
         with contextlib.suppress(VerificationError):
@@ -100,6 +102,8 @@ def authenticate(
 
 
 def change_password(session: Session, user: User, old: str, new: str) -> None:
+    begin_write(session)
+    session.refresh(user)
     try:
         _hasher.verify(user.password_hash, old)
     except (VerificationError, InvalidHashError) as err:

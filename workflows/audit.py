@@ -132,7 +132,9 @@ def verify(session: Session) -> list[Problem]:
 def checkpoint(session: Session) -> LogCheckpoint | None:
     """Freeze the current log tip as a checkpoint (also done every CHECKPOINT_EVERY events)."""
     from models import utcnow
+    from models.db import begin_write
 
+    begin_write(session)
     head = lock_log_head(session)
     if head.size == 0:
         session.rollback()

@@ -130,7 +130,13 @@ def _load_visible(session: Session, actor: Actor, case_id: int) -> tuple[Case, C
     if case is None:
         raise NotFoundError("no such case")
     state = load_state(session, case)
-    paths = access.org_paths(session)
+    ids = {case.scope_org_unit_id, *(t.scope_org_unit_id for t in state.tasks.values())}
+    paths = {
+        uid: p
+        for uid in ids
+        if uid is not None
+        if (p := access.unit_path(session, uid)) is not None
+    }
     if not can_see(actor, case, state, paths):
         raise NotFoundError("no such case")
     return case, state
@@ -156,7 +162,7 @@ def _open_task(state: CaseState, task_uuid: str) -> TaskView:
 
 
 def _require_lane(session: Session, actor: Actor, task: TaskView) -> str | None:
-    path = access.org_paths(session).get(task.scope_org_unit_id or -1)
+    path = access.unit_path(session, task.scope_org_unit_id)
     if not actor.holds(task.role, path):
         raise NotAllowedError("you do not hold the role for this task")
     return path
@@ -264,7 +270,7 @@ def release_task(
         path = (
             _require_lane(session, actor, task)
             if task.claimant_id == actor.user_id
-            else access.org_paths(session).get(task.scope_org_unit_id or -1)
+            else access.unit_path(session, task.scope_org_unit_id)
         )
         if task.claimant_id is None:
             raise ConflictError("this task is not claimed")
@@ -288,7 +294,7 @@ def reassign_task(
     """The unit head gives an open task to a colleague who holds the task's role."""
 
     def check(task: TaskView) -> None:
-        path = access.org_paths(session).get(task.scope_org_unit_id or -1)
+        path = access.unit_path(session, task.scope_org_unit_id)
         if not actor.holds(access.UNIT_HEAD, path):
             raise NotAllowedError("only the unit head may reassign this task")
         target = session.get(User, to_user_id)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import Case, IdempotencyKey, utcnow
+from models.db import begin_write
 from workflows import processes
 from workflows.errors import CaseError, ConflictError, IdempotencyMismatchError
 from workflows.history import canonical, sha256
@@ -67,8 +68,13 @@ Hook = Callable[[Case, EventDraft], None]
 
 def is_conflict(err: BaseException) -> bool:
     """True for every database error that means a concurrent writer won."""
-    if isinstance(err, IntegrityError | StaleDataError):
+    if isinstance(err, StaleDataError):
         return True
+    if isinstance(err, IntegrityError):
+        # Only a unique violation means "someone else inserted first"; NOT NULL, foreign
+        # key and CHECK violations are programming errors and must not look retryable.
+        code = getattr(err.orig, "sqlstate", None)
+        return code == "23505" or str(err.orig).startswith("UNIQUE constraint failed")
     if isinstance(err, OperationalError):
         text = str(err.orig).lower()
         if "locked" in text or "busy" in text:
@@ -104,6 +110,7 @@ def run_command(
 ) -> CommandResult:
     """Run one command in one transaction and commit it; see the module docstring."""
     try:
+        begin_write(session)
         if idempotency is not None:
             prior = _prior(session, idempotency)
             if prior is not None:

@@ -13,7 +13,7 @@ from workflows import engine
 from workflows.errors import NotFoundError
 from workflows.history import canonical, sha256
 
-_DEFS: dict[int, engine.ProcessDefinition] = {}
+_DEFS: dict[tuple[str, str], engine.ProcessDefinition] = {}
 _LOCK = threading.Lock()
 
 
@@ -79,16 +79,17 @@ def latest(session: Session, process_id: str) -> ProcessVersion:
 
 
 def definition(session: Session, process_version_id: int) -> engine.ProcessDefinition:
-    """The parsed-once definition of a version (sources are immutable, so cached by id)."""
-    cached = _DEFS.get(process_version_id)
-    if cached is not None:
-        return cached
-    pv = session.get(ProcessVersion, process_version_id, populate_existing=True)
+    """The parsed-once definition of a version, cached by (process id, content hash)."""
+    pv = session.get(ProcessVersion, process_version_id)
     if pv is None:
         raise NotFoundError(f"process version {process_version_id} missing")
+    key = (pv.process_id, pv.content_hash)
+    cached = _DEFS.get(key)
+    if cached is not None:
+        return cached
     defn = engine.ProcessDefinition(pv.process_id, pv.content_hash, dict(pv.sources))
     if content_hash(defn.sources) != pv.content_hash:
         raise NotFoundError(f"process version {process_version_id} does not match its hash")
     with _LOCK:
-        _DEFS[process_version_id] = defn
+        _DEFS[key] = defn
     return defn

@@ -245,6 +245,10 @@ def apply_event(
         )
         new = _sync(prev, result, draft, calendar, prev.scope_org_unit_id, prev.title)
     elif draft.type == TIMER_FIRED:
+        job = draft.inputs.get("job") or {}
+        view = prev.jobs.get((str(job.get("kind")), str(job.get("key"))))
+        if view is None or view.state != "pending":
+            raise InvalidTransitionError("this timer has already fired or was cancelled")
         result = engine.refresh_timers(
             defn, prev.snapshot, seed=seed, now=draft.at, calendar=calendar, watch=watch
         )

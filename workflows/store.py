@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from models import (
@@ -24,6 +24,8 @@ from workflows.history import GENESIS, canonical, event_hash, global_hash
 from workflows.state import CaseState, EventDraft, JobView, TaskView
 
 CHECKPOINT_EVERY = 100
+# Core table: the compare-and-set is a plain UPDATE, not an ORM bulk update.
+CASE_TABLE = cast(Table, Case.__table__)
 
 
 def load_calendar(session: Session, at: datetime) -> WorkCalendar:
@@ -140,8 +142,8 @@ def compare_and_set(
     """UPDATE case ... WHERE version = expected: zero rows means someone else got there."""
     new_version = expected_version + events
     result = session.execute(
-        update(Case)
-        .where(Case.id == case.id, Case.version == expected_version)
+        update(CASE_TABLE)
+        .where(CASE_TABLE.c.id == case.id, CASE_TABLE.c.version == expected_version)
         .values(
             version=new_version,
             status=new.status,
@@ -152,7 +154,6 @@ def compare_and_set(
             last_event_hash=last_hash,
             updated_at=at,
         )
-        .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise ConflictError("the case was changed by someone else; reload and try again")

@@ -20,6 +20,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import Case, DueJob, utcnow
+from models.db import begin_write
 from workflows.access import SYSTEM
 from workflows.commands import run_command
 from workflows.errors import CaseError, ConflictError
@@ -40,6 +41,7 @@ def claim(
     session: Session, owner: str, now: datetime, limit: int = 50, lease: timedelta = LEASE
 ) -> list[int]:
     """Lease up to `limit` due jobs to `owner`; returns their ids (committed)."""
+    begin_write(session)
     free = or_(DueJob.lease_until.is_(None), DueJob.lease_until < now)
     query = (
         select(DueJob.id)
@@ -104,6 +106,7 @@ def fire(session: Session, job_id: int, owner: str, now: datetime | None = None)
 
 
 def _record_failure(session: Session, job_id: int, owner: str, message: str) -> None:
+    begin_write(session)
     job = session.get(DueJob, job_id, populate_existing=True)
     if job is None or job.lease_owner != owner:
         session.rollback()
@@ -122,12 +125,13 @@ def run_once(
     owner: str | None = None,
     clock: Callable[[], datetime] = utcnow,
     limit: int = 50,
+    lease: timedelta = LEASE,
 ) -> int:
     """Claim and fire one batch; returns how many jobs this call fired."""
     owner = owner or worker_name()
     fired = 0
     with make_session() as session:
-        for job_id in claim(session, owner, clock(), limit):
+        for job_id in claim(session, owner, clock(), limit, lease):
             if fire(session, job_id, owner, clock()):
                 fired += 1
     return fired
@@ -139,13 +143,15 @@ def run_forever(
     poll: float = 1.0,
     stop: threading.Event | None = None,
     owner: str | None = None,
+    limit: int = 50,
+    lease: timedelta = LEASE,
 ) -> None:
     stop = stop or threading.Event()
     owner = owner or worker_name()
     logger.info("worker %s started (poll %.1fs)", owner, poll)
     while not stop.is_set():
         try:
-            fired = run_once(make_session, owner)
+            fired = run_once(make_session, owner, limit=limit, lease=lease)
         except Exception:  # a worker must outlive a bad batch; the lease frees the jobs
             logger.exception("worker batch failed")
             fired = 0
