@@ -42,11 +42,30 @@ def db_url(tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
+def sessions(db_url: str, request: pytest.FixtureRequest) -> Iterator[sessionmaker[Session]]:
+    """Sessions on the test's own database. After the test, unless it is marked
+    `tampers`, every case it created must replay identically and the audit must verify."""
     engine = make_engine(db_url)
     models.Base.metadata.create_all(engine)
-    yield make_sessionmaker(engine)
+    make = make_sessionmaker(engine)
+    yield make
+    if request.node.get_closest_marker("tampers") is None:
+        _check_history(make)
     engine.dispose()
+
+
+def _check_history(make: sessionmaker[Session]) -> None:
+    from sqlalchemy import select
+
+    from workflows import audit, replay
+
+    with make() as session:
+        ids = list(session.scalars(select(models.Case.id)))
+        diverged = {cid: r.differences for cid in ids
+                    if not (r := replay.replay_case(session, cid)).ok}
+        problems = [str(p) for p in audit.verify(session)]
+    assert not diverged, f"cases that do not replay: {diverged}"
+    assert not problems, f"audit problems: {problems}"
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import secrets
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -18,7 +19,8 @@ from models import Case
 from models.db import check_durability, make_engine, make_sessionmaker
 from models.db import database_url as resolve_url
 from models.migrate import upgrade
-from workflows import audit, demo, processes, replay, worker
+from workflows import audit, calendar_admin, demo, processes, replay, worker
+from workflows.access import SYSTEM_ACTOR
 
 DEFAULT_BPMN = Path(__file__).resolve().parent.parent / "bpmn"
 url_option = click.option(
@@ -245,3 +247,30 @@ def audit_checkpoint(database_url: str | None) -> None:
     with _sessions(database_url) as make, make() as session:
         cp = audit.checkpoint(session)
     click.echo("log is empty" if cp is None else f"checkpoint at {cp.size}: {cp.hash}")
+
+
+@main.group("calendar")
+def calendar_group() -> None:
+    """Announced changes to the official working-day calendar."""
+
+
+@calendar_group.command("override")
+@url_option
+@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="DAY")
+@click.option("--workday/--day-off", required=True, help="Make DAY a working day or a day off.")
+@click.option("--note", required=True, help="Which announcement this follows.")
+def calendar_override(database_url: str | None, day: datetime, workday: bool, note: str) -> None:
+    """Record that DAY (YYYY-MM-DD) is a working day or a day off, from now on."""
+    with _sessions(database_url) as make, make() as session:
+        row = calendar_admin.add_override(session, SYSTEM_ACTOR, day.date(), workday, note)
+        click.echo(f"{row.day} is now a {'working day' if workday else 'day off'} ({row.note})")
+
+
+@calendar_group.command("list")
+@url_option
+def calendar_list(database_url: str | None) -> None:
+    """List the overrides, oldest first."""
+    with _sessions(database_url) as make, make() as session:
+        for row in calendar_admin.list_overrides(session):
+            kind = "working day" if row.is_workday else "day off"
+            click.echo(f"{row.day}  {kind:<11}  {row.created_at:%Y-%m-%d %H:%M}  {row.note}")

@@ -132,6 +132,7 @@ def test_every_mutation_is_detected(world: sessionmaker[Session]) -> None:
     assert detected == {k: MUTATIONS_PER_KIND for k in KINDS}
 
 
+@pytest.mark.tampers
 def test_problem_names_case_and_event(world: sessionmaker[Session]) -> None:
     with world() as session:
         ev = _events(session)[3]
@@ -142,6 +143,7 @@ def test_problem_names_case_and_event(world: sessionmaker[Session]) -> None:
     assert f"case {ev.case_id}" in str(problems[0])
 
 
+@pytest.mark.tampers
 def test_truncation_with_rewritten_head_is_caught_by_checkpoint(
     world: sessionmaker[Session],
 ) -> None:

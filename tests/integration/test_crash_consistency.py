@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from tests.integration.harness import (
     crash,
     fresh_definition_cache,  # noqa: F401
@@ -33,6 +35,7 @@ def test_kill_and_resume_loses_and_duplicates_nothing(demo_world, db_url, tmp_pa
     assert report.resumed_after_commit >= report.kills["after_commit"], report.summary()
 
 
+@pytest.mark.tampers
 def test_split_transaction_mutant_is_flagged(demo_world, db_url, tmp_path):
     report = crash.run(db_url, tmp_path, seed=SEED + 1, steps=200, kills=3, mutant=True)
     assert report.kills["split"] == 3, report.summary()

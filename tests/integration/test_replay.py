@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,6 +28,7 @@ def test_every_demo_case_replays_identically(demo_world: sessionmaker[Session]) 
     assert all(r.events >= 1 and len(r.final_hash) == 64 for r in reports)
 
 
+@pytest.mark.tampers
 def test_edited_event_input_makes_replay_diverge(demo_world: sessionmaker[Session]) -> None:
     with demo_world() as session:
         case = _published_case(session)
@@ -48,6 +50,7 @@ def test_edited_event_input_makes_replay_diverge(demo_world: sessionmaker[Sessio
     assert "rejected" in text_out and "published" in text_out  # a readable diff of the status
 
 
+@pytest.mark.tampers
 def test_perturbed_process_version_makes_replay_diverge(demo_world: sessionmaker[Session]) -> None:
     with demo_world() as session:
         case = _published_case(session)
@@ -68,6 +71,7 @@ def test_perturbed_process_version_makes_replay_diverge(demo_world: sessionmaker
     assert any("approved" in d for d in report.differences)
 
 
+@pytest.mark.tampers
 def test_replay_compares_projections_too(demo_world: sessionmaker[Session]) -> None:
     with demo_world() as session:
         case = session.scalar(select(Case).where(Case.status == "open", Case.version == 2))

@@ -129,6 +129,7 @@ def _unsafe_fire(session, job_id, *, stale_state=True):
     run_command(session, load=load, decide=decide)
 
 
+@pytest.mark.tampers
 def test_exactly_once_check_catches_a_worker_without_lease_check(demo_world):
     ids = _due_cases(demo_world, 2)
     with demo_world() as s:
