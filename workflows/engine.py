@@ -408,6 +408,22 @@ def _watched(wf: Any, watch: Iterable[str]) -> dict[str, str]:
     return out
 
 
+def _waiting_timer(t: Any) -> WaitingTimer | None:
+    if not isinstance(getattr(t.task_spec, "event_definition", None), TimerEventDefinition):
+        return None
+    value = t._get_internal_data("event_value")
+    if isinstance(value, dict):
+        value = value.get("next")
+    if value is None:
+        return None
+    due = TimerEventDefinition.get_datetime(str(value)) if isinstance(value, str) else value
+    return WaitingTimer(
+        str(t.id),
+        t.task_spec.bpmn_id or t.task_spec.name,
+        datetime.fromisoformat(due.isoformat()).astimezone(UTC),
+    )
+
+
 def _result(wf: Any, watch: Iterable[str] = ()) -> EngineResult:
     if wf.is_completed():
         data = wf.data
@@ -415,38 +431,28 @@ def _result(wf: Any, watch: Iterable[str] = ()) -> EngineResult:
         data = wf.last_task.data
     else:
         data = wf.task_tree.data
-    ready = [
-        ReadyTask(
-            str(t.id),
-            t.task_spec.bpmn_id,
-            t.task_spec.bpmn_name or t.task_spec.bpmn_id,
-            t.task_spec.lane,
-            _properties(t.task_spec),
-            _json_safe(t.data),
-        )
-        for t in wf.get_tasks(state=TaskState.READY, manual=True)
-    ]
-    timers = []
-    for t in wf.get_tasks(state=TaskState.WAITING):
-        definition = getattr(t.task_spec, "event_definition", None)
-        if not isinstance(definition, TimerEventDefinition):
-            continue
-        value = t._get_internal_data("event_value")
-        if isinstance(value, dict):
-            value = value.get("next")
-        if value is None:
-            continue
-        due = TimerEventDefinition.get_datetime(str(value)) if isinstance(value, str) else value
-        timers.append(
-            WaitingTimer(
-                str(t.id),
-                t.task_spec.bpmn_id or t.task_spec.name,
-                datetime.fromisoformat(due.isoformat()).astimezone(UTC),
+    ready, timers, finished = [], [], []
+    for t in wf.get_tasks():  # one pass over the tree: it grows with every loop of a case
+        spec = t.task_spec
+        if t.state == TaskState.COMPLETED:
+            if spec.bpmn_id:
+                finished.append(spec.bpmn_id)
+        elif t.state == TaskState.READY and spec.manual:
+            ready.append(
+                ReadyTask(
+                    str(t.id),
+                    spec.bpmn_id,
+                    spec.bpmn_name or spec.bpmn_id,
+                    spec.lane,
+                    _properties(spec),
+                    _json_safe(t.data),
+                )
             )
-        )
-    finished = sorted(
-        t.task_spec.bpmn_id for t in wf.get_tasks(state=TaskState.COMPLETED) if t.task_spec.bpmn_id
-    )
+        elif t.state == TaskState.WAITING:
+            timer = _waiting_timer(t)
+            if timer is not None:
+                timers.append(timer)
+    finished.sort()
     return EngineResult(
         _dump(wf),
         bool(wf.is_completed()),

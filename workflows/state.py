@@ -167,9 +167,20 @@ def _sync(
     )
 
 
+def _changed(old: dict[Any, Any], new: dict[Any, Any], name: Any) -> dict[str, Any]:
+    """Field-level diff of two projections, comparing the views first (cheap when equal)."""
+    out = {}
+    for key in sorted(set(old) | set(new), key=str):
+        before, after = old.get(key), new.get(key)
+        if before == after:
+            continue
+        changed = field_diff(before.as_dict() if before else {}, after.as_dict() if after else {})
+        if changed:
+            out[name(key)] = changed
+    return out
+
+
 def _diff(prev: CaseState | None, new: CaseState) -> dict[str, Any]:
-    old_tasks = {k: v.as_dict() for k, v in (prev.tasks if prev else {}).items()}
-    new_tasks = {k: v.as_dict() for k, v in new.tasks.items()}
     out: dict[str, Any] = {}
     data = field_diff(prev.data if prev else {}, new.data)
     if data:
@@ -177,20 +188,10 @@ def _diff(prev: CaseState | None, new: CaseState) -> dict[str, Any]:
     old_status = prev.status if prev else None
     if old_status != new.status:
         out["status"] = [old_status, new.status]
-    tasks = {}
-    for key in sorted(set(old_tasks) | set(new_tasks)):
-        changed = field_diff(old_tasks.get(key, {}), new_tasks.get(key, {}))
-        if changed:
-            tasks[key] = changed
+    tasks = _changed(prev.tasks if prev else {}, new.tasks, str)
     if tasks:
         out["tasks"] = tasks
-    old_jobs = {f"{k[0]}:{k[1]}": v.as_dict() for k, v in (prev.jobs if prev else {}).items()}
-    new_jobs = {f"{k[0]}:{k[1]}": v.as_dict() for k, v in new.jobs.items()}
-    jobs = {}
-    for key in sorted(set(old_jobs) | set(new_jobs)):
-        changed = field_diff(old_jobs.get(key, {}), new_jobs.get(key, {}))
-        if changed:
-            jobs[key] = changed
+    jobs = _changed(prev.jobs if prev else {}, new.jobs, lambda k: f"{k[0]}:{k[1]}")
     if jobs:
         out["jobs"] = jobs
     # Round-trip through JSON so the diff compares equal to what the database gives back.

@@ -39,12 +39,25 @@ def load_calendar(session: Session, at: datetime) -> WorkCalendar:
 
 
 def load_state(session: Session, case: Case) -> CaseState:
-    fresh = {"populate_existing": True}
-    tasks = session.scalars(
-        select(HumanTask).where(HumanTask.case_id == case.id).execution_options(**fresh)
+    """The state as stored: case row plus its inbox and job rows (plain column reads, no ORM
+    objects, so the cost stays small as a looping case collects rows)."""
+    t = HumanTask
+    tasks = session.execute(
+        select(
+            t.task_uuid,
+            t.task_id,
+            t.name,
+            t.role,
+            t.scope_org_unit_id,
+            t.claimant_id,
+            t.due_at,
+            t.state,
+            t.created_at,
+        ).where(t.case_id == case.id)
     )
-    jobs = session.scalars(
-        select(DueJob).where(DueJob.case_id == case.id).execution_options(**fresh)
+    j = DueJob
+    jobs = session.execute(
+        select(j.kind, j.key, j.task_id, j.due_at, j.state).where(j.case_id == case.id)
     )
     return CaseState(
         status=case.status,
@@ -52,25 +65,12 @@ def load_state(session: Session, case: Case) -> CaseState:
         scope_org_unit_id=case.scope_org_unit_id,
         snapshot=case.snapshot,
         data=json.loads(case.data),
-        tasks={
-            t.task_uuid: TaskView(
-                t.task_uuid,
-                t.task_id,
-                t.name,
-                t.role,
-                t.scope_org_unit_id,
-                t.claimant_id,
-                t.due_at,
-                t.state,
-                t.created_at,
-            )
-            for t in tasks
-        },
+        tasks={row[0]: TaskView(*row) for row in tasks},
         jobs={
-            (j.kind, j.key): JobView(
-                j.kind, j.key, j.task_id, j.due_at, "pending" if j.state == "failed" else j.state
+            (kind, key): JobView(
+                kind, key, task_id, due_at, "pending" if state == "failed" else state
             )
-            for j in jobs
+            for kind, key, task_id, due_at, state in jobs
         },
     )
 
