@@ -142,16 +142,18 @@ def claim(case_id: int, task_uuid: str) -> Response:
 
 @bp.post("/cases/<int:case_id>/tasks/<task_uuid>/release")
 def release(case_id: int, task_uuid: str) -> Response:
-    schemas.load(schemas.EmptyBody, json_body(allow_empty=True))
-    result = cases.release_task(get_session(), current_actor(), case_id, task_uuid)
+    raw = schemas.load(schemas.EmptyBody, json_body(allow_empty=True))
+    result = cases.release_task(get_session(), current_actor(), case_id, task_uuid,
+                                idempotency=idempotency(raw))
     return jsonify(result.as_dict())
 
 
 @bp.post("/cases/<int:case_id>/tasks/<task_uuid>/reassign")
 def reassign(case_id: int, task_uuid: str) -> Response:
-    body = schemas.load(schemas.ReassignBody, json_body())
+    raw = json_body()
+    body = schemas.load(schemas.ReassignBody, raw)
     result = cases.reassign_task(get_session(), current_actor(), case_id, task_uuid,
-                                 body["to_user_id"])
+                                 body["to_user_id"], idempotency=idempotency(raw))
     return jsonify(result.as_dict())
 
 

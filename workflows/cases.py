@@ -262,7 +262,13 @@ def claim_task(
 
 
 def release_task(
-    session: Session, actor: Actor, case_id: int, task_uuid: str, *, now: datetime | None = None
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    task_uuid: str,
+    *,
+    idempotency: Idempotency | None = None,
+    now: datetime | None = None,
 ) -> CommandResult:
     """Give a claimed task back to its group (the claimant or the unit head)."""
 
@@ -278,7 +284,7 @@ def release_task(
             raise NotAllowedError("only the claimant or the unit head may release this task")
 
     return _claimant_command(
-        session, actor, case_id, task_uuid, TASK_RELEASED, check, None, None, now
+        session, actor, case_id, task_uuid, TASK_RELEASED, check, None, idempotency, now
     )
 
 
@@ -289,6 +295,7 @@ def reassign_task(
     task_uuid: str,
     to_user_id: int,
     *,
+    idempotency: Idempotency | None = None,
     now: datetime | None = None,
 ) -> CommandResult:
     """The unit head gives an open task to a colleague who holds the task's role."""
@@ -304,7 +311,7 @@ def reassign_task(
             raise ValidationFailedError({"to_user_id": ["this user does not hold the task's role"]})
 
     return _claimant_command(
-        session, actor, case_id, task_uuid, TASK_REASSIGNED, check, to_user_id, None, now
+        session, actor, case_id, task_uuid, TASK_REASSIGNED, check, to_user_id, idempotency, now
     )
 
 

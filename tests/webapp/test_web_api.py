@@ -146,12 +146,16 @@ def test_claim_release_reassign_and_comment(web: Any, client: FlaskClient) -> No
     assert _post(client, f"{base}/claim", key="c-1").status_code == 200  # retried
     assert _post(client, f"{base}/claim").status_code == 409
     assert client.get("/api/v1/inbox?mine=1").get_json()["tasks"][0]["case_id"] == case_id
-    assert _post(client, f"{base}/release").status_code == 200
+    assert _post(client, f"{base}/release", key="r-1").status_code == 200
+    assert _post(client, f"{base}/release", key="r-1").status_code == 200  # retried: same answer
+    assert _post(client, f"{base}/release").status_code == 409  # a new release: not claimed
     assert _post(client, f"{base}/reassign", {"to_user_id": colleague}).status_code == 403
     web.api_login("mz_head")
     assert _post(client, f"{base}/reassign", {"to_user_id": "x"}).status_code == 422
-    moved = _post(client, f"{base}/reassign", {"to_user_id": colleague})
+    moved = _post(client, f"{base}/reassign", {"to_user_id": colleague}, key="a-1")
     assert moved.status_code == 200
+    again = _post(client, f"{base}/reassign", {"to_user_id": colleague}, key="a-1")
+    assert again.get_json() == moved.get_json()
     comment = _post(client, f"/api/v1/cases/{case_id}/comments", {"text": "请尽快"},
                     key="m-1")
     assert comment.status_code == 201
