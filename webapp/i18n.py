@@ -47,7 +47,7 @@ FIELD_LABELS = {
     "title": N_("Title"), "form_name": N_("Form name"), "purpose": N_("Purpose"),
     "field_count": N_("Number of fields"), "frequency": N_("Frequency"),
     "already_collected": N_("Already collected elsewhere"),
-    "head_decision": N_("Decision"), "review_decision": N_("Decision"),
+    "head_decision": N_("Sign-off decision"), "review_decision": N_("Review decision"),
     "comment": N_("Comment"), "status": N_("Status"), "data": N_("Data"),
     "tasks": N_("Tasks"), "jobs": N_("Timers"), "text": N_("Comment"),
     "to_user_id": N_("Colleague"), "process_id": N_("Process"),

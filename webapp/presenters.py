@@ -11,7 +11,7 @@ from workflows.history import iso
 from workflows.state import CaseState, TaskView
 
 # Case data that is plumbing, not business content.
-HIDDEN_DATA = frozenset({"lane_scopes"})
+HIDDEN_DATA = frozenset({"lane_scopes", "case_status"})  # routing and the status row
 # Task fields worth showing in a history entry.
 SHOWN_TASK_FIELDS = ("state", "claimant_id", "due_at")
 
