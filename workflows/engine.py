@@ -110,8 +110,9 @@ class UserTaskSpec:
 SAFE_BUILTINS: dict[str, Any] = dict(safe_builtins)
 SAFE_BUILTINS.update(
     {
-        name: getattr(__builtins__, name, None) or __import__("builtins").__dict__[name]
+        name: vars(__import__("builtins"))[name]
         for name in (
+            "sorted",
             "min",
             "max",
             "sum",

@@ -8,8 +8,9 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from workflows.errors import ValidationFailedError
+from workflows.ids import ProcessId, ReportFormTask
 
-REPORT_FORM = "report_form_approval"
+REPORT_FORM = ProcessId.REPORT_FORM_APPROVAL
 
 
 class StrictSchema(Schema):
@@ -59,9 +60,9 @@ class ReviewFormSchema(StrictSchema):
 
 START_FORMS: dict[str, type[Schema]] = {REPORT_FORM: ReportFormStartSchema}
 TASK_FORMS: dict[tuple[str, str], type[Schema]] = {
-    (REPORT_FORM, "draft_form"): DraftReportFormSchema,
-    (REPORT_FORM, "sign_off"): SignOffSchema,
-    (REPORT_FORM, "review_form"): ReviewFormSchema,
+    (REPORT_FORM, ReportFormTask.DRAFT_FORM): DraftReportFormSchema,
+    (REPORT_FORM, ReportFormTask.SIGN_OFF): SignOffSchema,
+    (REPORT_FORM, ReportFormTask.REVIEW_FORM): ReviewFormSchema,
 }
 
 
