@@ -10,12 +10,12 @@ import multiprocessing as mp
 import threading
 from collections import Counter
 
-from flask import Flask
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.serving import make_server
 
 from models import Case, CaseEvent, HumanTask
+from webapp import create_app
 from workflows import audit, replay
 from workflows.demo import DEMO_PASSWORD as PASSWORD
 
@@ -63,7 +63,11 @@ def _client_process(port: int, path: str, attempts: int, barrier: object, out: o
     out.put(dict(statuses))  # type: ignore[attr-defined]
 
 
-def test_one_winner_among_1000_http_attempts(app: Flask, db: Session) -> None:
+def test_one_winner_among_1000_http_attempts(demo_world: sessionmaker[Session],
+                                             db_url: str) -> None:
+    """Runs on the suite's database (SQLite, or PostgreSQL when DATABASE_URL says so)."""
+    app = create_app({"TESTING": True, "DATABASE_URL": db_url, "SECRET_KEY": "stampede"})
+    db = demo_world()
     case = db.scalar(select(Case).where(Case.title == SIGN_OFF_CASE))
     assert case is not None
     task = db.scalar(select(HumanTask).where(HumanTask.case_id == case.id,
@@ -103,3 +107,5 @@ def test_one_winner_among_1000_http_attempts(app: Flask, db: Session) -> None:
     assert db.get(Case, case.id, populate_existing=True).version == version_before + 1  # type: ignore[union-attr]
     assert audit.verify(db) == []
     assert replay.replay_case(db, case.id).ok
+    db.close()
+    app.extensions["jianfu.db"].engine.dispose()
