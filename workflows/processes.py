@@ -80,13 +80,20 @@ def latest(session: Session, process_id: str) -> ProcessVersion:
 
 def definition(session: Session, process_version_id: int) -> engine.ProcessDefinition:
     """The parsed-once definition of a version, cached by (process id, content hash)."""
-    pv = session.get(ProcessVersion, process_version_id)
-    if pv is None:
+    # Only the key columns: the sources are read once per process, not once per command.
+    row = session.execute(
+        select(ProcessVersion.process_id, ProcessVersion.content_hash).where(
+            ProcessVersion.id == process_version_id
+        )
+    ).one_or_none()
+    if row is None:
         raise NotFoundError(f"process version {process_version_id} missing")
-    key = (pv.process_id, pv.content_hash)
+    key = (row.process_id, row.content_hash)
     cached = _DEFS.get(key)
     if cached is not None:
         return cached
+    pv = session.get(ProcessVersion, process_version_id, populate_existing=True)
+    assert pv is not None
     defn = engine.ProcessDefinition(pv.process_id, pv.content_hash, dict(pv.sources))
     if content_hash(defn.sources) != pv.content_hash:
         raise NotFoundError(f"process version {process_version_id} does not match its hash")
