@@ -196,17 +196,29 @@ def complete_task(
         if task.claimant_id is not None and task.claimant_id != actor.user_id:
             raise NotAllowedError("this task is claimed by someone else")
         data = forms.validate_task(case.case_type, task.task_id, fields)
-        return EventDraft(
-            TASK_COMPLETED,
-            at=_now(case, now),
-            actor_id=actor.user_id,
-            actor_role=task.role,
-            task_uuid=task.task_uuid,
-            task_id=task.task_id,
-            inputs={"data": data},
-        )
+        return _task_event(TASK_COMPLETED, case, task, actor, {"data": data}, now)
 
     return run_command(session, load=load, decide=decide, idempotency=idempotency)
+
+
+def _task_event(
+    event_type: str,
+    case: Case,
+    task: TaskView,
+    actor: Actor,
+    inputs: dict[str, Any],
+    now: datetime | None,
+) -> EventDraft:
+    """The event of an actor's command on one task (the actor acts in the task's role)."""
+    return EventDraft(
+        event_type,
+        at=_now(case, now),
+        actor_id=actor.user_id,
+        actor_role=task.role,
+        task_uuid=task.task_uuid,
+        task_id=task.task_id,
+        inputs=inputs,
+    )
 
 
 def _claimant_command(
@@ -227,15 +239,7 @@ def _claimant_command(
         assert state is not None
         task = _open_task(state, task_uuid)
         check(task)
-        return EventDraft(
-            event_type,
-            at=_now(case, now),
-            actor_id=actor.user_id,
-            actor_role=task.role,
-            task_uuid=task.task_uuid,
-            task_id=task.task_id,
-            inputs={"user_id": user_id},
-        )
+        return _task_event(event_type, case, task, actor, {"user_id": user_id}, now)
 
     return run_command(session, load=load, decide=decide, idempotency=idempotency)
 

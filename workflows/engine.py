@@ -496,6 +496,14 @@ def _wrap_errors(fn: Callable[[], Any]) -> Any:
         raise ProcessError(str(err)) from err
 
 
+def _run_pinned(
+    run: Callable[[], EngineResult], seed: str, now: datetime, calendar: WorkCalendar
+) -> EngineResult:
+    with _pinned(seed, now, calendar):
+        result: EngineResult = _wrap_errors(run)
+    return result
+
+
 def start(
     defn: ProcessDefinition,
     data: dict[str, Any],
@@ -513,9 +521,7 @@ def start(
         wf.do_engine_steps()
         return _result(wf)
 
-    with _pinned(seed, now, calendar):
-        result: EngineResult = _wrap_errors(run)
-    return result
+    return _run_pinned(run, seed, now, calendar)
 
 
 def complete_task(
@@ -545,9 +551,7 @@ def complete_task(
         wf.do_engine_steps()
         return _result(wf, watch)
 
-    with _pinned(seed, now, calendar):
-        result: EngineResult = _wrap_errors(run)
-    return result
+    return _run_pinned(run, seed, now, calendar)
 
 
 def refresh_timers(
@@ -568,9 +572,7 @@ def refresh_timers(
         wf.do_engine_steps()
         return _result(wf, watch)
 
-    with _pinned(seed, now, calendar):
-        result: EngineResult = _wrap_errors(run)
-    return result
+    return _run_pinned(run, seed, now, calendar)
 
 
 def inspect(defn: ProcessDefinition, snapshot: str) -> EngineResult:
