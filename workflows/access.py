@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import OrgUnit, User
+from models import OrgUnit, RoleAssignment, User
 
 # Roles (BPMN lanes are roles).
 CLERK = "clerk"
@@ -85,12 +85,12 @@ def load_actor(session: Session, user_id: int) -> Actor:
     user = session.get(User, user_id)
     if user is None or not user.active:
         raise LookupError(f"no active user {user_id}")
-    paths = org_paths(session)
-    return Actor(
-        user.id,
-        user.username,
-        tuple(sorted((ra.role, ra.org_unit_id, paths[ra.org_unit_id]) for ra in user.roles)),
+    grants = session.execute(
+        select(RoleAssignment.role, RoleAssignment.org_unit_id, OrgUnit.path)
+        .join(OrgUnit, OrgUnit.id == RoleAssignment.org_unit_id)
+        .where(RoleAssignment.user_id == user.id)
     )
+    return Actor(user.id, user.username, tuple(sorted((r, u, p) for r, u, p in grants)))
 
 
 def org_paths(session: Session) -> dict[int, str]:
