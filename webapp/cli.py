@@ -6,8 +6,8 @@ import logging
 import os
 import secrets
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
 from pathlib import Path
 
@@ -186,14 +186,19 @@ def replay_cmd(database_url: str | None, case_id: int | None, all_cases: bool) -
         raise click.UsageError("give a CASE_ID or --all")
     failed = 0
     with _sessions(database_url) as make, make() as session:
-        ids = list(session.scalars(select(Case.id).order_by(Case.id))) if all_cases else [case_id]
-        with (
+        ids: list[int] = (
+            list(session.scalars(select(Case.id).order_by(Case.id)))
+            if all_cases
+            else [int(case_id or 0)]
+        )
+        bar: AbstractContextManager[Iterable[int]] = (
             click.progressbar(ids, label="replaying", file=sys.stderr, show_pos=True)
             if all_cases
-            else _Plain(ids) as bar
-        ):
-            for cid in bar:
-                report = replay.replay_case(session, int(cid or 0))
+            else nullcontext(ids)
+        )
+        with bar as progress:
+            for cid in progress:
+                report = replay.replay_case(session, cid)
                 if not report.ok:
                     failed += 1
                     click.echo(f"\ncase {cid}: DIVERGES", err=True)
@@ -207,17 +212,6 @@ def replay_cmd(database_url: str | None, case_id: int | None, all_cases: bool) -
         if all_cases:
             click.echo(f"{len(ids) - failed} of {len(ids)} cases replay identically")
     sys.exit(1 if failed else 0)
-
-
-class _Plain:
-    def __init__(self, items: list[int | None]) -> None:
-        self.items = items
-
-    def __enter__(self) -> list[int | None]:
-        return self.items
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 @main.group("audit")
