@@ -6,8 +6,10 @@ truncated log (via the log head, and via checkpoints when the head was rewritten
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -36,7 +38,36 @@ class Problem:
         return f"[{self.kind}] {', '.join(where)}: {self.message}"
 
 
-def _recomputed(ev: CaseEvent) -> str:
+class EventRecord(Protocol):
+    case_id: int
+    seq: int
+    global_seq: int
+    type: str
+    actor_id: int | None
+    actor_role: str | None
+    at: datetime
+    task_uuid: str | None
+    task_id: str | None
+    inputs: dict[str, Any]
+    diff: dict[str, Any]
+    prev_hash: str
+    hash: str
+    global_prev_hash: str
+    global_hash: str
+
+
+class CaseRecord(Protocol):
+    id: int
+    version: int
+    last_event_hash: str
+
+
+class CheckpointRecord(Protocol):
+    size: int
+    hash: str
+
+
+def _recomputed(ev: EventRecord) -> str:
     return event_hash(
         case_id=ev.case_id,
         seq=ev.seq,
@@ -52,7 +83,7 @@ def _recomputed(ev: CaseEvent) -> str:
     )
 
 
-def _case_problems(case: Case, events: list[CaseEvent]) -> Iterator[Problem]:
+def _case_problems(case: CaseRecord, events: Sequence[EventRecord]) -> Iterator[Problem]:
     prev = GENESIS
     for expected_seq, ev in enumerate(events, start=1):
         if ev.seq != expected_seq:
@@ -69,64 +100,78 @@ def _case_problems(case: Case, events: list[CaseEvent]) -> Iterator[Problem]:
         yield Problem("tail", "the case's last event hash does not match its log", case.id)
 
 
-def verify(session: Session) -> list[Problem]:
-    """Every problem found; an empty list means the history is intact."""
-    problems: list[Problem] = []
-    fresh = {"populate_existing": True}  # never trust objects cached in this session
-    events = list(
-        session.scalars(
-            select(CaseEvent).order_by(CaseEvent.case_id, CaseEvent.seq).execution_options(**fresh)
-        )
-    )
-    by_case: dict[int, list[CaseEvent]] = {}
-    for ev in events:
-        by_case.setdefault(ev.case_id, []).append(ev)
-    for case in session.scalars(select(Case).order_by(Case.id).execution_options(**fresh)):
-        problems.extend(_case_problems(case, by_case.get(case.id, [])))
-    # The global chain.
-    ordered = sorted(events, key=lambda e: e.global_seq)
+def _log_problems(
+    ordered: Sequence[EventRecord],
+    head_size: int,
+    head_hash: str,
+    checkpoints: Iterable[CheckpointRecord],
+) -> Iterator[Problem]:
     prev = GENESIS
-    by_gseq: dict[int, CaseEvent] = {}
+    by_gseq: dict[int, EventRecord] = {}
     for expected, ev in enumerate(ordered, start=1):
         by_gseq[ev.global_seq] = ev
         if ev.global_seq != expected:
-            problems.append(
-                Problem(
-                    "log-gap", f"expected log entry {expected}", ev.case_id, ev.seq, ev.global_seq
-                )
+            yield Problem(
+                "log-gap", f"expected log entry {expected}", ev.case_id, ev.seq, ev.global_seq
             )
             break
         if (
             ev.global_prev_hash != prev
             or global_hash(prev, ev.global_seq, ev.hash) != ev.global_hash
         ):
-            problems.append(
-                Problem("log-chain", "global chain broken", ev.case_id, ev.seq, ev.global_seq)
-            )
+            yield Problem("log-chain", "global chain broken", ev.case_id, ev.seq, ev.global_seq)
         prev = ev.global_hash
-    head = session.get(LogHead, 1, populate_existing=True)
-    size, tip = (head.size, head.hash) if head else (0, GENESIS)
-    if size != len(ordered) or tip != prev:
-        problems.append(
-            Problem(
-                "truncated",
-                f"log head says {size} entries, log has {len(ordered)} (or its tip differs)",
-            )
+    if head_size != len(ordered) or head_hash != prev:
+        yield Problem(
+            "truncated",
+            f"log head says {head_size} entries, log has {len(ordered)} (or its tip differs)",
         )
-    for cp in session.scalars(
-        select(LogCheckpoint).order_by(LogCheckpoint.size).execution_options(**fresh)
-    ):
+    for cp in checkpoints:
         at = by_gseq.get(cp.size)
         if at is None or at.global_hash != cp.hash:
-            problems.append(
-                Problem(
-                    "checkpoint",
-                    f"checkpoint at {cp.size} entries does not "
-                    "match the log (truncated or rewritten)",
-                    global_seq=cp.size,
-                )
+            yield Problem(
+                "checkpoint",
+                f"checkpoint at {cp.size} entries does not match the log (truncated or rewritten)",
+                global_seq=cp.size,
             )
+
+
+def check_history(
+    cases: Iterable[CaseRecord],
+    events: Iterable[EventRecord],
+    head_size: int,
+    head_hash: str,
+    checkpoints: Iterable[CheckpointRecord],
+) -> list[Problem]:
+    """Every problem in a history, from plain records (the database or an export file)."""
+    events = list(events)
+    by_case: dict[int, list[EventRecord]] = {}
+    for ev in sorted(events, key=lambda e: (e.case_id, e.seq)):
+        by_case.setdefault(ev.case_id, []).append(ev)
+    problems: list[Problem] = []
+    for case in sorted(cases, key=lambda c: c.id):
+        problems.extend(_case_problems(case, by_case.get(case.id, [])))
+    ordered = sorted(events, key=lambda e: e.global_seq)
+    problems.extend(
+        _log_problems(ordered, head_size, head_hash, sorted(checkpoints, key=lambda c: c.size))
+    )
     return problems
+
+
+def verify(session: Session) -> list[Problem]:
+    """Every problem found; an empty list means the history is intact."""
+    fresh = {"populate_existing": True}  # never trust objects cached in this session
+    events = session.scalars(select(CaseEvent).execution_options(**fresh))
+    cases = session.scalars(select(Case).execution_options(**fresh))
+    head = session.get(LogHead, 1, populate_existing=True)
+    checkpoints = session.scalars(select(LogCheckpoint).execution_options(**fresh))
+    return check_history(
+        list(cases),
+        list(events),
+        head.size if head else 0,
+        head.hash if head else GENESIS,
+        list(checkpoints),
+    )
 
 
 def checkpoint(session: Session) -> LogCheckpoint | None:
