@@ -19,7 +19,7 @@ from models import Case
 from models.db import check_durability, make_engine, make_sessionmaker
 from models.db import database_url as resolve_url
 from models.migrate import upgrade
-from workflows import audit, calendar_admin, demo, processes, replay, worker
+from workflows import audit, audit_export, calendar_admin, demo, processes, replay, worker
 from workflows.access import SYSTEM_ACTOR
 
 DEFAULT_BPMN = Path(__file__).resolve().parent.parent / "bpmn"
@@ -221,8 +221,30 @@ def audit_group() -> None:
 
 @audit_group.command("verify")
 @url_option
-def audit_verify(database_url: str | None) -> None:
+@click.option(
+    "--file",
+    "export_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Verify an export file offline (no database) instead of the database.",
+)
+@click.option(
+    "--public-key",
+    default=None,
+    help="With --file: the public key (hex) you trust; default: the file's own.",
+)
+def audit_verify(
+    database_url: str | None, export_file: Path | None, public_key: str | None
+) -> None:
     """Check every hash chain, the log head and checkpoints; exit 1 naming what broke."""
+    if export_file is not None:
+        problems = audit_export.verify_export(export_file, public_key)
+        for p in problems:
+            click.echo(str(p), err=True)
+        if problems:
+            click.echo(f"export FAILED: {len(problems)} problem(s)", err=True)
+            sys.exit(1)
+        click.echo(f"export ok: {export_file} verifies (every chain and signed checkpoint)")
+        return
     with _sessions(database_url) as make, make() as session:
         problems = audit.verify(session)
         events = session.scalar(select(func.count()).select_from(Case))
@@ -232,6 +254,49 @@ def audit_verify(database_url: str | None) -> None:
         click.echo(f"audit FAILED: {len(problems)} problem(s)", err=True)
         sys.exit(1)
     click.echo(f"audit ok: {events} cases, every chain and checkpoint verifies")
+
+
+def _signer() -> audit_export.Signer:
+    seed = os.environ.get("JIANFU_AUDIT_KEY", "")
+    if not seed:
+        raise click.UsageError("set JIANFU_AUDIT_KEY (see `jianfu audit keygen`)")
+    try:
+        return audit_export.Signer(seed)
+    except ValueError as err:
+        raise click.UsageError(str(err)) from err
+
+
+@audit_group.command("keygen")
+def audit_keygen() -> None:
+    """Print a new Ed25519 signing key (keep it secret) and its public key (give it out)."""
+    signer, seed = audit_export.Signer.generate()
+    click.echo(f"JIANFU_AUDIT_KEY={seed}")
+    click.echo(f"public key: {signer.public_hex}")
+
+
+@audit_group.command("sign")
+@url_option
+def audit_sign(database_url: str | None) -> None:
+    """Checkpoint the log tip and sign every unsigned checkpoint with JIANFU_AUDIT_KEY."""
+    signer = _signer()
+    with _sessions(database_url) as make, make() as session:
+        n = audit_export.sign_checkpoints(session, signer)
+    click.echo(f"signed {n} checkpoint(s); public key {signer.public_hex}")
+
+
+@audit_group.command("export")
+@url_option
+@click.option("--file", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+def audit_export_cmd(database_url: str | None, out: Path) -> None:
+    """Write the whole history, signed at its tip, to a file an auditor verifies offline."""
+    signer = _signer()
+    with _sessions(database_url) as make, make() as session:
+        counts = audit_export.export(session, signer, out)
+    click.echo(
+        f"exported {counts['events']} events of {counts['cases']} cases, "
+        f"{counts['checkpoints']} signed checkpoints to {out}; "
+        f"public key {signer.public_hex}"
+    )
 
 
 @audit_group.command("checkpoint")
