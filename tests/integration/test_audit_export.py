@@ -23,7 +23,8 @@ def exported(demo_world: sessionmaker[Session], tmp_path: Path) -> tuple[Path, S
     with demo_world() as session:
         counts = audit_export.export(session, signer, path)
         assert counts["events"] > 10 and counts["checkpoints"] >= 1
-        assert session.scalar(select(LogCheckpoint).where(LogCheckpoint.signature.is_(None))) is None
+        unsigned = select(LogCheckpoint).where(LogCheckpoint.signature.is_(None))
+        assert session.scalar(unsigned) is None
     return path, signer
 
 
