@@ -20,6 +20,7 @@ from webapp.auth import current_actor, log_in, logout_session
 from webapp.db import get_session
 from webapp.lookups import unit_names
 from workflows import accounts, cases
+from workflows import inbox as inbox_query
 from workflows.commands import Idempotency
 from workflows.store import case_events
 
@@ -100,7 +101,7 @@ def me() -> Response:
 @bp.get("/inbox")
 def inbox() -> Response:
     mine = request.args.get("mine", "") in ("1", "true")
-    rows = cases.inbox(get_session(), current_actor(), mine_only=mine)
+    rows = inbox_query.inbox(get_session(), current_actor(), mine_only=mine)
     return jsonify(tasks=[presenters.inbox_row(r) for r in rows])
 
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from models import Case, CaseEvent
-from workflows.cases import InboxRow
 from workflows.history import iso
+from workflows.inbox import InboxRow
 from workflows.state import CaseState, TaskView
 
 # Case data that is plumbing, not business content.

@@ -21,6 +21,7 @@ from webapp.db import get_session
 from webapp.lookups import unit_names, user_names
 from webapp.schema_form import FieldSpec, decision_field, field_specs, initial_values, parse
 from workflows import access, cases, forms
+from workflows import inbox as inbox_query
 from workflows.access import Actor
 from workflows.commands import Idempotency
 from workflows.errors import (
@@ -60,7 +61,7 @@ def index() -> Response:
 @login_required
 def inbox() -> str:
     actor = current_actor()
-    rows = cases.inbox(get_session(), actor)
+    rows = inbox_query.inbox(get_session(), actor)
     decisions: dict[str, tuple[FieldSpec, bool]] = {}
     for row in rows:
         schema = forms.form_schema(row.case_type, row.task_id)

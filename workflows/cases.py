@@ -6,14 +6,13 @@ explicit Session and Actor; none of them knows about HTTP.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Case, HumanTask, OrgUnit, User, utcnow
+from models import Case, OrgUnit, User, utcnow
 from workflows import access, forms, processes
 from workflows.access import Actor
 from workflows.commands import CommandResult, Idempotency, run_command
@@ -346,57 +345,6 @@ def add_comment(
         )
 
     return run_command(session, load=load, decide=decide, idempotency=idempotency)
-
-
-@dataclass(frozen=True)
-class InboxRow:
-    case_id: int
-    case_title: str
-    case_type: str
-    task_uuid: str
-    task_id: str
-    name: str
-    role: str
-    claimant_id: int | None
-    due_at: datetime | None
-    case_version: int
-
-
-def inbox(
-    session: Session, actor: Actor, *, mine_only: bool = False, limit: int = 200
-) -> list[InboxRow]:
-    """Open tasks the actor may work on: claimed by them or claimable by their role x scope."""
-    if actor.is_system or not actor.roles:
-        return []
-    group_terms = [
-        and_(HumanTask.role == role, OrgUnit.path.startswith(path)) for role, _, path in actor.roles
-    ]
-    mine = HumanTask.claimant_id == actor.user_id
-    claimable = and_(HumanTask.claimant_id.is_(None), or_(*group_terms))
-    cond = mine if mine_only else or_(mine, claimable)
-    rows = session.execute(
-        select(HumanTask, Case)
-        .join(Case, Case.id == HumanTask.case_id)
-        .join(OrgUnit, OrgUnit.id == HumanTask.scope_org_unit_id)
-        .where(HumanTask.state == "open", cond)
-        .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id)
-        .limit(limit)
-    )
-    return [
-        InboxRow(
-            c.id,
-            c.title,
-            c.case_type,
-            t.task_uuid,
-            t.task_id,
-            t.name,
-            t.role,
-            t.claimant_id,
-            t.due_at,
-            c.version,
-        )
-        for t, c in rows
-    ]
 
 
 def get_case(session: Session, actor: Actor, case_id: int) -> tuple[Case, CaseState]:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import Case, CaseEvent, HumanTask, User
-from workflows import access, cases
+from workflows import access, cases, inbox
 from workflows.errors import (
     InvalidTransitionError,
     NotAllowedError,
@@ -186,9 +186,9 @@ def test_event_times_never_go_backwards(started) -> None:  # type: ignore[no-unt
 
 def test_inbox_shows_group_tasks_by_role_and_scope(demo_world: sessionmaker[Session]) -> None:
     with demo_world() as session:
-        head_rows = cases.inbox(session, actor(session, "mz_head"))
-        nb_rows = cases.inbox(session, actor(session, "nb_staff"))
-        tj_rows = cases.inbox(session, actor(session, "tj_head"))
+        head_rows = inbox.inbox(session, actor(session, "mz_head"))
+        nb_rows = inbox.inbox(session, actor(session, "nb_staff"))
+        tj_rows = inbox.inbox(session, actor(session, "tj_head"))
     assert head_rows and {r.task_id for r in head_rows} == {"sign_off"}
     assert nb_rows and {r.task_id for r in nb_rows} == {"review_form"}
     assert tj_rows == []

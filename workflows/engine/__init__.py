@@ -1,0 +1,227 @@
+"""The case engine: the ONLY module that imports SpiffWorkflow.
+
+It parses process versions once (cached by content hash), runs commands on a workflow
+restored from a snapshot that does not embed the spec, evaluates scripts and expressions
+in a RestrictedPython sandbox with an allow-list of helpers, and pins what SpiffWorkflow
+would otherwise take from randomness and the wall clock (task ids, state-change times,
+timer "now") so that replaying the same inputs gives byte-identical snapshots.
+
+Everything it returns is our own dataclasses; no SpiffWorkflow object leaves this module.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from workflows.calendar import WorkCalendar
+from workflows.engine.pinning import _pinned
+from workflows.engine.sandbox import SCRIPT_ENGINE, _wrap_errors
+from workflows.engine.specs import SERIALIZER, _properties, element_ids, parse, user_tasks
+from workflows.engine.types import (
+    SPIFF_VERSION,
+    EngineResult,
+    ProcessDefinition,
+    ReadyTask,
+    UserTaskSpec,
+    WaitingTimer,
+)
+from workflows.errors import InvalidTransitionError, ProcessError
+
+__all__ = [
+    "SPIFF_VERSION",
+    "EngineResult",
+    "ProcessDefinition",
+    "ReadyTask",
+    "UserTaskSpec",
+    "WaitingTimer",
+    "complete_task",
+    "element_ids",
+    "inspect",
+    "parse",
+    "refresh_timers",
+    "start",
+    "user_tasks",
+]
+
+
+def _dump(wf: Any) -> str:
+    dct = SERIALIZER.to_dict(wf)
+    dct[SERIALIZER.VERSION_KEY] = SERIALIZER.VERSION
+    # Not sort_keys: SpiffWorkflow restores task data as deltas against the parent and
+    # needs parents before children, i.e. the tree order to_dict produces (deterministic).
+    try:
+        return json.dumps(dct, ensure_ascii=False, separators=(",", ":"))
+    except (TypeError, ValueError) as err:  # e.g. a script left a set in the task data
+        raise ProcessError(f"workflow data cannot be saved: {err}") from err
+
+
+def _restore(defn: ProcessDefinition, snapshot: str) -> Any:
+    parse(defn)
+    return SERIALIZER.deserialize_json(snapshot)
+
+
+def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = json.loads(json.dumps(data, default=str, sort_keys=True))
+    return result
+
+
+def _watched(wf: Any, watch: Iterable[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key in watch:
+        try:
+            task = wf.get_task_from_id(uuid.UUID(key))
+        except WorkflowException:
+            task = None
+        out[key] = "REMOVED" if task is None else TaskState.get_name(task.state)
+    return out
+
+
+def _waiting_timer(t: Any) -> WaitingTimer | None:
+    if not isinstance(getattr(t.task_spec, "event_definition", None), TimerEventDefinition):
+        return None
+    value = t._get_internal_data("event_value")
+    if isinstance(value, dict):
+        value = value.get("next")
+    if value is None:
+        return None
+    due = TimerEventDefinition.get_datetime(str(value)) if isinstance(value, str) else value
+    return WaitingTimer(
+        str(t.id),
+        t.task_spec.bpmn_id or t.task_spec.name,
+        datetime.fromisoformat(due.isoformat()).astimezone(UTC),
+    )
+
+
+def _result(wf: Any, watch: Iterable[str] = ()) -> EngineResult:
+    if wf.is_completed():
+        data = wf.data
+    elif wf.last_task is not None:
+        data = wf.last_task.data
+    else:
+        data = wf.task_tree.data
+    ready, timers, finished = [], [], []
+    for t in wf.get_tasks():  # one pass over the tree: it grows with every loop of a case
+        spec = t.task_spec
+        if t.state == TaskState.COMPLETED:
+            if spec.bpmn_id:
+                finished.append(spec.bpmn_id)
+        elif t.state == TaskState.READY and spec.manual:
+            ready.append(
+                ReadyTask(
+                    str(t.id),
+                    spec.bpmn_id,
+                    spec.bpmn_name or spec.bpmn_id,
+                    spec.lane,
+                    _properties(spec),
+                    _json_safe(t.data),
+                )
+            )
+        elif t.state == TaskState.WAITING:
+            timer = _waiting_timer(t)
+            if timer is not None:
+                timers.append(timer)
+    finished.sort()
+    return EngineResult(
+        _dump(wf),
+        bool(wf.is_completed()),
+        _json_safe(data),
+        sorted(ready, key=lambda r: r.uuid),
+        sorted(timers, key=lambda r: r.uuid),
+        finished,
+        _watched(wf, watch),
+    )
+
+
+def _run_pinned(
+    run: Callable[[], EngineResult], seed: str, now: datetime, calendar: WorkCalendar
+) -> EngineResult:
+    with _pinned(seed, now, calendar):
+        result: EngineResult = _wrap_errors(run)
+    return result
+
+
+def start(
+    defn: ProcessDefinition,
+    data: dict[str, Any],
+    *,
+    seed: str,
+    now: datetime,
+    calendar: WorkCalendar,
+) -> EngineResult:
+    """Start an instance with `data` on the root task and run it to its first wait state."""
+    spec, subs = parse(defn)
+
+    def run() -> EngineResult:
+        wf = BpmnWorkflow(spec, subs, script_engine=SCRIPT_ENGINE)
+        wf.task_tree.data.update(copy.deepcopy(data))
+        wf.do_engine_steps()
+        return _result(wf)
+
+    return _run_pinned(run, seed, now, calendar)
+
+
+def complete_task(
+    defn: ProcessDefinition,
+    snapshot: str,
+    task_uuid: str,
+    data: dict[str, Any],
+    *,
+    seed: str,
+    now: datetime,
+    calendar: WorkCalendar,
+    watch: Iterable[str] = (),
+) -> EngineResult:
+    """Complete the READY user task `task_uuid` with validated `data`, then run the engine."""
+
+    def run() -> EngineResult:
+        wf = _restore(defn, snapshot)
+        wf.script_engine = SCRIPT_ENGINE
+        try:
+            task = wf.get_task_from_id(uuid.UUID(task_uuid))
+        except (ValueError, WorkflowException):
+            task = None
+        if task is None or task.state != TaskState.READY or not task.task_spec.manual:
+            raise InvalidTransitionError("the task is not open any more")
+        task.set_data(**copy.deepcopy(data))
+        task.run()
+        wf.do_engine_steps()
+        return _result(wf, watch)
+
+    return _run_pinned(run, seed, now, calendar)
+
+
+def refresh_timers(
+    defn: ProcessDefinition,
+    snapshot: str,
+    *,
+    seed: str,
+    now: datetime,
+    calendar: WorkCalendar,
+    watch: Iterable[str] = (),
+) -> EngineResult:
+    """Fire every timer due at `now` and run the engine (the timer command)."""
+
+    def run() -> EngineResult:
+        wf = _restore(defn, snapshot)
+        wf.script_engine = SCRIPT_ENGINE
+        wf.refresh_timers()
+        wf.do_engine_steps()
+        return _result(wf, watch)
+
+    return _run_pinned(run, seed, now, calendar)
+
+
+def inspect(defn: ProcessDefinition, snapshot: str) -> EngineResult:
+    """Read the state of a snapshot without changing it."""
+    wf = _restore(defn, snapshot)
+    return _result(wf)
