@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from models import Case, DueJob, utcnow
 from models.db import begin_write
 from workflows.access import SYSTEM
+from workflows.audit_export import Signer, sign_checkpoints
 from workflows.commands import run_command
 from workflows.errors import CaseError, ConflictError
 from workflows.state import TIMER_FIRED, TIMER_JOB, CaseState, EventDraft
@@ -30,6 +31,7 @@ from workflows.store import load_state
 logger = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=30)
+SIGN_EVERY = 300.0  # seconds between signed checkpoints of the global log
 MAX_ATTEMPTS = 3
 
 
@@ -145,13 +147,22 @@ def run_forever(
     owner: str | None = None,
     limit: int = 50,
     lease: timedelta = LEASE,
+    signer: Signer | None = None,
+    sign_every: float = SIGN_EVERY,
 ) -> None:
+    """Fire due jobs until `stop` is set; with a `signer`, also checkpoint and sign the
+    global log every `sign_every` seconds."""
     stop = stop or threading.Event()
     owner = owner or worker_name()
     logger.info("worker %s started (poll %.1fs)", owner, poll)
+    next_sign = time.monotonic()
     while not stop.is_set():
         try:
             fired = run_once(make_session, owner, limit=limit, lease=lease)
+            if signer is not None and time.monotonic() >= next_sign:
+                with make_session() as session:
+                    sign_checkpoints(session, signer)
+                next_sign = time.monotonic() + sign_every
         except Exception:  # a worker must outlive a bad batch; the lease frees the jobs
             logger.exception("worker batch failed")
             fired = 0
@@ -159,13 +170,15 @@ def run_forever(
             stop.wait(poll)
 
 
-def start_in_process(make_session: sessionmaker[Session], poll: float = 1.0) -> threading.Event:
+def start_in_process(
+    make_session: sessionmaker[Session], poll: float = 1.0, signer: Signer | None = None
+) -> threading.Event:
     """The embedded worker for `make run`: a daemon thread; set the returned event to stop."""
     stop = threading.Event()
     thread = threading.Thread(
         target=run_forever,
         args=(make_session,),
-        kwargs={"poll": poll, "stop": stop},
+        kwargs={"poll": poll, "stop": stop, "signer": signer},
         daemon=True,
         name="jianfu-worker",
     )

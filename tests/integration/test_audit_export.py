@@ -103,3 +103,31 @@ def test_cli_keygen_export_and_offline_verify(demo_world: sessionmaker[Session],
     _edit(out, lambda d: d["events"][2].update(actor_id=None))
     bad = runner.invoke(main, ["audit", "verify", "--file", str(out), "--public-key", public])
     assert bad.exit_code == 1 and "edited" in bad.output
+
+
+def test_worker_signs_checkpoints_periodically(demo_world: sessionmaker[Session]) -> None:
+    import threading
+
+    from workflows import worker
+
+    signer, _ = Signer.generate()
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run_forever, args=(demo_world,),
+                              kwargs={"poll": 0.05, "stop": stop, "signer": signer,
+                                      "sign_every": 0.05})
+    thread.start()
+    try:
+        deadline = 200
+        while deadline:
+            with demo_world() as s:
+                rows = list(s.scalars(select(LogCheckpoint)))
+                if rows and all(r.signature for r in rows):
+                    break
+            stop.wait(0.05)
+            deadline -= 1
+    finally:
+        stop.set()
+        thread.join(10)
+    assert rows and all(audit_export.signature_ok(signer.public_hex, {
+        "size": r.size, "hash": r.hash, "at": r.at.isoformat(timespec="microseconds"),
+        "signature": r.signature}) for r in rows)
