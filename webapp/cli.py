@@ -23,6 +23,13 @@ from workflows import audit, audit_export, calendar_admin, demo, processes, repl
 from workflows.access import SYSTEM_ACTOR
 
 DEFAULT_BPMN = Path(__file__).resolve().parent.parent / "bpmn"
+bpmn_dir_option = click.option(
+    "--bpmn-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=DEFAULT_BPMN,
+    show_default=True,
+    help="Folder with the .bpmn/.dmn files to deploy.",
+)
 url_option = click.option(
     "--database-url",
     envvar="DATABASE_URL",
@@ -59,12 +66,7 @@ def init_db(database_url: str | None) -> None:
 
 @main.command("deploy")
 @url_option
-@click.option(
-    "--bpmn-dir",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=DEFAULT_BPMN,
-    show_default=True,
-)
+@bpmn_dir_option
 def deploy_cmd(database_url: str | None, bpmn_dir: Path) -> None:
     """Store the current bpmn/ files as new process versions (unchanged files are kept)."""
     with _sessions(database_url) as make, make() as session:
@@ -91,12 +93,7 @@ def _print_logins(logins: list[demo.DemoLogin] | None) -> None:
 
 @main.command("demo")
 @url_option
-@click.option(
-    "--bpmn-dir",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=DEFAULT_BPMN,
-    show_default=True,
-)
+@bpmn_dir_option
 def demo_cmd(database_url: str | None, bpmn_dir: Path) -> None:
     """Load demo org units, users and cases into an empty database."""
     upgrade(database_url)

@@ -66,8 +66,11 @@ def _dump(wf: Any) -> str:
 
 
 def _restore(defn: ProcessDefinition, snapshot: str) -> Any:
+    """The workflow of a snapshot, with the spec re-attached and the sandboxed script engine."""
     parse(defn)
-    return SERIALIZER.deserialize_json(snapshot)
+    wf = SERIALIZER.deserialize_json(snapshot)
+    wf.script_engine = SCRIPT_ENGINE
+    return wf
 
 
 def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
@@ -185,7 +188,6 @@ def complete_task(
 
     def run() -> EngineResult:
         wf = _restore(defn, snapshot)
-        wf.script_engine = SCRIPT_ENGINE
         try:
             task = wf.get_task_from_id(uuid.UUID(task_uuid))
         except (ValueError, WorkflowException):
@@ -213,7 +215,6 @@ def refresh_timers(
 
     def run() -> EngineResult:
         wf = _restore(defn, snapshot)
-        wf.script_engine = SCRIPT_ENGINE
         wf.refresh_timers()
         wf.do_engine_steps()
         return _result(wf, watch)
