@@ -1,9 +1,12 @@
 """Typed SQLAlchemy tables. No Flask, no SpiffWorkflow, no marshmallow here."""
 
+from models.api_channel import ApiChannel
+from models.attachment import Attachment
 from models.base import Base, UTCDateTime, utcnow
 from models.calendar_override import CalendarOverride
 from models.case import Case
 from models.case_event import CaseEvent, LogCheckpoint, LogHead
+from models.complaint import ComplaintIdentity, ComplaintReceipt
 from models.due_job import DueJob, DueJobState
 from models.human_task import HumanTask, HumanTaskState
 from models.idempotency_key import IdempotencyKey
@@ -12,10 +15,14 @@ from models.process_version import ProcessVersion
 from models.user import RoleAssignment, User
 
 __all__ = [
+    "ApiChannel",
+    "Attachment",
     "Base",
     "CalendarOverride",
     "Case",
     "CaseEvent",
+    "ComplaintIdentity",
+    "ComplaintReceipt",
     "DueJob",
     "DueJobState",
     "HumanTask",
