@@ -39,6 +39,19 @@ ALL_ROLES = (
 # Roles that read every case in their scope without holding a task role there.
 READ_ALL_ROLES = frozenset({AUDITOR, SUPERVISOR, ADMIN, BURDEN_OFFICE})
 
+# Lanes that are not grantable roles themselves (so not in ALL_ROLES).
+# The complainant acts only through the receipt code, never through a staff grant.
+COMPLAINANT = "complainant"
+# 核查验收: done by 区委农办 or 区委督查办 (docs/complaints.md).
+VERIFIER = "verifier"
+# A lane acted on by any of several roles; a lane missing here is the role of that name.
+LANE_ROLES: dict[str, frozenset[str]] = {VERIFIER: frozenset({BURDEN_OFFICE, SUPERVISOR})}
+
+
+def lane_roles(lane: str) -> frozenset[str]:
+    """The roles that may act in `lane` (a plain role is its own lane)."""
+    return LANE_ROLES.get(lane, frozenset({lane}))
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -54,11 +67,13 @@ class Actor:
         return self.user_id is None
 
     def holds(self, role: str, scope_path: str | None) -> bool:
-        """True when the actor has `role` at the scope or above it."""
+        """True when the actor has `role` (or, for a lane in LANE_ROLES, one of the roles
+        that lane maps to) at the scope or above it."""
         if self.is_system:
             return True
+        accepted = lane_roles(role)
         return any(
-            r == role and scope_path is not None and scope_path.startswith(p)
+            r in accepted and scope_path is not None and scope_path.startswith(p)
             for r, _, p in self.roles
         )
 

@@ -3,14 +3,17 @@ schema; unknown keys are refused, not ignored (DESIGN §2 step 3)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from workflows import complaint_forms
 from workflows.errors import ValidationFailedError
-from workflows.ids import ProcessId, ReportFormTask
+from workflows.ids import ComplaintTask, ProcessId, ReportFormTask
 
 REPORT_FORM = ProcessId.REPORT_FORM_APPROVAL
+BURDEN_COMPLAINT = ProcessId.BURDEN_COMPLAINT
 
 
 class StrictSchema(Schema):
@@ -58,25 +61,47 @@ class ReviewFormSchema(StrictSchema):
         _reason_needed(data, "review_decision")
 
 
-START_FORMS: dict[str, type[Schema]] = {REPORT_FORM: ReportFormStartSchema}
+START_FORMS: dict[str, type[Schema]] = {
+    REPORT_FORM: ReportFormStartSchema,
+    # The public filing form (workflows.complaints splits name and phone off before start).
+    BURDEN_COMPLAINT: complaint_forms.ComplaintFilingSchema,
+}
+# Processes the public files through their own service (workflows.complaints), never
+# started by a clerk through cases.start_case or the staff "new case" page.
+PUBLIC_STARTS: frozenset[str] = frozenset({BURDEN_COMPLAINT})
 TASK_FORMS: dict[tuple[str, str], type[Schema]] = {
     (REPORT_FORM, ReportFormTask.DRAFT_FORM): DraftReportFormSchema,
     (REPORT_FORM, ReportFormTask.SIGN_OFF): SignOffSchema,
     (REPORT_FORM, ReportFormTask.REVIEW_FORM): ReviewFormSchema,
+    (BURDEN_COMPLAINT, ComplaintTask.INTAKE): complaint_forms.IntakeSchema,
+    (BURDEN_COMPLAINT, ComplaintTask.CORRECTION): complaint_forms.CorrectionSchema,
+    (BURDEN_COMPLAINT, ComplaintTask.REVIEW_EXTENSION): complaint_forms.ReviewExtensionSchema,
+    (BURDEN_COMPLAINT, ComplaintTask.VERIFICATION): complaint_forms.VerificationSchema,
+    (BURDEN_COMPLAINT, ComplaintTask.RETURN_VISIT): complaint_forms.ReturnVisitSchema,
+    (BURDEN_COMPLAINT, ComplaintTask.APPEAL_WINDOW): complaint_forms.AppealSchema,
 }
+
+TaskCheck = Callable[[dict[str, Any], dict[str, Any]], None]
+# Checks that need the case data as well as the form: called with (validated fields, case
+# data); they raise marshmallow ValidationError naming the field.
+TASK_CHECKS: dict[tuple[str, str], TaskCheck] = {
+    (BURDEN_COMPLAINT, ComplaintTask.CORRECTION): complaint_forms.check_correction,
+}
+
+
+def _failed(err: ValidationError) -> ValidationFailedError:
+    # A check's error is keyed by its field_name; a schema's errors are already a dict.
+    messages: Any = err.normalized_messages()  # type: ignore[no-untyped-call]
+    return ValidationFailedError(
+        {str(k): [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in messages.items()}
+    )
 
 
 def _load(schema_cls: type[Schema], data: dict[str, Any]) -> dict[str, Any]:
     try:
         loaded: dict[str, Any] = schema_cls().load(data)
     except ValidationError as err:
-        messages = err.messages if isinstance(err.messages, dict) else {"_": err.messages}
-        raise ValidationFailedError(
-            {
-                str(k): [str(m) for m in (v if isinstance(v, list) else [v])]
-                for k, v in messages.items()
-            }
-        ) from err
+        raise _failed(err) from err
     return loaded
 
 
@@ -87,11 +112,25 @@ def validate_start(process_id: str, data: dict[str, Any]) -> dict[str, Any]:
     return _load(schema, data)
 
 
-def validate_task(process_id: str, task_id: str, data: dict[str, Any]) -> dict[str, Any]:
+def validate_task(
+    process_id: str,
+    task_id: str,
+    data: dict[str, Any],
+    case_data: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The validated fields of a task form; `case_data` (the case's current data) lets a
+    check in TASK_CHECKS refuse what the form alone cannot see (e.g. a second extension)."""
     schema = TASK_FORMS.get((process_id, task_id))
     if schema is None:
         raise ValidationFailedError({"task": [f"no form registered for {task_id}"]})
-    return _load(schema, data)
+    loaded = _load(schema, data)
+    check = TASK_CHECKS.get((process_id, task_id))
+    if check is not None:
+        try:
+            check(loaded, case_data or {})
+        except ValidationError as err:
+            raise _failed(err) from err
+    return loaded
 
 
 def form_schema(process_id: str, task_id: str) -> type[Schema] | None:

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 class ProcessId(StrEnum):
     REPORT_FORM_APPROVAL = "report_form_approval"
+    BURDEN_COMPLAINT = "burden_complaint"
 
 
 class ReportFormTask(StrEnum):
@@ -25,4 +26,67 @@ class ReportFormElement(StrEnum):
     RECORD_REJECTION = "record_rejection"
 
 
-USER_TASKS: dict[ProcessId, type[StrEnum]] = {ProcessId.REPORT_FORM_APPROVAL: ReportFormTask}
+class ComplaintTask(StrEnum):
+    """User tasks of bpmn/burden_complaint.bpmn (docs/complaints.md)."""
+
+    INTAKE = "intake"
+    CORRECTION = "correction"
+    REVIEW_EXTENSION = "review_extension"
+    VERIFICATION = "verification"
+    RETURN_VISIT = "return_visit"
+    APPEAL_WINDOW = "appeal_window"
+
+
+class ComplaintElement(StrEnum):
+    """Timers and scripts of bpmn/burden_complaint.bpmn that code or tests refer to."""
+
+    # Non-interrupting deadline timers: warning at 80 % of the window, breach at its end.
+    INTAKE_WARNING = "intake_warning"
+    INTAKE_BREACH = "intake_breach"
+    CORRECTION_WARNING = "correction_warning"
+    CORRECTION_BREACH = "correction_breach"
+    VERIFICATION_WARNING = "verification_warning"
+    VERIFICATION_BREACH = "verification_breach"
+    RETURN_VISIT_WARNING = "return_visit_warning"
+    RETURN_VISIT_BREACH = "return_visit_breach"
+    # Interrupting: 15 working days after closure the appeal window ends the process.
+    APPEAL_EXPIRED = "appeal_expired"
+    # Scripts that set a stage's deadline (and case_status) before its task.
+    START_INTAKE = "start_intake"
+    START_CORRECTION = "start_correction"
+    START_VERIFICATION = "start_verification"
+    START_RETURN_VISIT = "start_return_visit"
+    # Scripts that record what happened.
+    ACCEPT_CASE = "accept_case"
+    RECORD_REJECTION = "record_rejection"
+    RECORD_MERGE = "record_merge"
+    RECORD_EXTENSION_REQUEST = "record_extension_request"
+    EXTEND_CORRECTION = "extend_correction"
+    RESUME_CORRECTION = "resume_correction"
+    CLOSE_CASE = "close_case"
+    CLOSE_APPEAL_WINDOW = "close_appeal_window"
+    REOPEN_CASE = "reopen_case"
+
+
+# The deadline timers of each stage task: (warning, breach).
+COMPLAINT_DEADLINE_TIMERS: dict[ComplaintTask, tuple[ComplaintElement, ComplaintElement]] = {
+    ComplaintTask.INTAKE: (ComplaintElement.INTAKE_WARNING, ComplaintElement.INTAKE_BREACH),
+    ComplaintTask.CORRECTION: (
+        ComplaintElement.CORRECTION_WARNING,
+        ComplaintElement.CORRECTION_BREACH,
+    ),
+    ComplaintTask.VERIFICATION: (
+        ComplaintElement.VERIFICATION_WARNING,
+        ComplaintElement.VERIFICATION_BREACH,
+    ),
+    ComplaintTask.RETURN_VISIT: (
+        ComplaintElement.RETURN_VISIT_WARNING,
+        ComplaintElement.RETURN_VISIT_BREACH,
+    ),
+}
+
+
+USER_TASKS: dict[ProcessId, type[StrEnum]] = {
+    ProcessId.REPORT_FORM_APPROVAL: ReportFormTask,
+    ProcessId.BURDEN_COMPLAINT: ComplaintTask,
+}

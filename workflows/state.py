@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from workflows import engine
@@ -107,7 +107,29 @@ def _status(completed: bool, data: dict[str, Any]) -> str:
     return "closed" if completed else "open"
 
 
-def _due(props: dict[str, str], now: datetime, calendar: WorkCalendar) -> datetime | None:
+def _due_from_data(data: dict[str, Any], key: str) -> datetime | None:
+    """An ISO moment a script stored in the task data (e.g. working_days_after's result),
+    as an aware UTC datetime like WorkCalendar.add_working_days gives (naive = UTC)."""
+    raw = data.get(key)
+    if not isinstance(raw, str) or not raw:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _due(
+    props: dict[str, str], data: dict[str, Any], now: datetime, calendar: WorkCalendar
+) -> datetime | None:
+    """A task's due time: property `due_field` names a key of the task's data holding the
+    ISO deadline its process computed; otherwise `due_working_days` from the task's start."""
+    key = props.get("due_field")
+    if key:
+        due = _due_from_data(data, key)
+        if due is not None:
+            return due
     days = props.get("due_working_days")
     if days is None:
         return None
@@ -142,7 +164,7 @@ def _sync(
             lane,
             int(scope) if scope is not None else None,
             None,
-            _due(r.properties, draft.at, calendar),
+            _due(r.properties, r.data, draft.at, calendar),
             "open",
             draft.at,
         )

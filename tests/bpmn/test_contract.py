@@ -1,7 +1,9 @@
 """Every deployed model in bpmn/ keeps the house rules.
 
 - it parses, and the file name is its executable process id;
-- every user task is in a lane and has a positive integer `due_working_days` property;
+- every user task is in a lane and has either a positive integer `due_working_days` property
+  or a `due_field` naming the data key a script of the model sets (its ISO deadline);
+- it validates against the BPMN 2.0 schema with SpiffWorkflow's extensions;
 - every id is readable (snake_case, never a modeler default like Activity_0x1y2z3);
 - it has diagram interchange: a shape for every flow node and lane, an edge for every flow.
 """
@@ -14,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+from SpiffWorkflow.spiff.parser.process import VALIDATOR as SPIFF_VALIDATOR
 
 from workflows import engine
 
@@ -76,16 +79,31 @@ def test_model_parses(path):
 
 
 @each_model
-def test_every_user_task_has_a_lane_and_a_positive_due_in_working_days(path):
+def test_every_user_task_has_a_lane_and_a_due_time(path):
     tasks = engine.user_tasks(definition(path))
     assert tasks, "a process with no user task has nothing to route"
+    scripts = "\n".join(el.text or "" for el in tree(path).iterfind(".//bpmn:script", NS))
 
     for task in tasks:
         assert task.lane, f"{task.task_id} is not in a lane"
         raw = task.properties.get("due_working_days")
-        assert raw is not None, f"{task.task_id} has no due_working_days property"
+        key = task.properties.get("due_field")
+        assert (raw is None) != (key is None), (
+            f"{task.task_id} needs exactly one of due_working_days and due_field")
+        if key is not None:
+            assert READABLE_ID.match(key), f"{task.task_id}: due_field {key!r}"
+            assert re.search(rf"^{key} = ", scripts, re.MULTILINE), (
+                f"{task.task_id}: no script sets its due_field {key}")
+            continue
         assert re.fullmatch(r"[0-9]+", raw) and int(raw) > 0, (
             f"{task.task_id}: due_working_days must be a positive integer, not {raw!r}")
+
+
+@each_model
+def test_model_is_valid_bpmn_with_spiff_extensions(path):
+    validator = SPIFF_VALIDATOR.validator
+
+    assert validator.validate(etree.parse(str(path))), [str(e) for e in validator.error_log]
 
 
 @each_model

@@ -64,6 +64,89 @@ def run_sequence(case: str, t0: datetime = T0) -> list[str]:
     return snapshots
 
 
+def complaint_definition() -> engine.ProcessDefinition:
+    text = (REPO / "bpmn" / "burden_complaint.bpmn").read_text(encoding="utf-8")
+    digest = hashlib.sha256(f"burden_complaint\0{text}".encode()).hexdigest()
+    return engine.ProcessDefinition("burden_complaint", digest, {"burden_complaint.bpmn": text})
+
+
+def run_complaint_sequence(case: str, t0: datetime = T0) -> list[str]:
+    """A complaint filed before National Day: both intake timers fire in one command,
+    an extension is approved, the correction breaches, verification returns it, the case
+    closes, is appealed, closes again and its appeal window expires."""
+    defn, cal = complaint_definition(), WorkCalendar()
+    snapshots: list[str] = []
+    step = iter(range(100))
+    stages = {"intake": 2, "correction": 10, "verification": 3, "return_visit": 5}
+
+    def ready(task_id: str) -> str:
+        found = [t.uuid for t in engine.inspect(defn, snapshots[-1]).ready if t.task_id == task_id]
+        assert len(found) == 1
+        return found[0]
+
+    def complete(task_id: str, data: dict[str, object], days: float) -> None:
+        result = engine.complete_task(defn, snapshots[-1], ready(task_id), data,
+                                      seed=f"{case}/{next(step)}",
+                                      now=t0 + timedelta(days=days), calendar=cal)
+        snapshots.append(result.snapshot)
+
+    def tick(days: float) -> engine.EngineResult:
+        result = engine.refresh_timers(defn, snapshots[-1], seed=f"{case}/{next(step)}",
+                                       now=t0 + timedelta(days=days), calendar=cal)
+        snapshots.append(result.snapshot)
+        return result
+
+    start = {"category": "too_many_forms", "town_id": 1, "village_id": 2,
+             "responsible_unit_id": None, "description": "重复报表太多，每月十几张。",
+             "anonymous": True, "channel": "web", "attachments": [],
+             "limits_by_category": {"too_many_forms": stages},
+             "lane_scopes": {"burden_office": 3, "verifier": 3}, "case_status": "intake"}
+    snapshots.append(engine.start(defn, start, seed=f"{case}/{next(step)}", now=t0,
+                                  calendar=cal).snapshot)
+    fired = tick(20)
+    assert [e["kind"] for e in fired.data["deadline_events"]] == ["warning", "breach"]
+    complete("intake", {"intake_decision": "accept", "responsible_unit_id": 42}, 21)
+    complete("correction", {"correction_outcome": "request_extension",
+                            "extension_reason": "协调中", "extension_days": 2}, 22)
+    complete("review_extension", {"extension_decision": "approve"}, 23)
+    assert tick(60).data["supervised"] is True
+    complete("correction", {"correction_outcome": "done", "findings": "f",
+                            "actions_taken": "a", "evidence": "e"}, 61)
+    complete("verification", {"verification_decision": "return", "reasons": "r"}, 62)
+    complete("correction", {"correction_outcome": "done", "findings": "f2",
+                            "actions_taken": "a2", "evidence": "e2"}, 63)
+    complete("verification", {"verification_decision": "pass"}, 64)
+    complete("return_visit", {"rating": "satisfied", "visit_channel": "phone"}, 65)
+    complete("appeal_window", {"appeal_reason": "又反弹了"}, 66)
+    complete("verification", {"verification_decision": "pass"}, 67)
+    complete("return_visit", {"rating": "partly", "visit_channel": "complainant"}, 68)
+    assert tick(120).completed
+    return snapshots
+
+
+def test_the_complaint_process_gives_byte_identical_snapshots():
+    first = run_complaint_sequence("complaint-a")
+    second = run_complaint_sequence("complaint-a")
+
+    assert first == second
+    assert len(set(first)) == len(first)
+    assert first != run_complaint_sequence("complaint-b")
+
+
+def test_the_complaint_snapshots_do_not_depend_on_hash_seed_or_time_zone():
+    expected = hashlib.sha256("\n".join(run_complaint_sequence("c")).encode()).hexdigest()
+    program = (
+        "import hashlib, sys\n"
+        "sys.path[:0] = ['.', 'tests/bpmn']\n"
+        "import test_determinism as t\n"
+        "print(hashlib.sha256('\\n'.join(t.run_complaint_sequence('c')).encode()).hexdigest())\n"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "777", "TZ": "Asia/Kolkata"}
+    out = subprocess.run([sys.executable, "-c", program], cwd=REPO, env=env,
+                         capture_output=True, text=True, check=True, timeout=120)
+    assert out.stdout.strip() == expected
+
+
 def task_records(snapshot: str) -> dict[str, dict[str, object]]:
     tasks: dict[str, dict[str, object]] = json.loads(snapshot)["tasks"]
     return tasks

@@ -3,7 +3,11 @@ every deployed process has a constant and a registered form schema."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
+
+import pytest
+from lxml import etree
 
 from workflows import engine, forms, ids
 from workflows.processes import bundle, content_hash
@@ -21,12 +25,38 @@ def test_every_process_file_has_a_process_id_constant() -> None:
     assert files == {p.value for p in ids.ProcessId}
 
 
-def test_constants_exist_in_the_bpmn() -> None:
-    defn = _definition(ids.ProcessId.REPORT_FORM_APPROVAL)
-    elements = engine.element_ids(defn)
-    for enum in (ids.ReportFormTask, ids.ReportFormElement):
+CONSTANTS: dict[ids.ProcessId, tuple[type[StrEnum], ...]] = {
+    ids.ProcessId.REPORT_FORM_APPROVAL: (ids.ReportFormTask, ids.ReportFormElement),
+    ids.ProcessId.BURDEN_COMPLAINT: (ids.ComplaintTask, ids.ComplaintElement),
+}
+
+
+def test_every_process_has_its_constants_listed_here() -> None:
+    assert set(CONSTANTS) == set(ids.ProcessId)
+    assert set(ids.USER_TASKS) == set(ids.ProcessId)
+
+
+@pytest.mark.parametrize("process_id", sorted(CONSTANTS))
+def test_constants_exist_in_the_bpmn(process_id: ids.ProcessId) -> None:
+    elements = engine.element_ids(_definition(process_id))
+    for enum in CONSTANTS[process_id]:
         missing = {m.value for m in enum} - elements
         assert not missing, f"{enum.__name__} names ids missing from the BPMN: {missing}"
+
+
+def test_the_complaint_deadline_timers_are_non_interrupting_on_their_stage_tasks() -> None:
+    root = etree.parse(str(BPMN_DIR / "burden_complaint.bpmn")).getroot()
+    boundaries = {
+        el.get("id"): (el.get("attachedToRef"), el.get("cancelActivity"))
+        for el in root.iter("{http://www.omg.org/spec/BPMN/20100524/MODEL}boundaryEvent")
+    }
+    expected = {
+        timer.value: (task.value, "false")
+        for task, pair in ids.COMPLAINT_DEADLINE_TIMERS.items()
+        for timer in pair
+    }
+    expected[ids.ComplaintElement.APPEAL_EXPIRED] = (ids.ComplaintTask.APPEAL_WINDOW, "true")
+    assert boundaries == expected
 
 
 def test_every_user_task_has_a_constant_and_a_form() -> None:

@@ -105,13 +105,26 @@ def _waiting_timer(t: Any) -> WaitingTimer | None:
     )
 
 
-def _result(wf: Any, watch: Iterable[str] = ()) -> EngineResult:
+def _case_data(wf: Any) -> dict[str, Any]:
+    """The case data: the latest task data plus the process's BPMN data objects.
+
+    Task data is copied along each path, so what a parallel branch (e.g. the script of a
+    non-interrupting boundary timer) writes never reaches the main path. Values every branch
+    must share live in data objects (workflow-level); they win over task data of that name.
+    """
     if wf.is_completed():
-        data = wf.data
+        data = dict(wf.data)
     elif wf.last_task is not None:
-        data = wf.last_task.data
+        data = dict(wf.last_task.data)
     else:
-        data = wf.task_tree.data
+        data = dict(wf.task_tree.data)
+    data.pop("data_objects", None)
+    data.update(wf.data_objects)
+    return data
+
+
+def _result(wf: Any, watch: Iterable[str] = ()) -> EngineResult:
+    data = _case_data(wf)
     ready, timers, finished = [], [], []
     for t in wf.get_tasks():  # one pass over the tree: it grows with every loop of a case
         spec = t.task_spec

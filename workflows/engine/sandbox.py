@@ -137,7 +137,24 @@ class RestrictedEnvironment(TaskDataEnvironment):  # type: ignore[misc]
         return True
 
 
-SCRIPT_ENGINE = PythonScriptEngine(environment=RestrictedEnvironment())
+class SandboxScriptEngine(PythonScriptEngine):  # type: ignore[misc]
+    """Runs scripts in the RestrictedEnvironment, reading BPMN data objects when the script
+    runs rather than when its task became ready.
+
+    Data objects hold what every branch shares (e.g. the deadline log that non-interrupting
+    boundary timers append to). Two branches that become ready in one command would otherwise
+    each start from the same copy, and the second write-back would drop the first's change.
+    """
+
+    def execute(
+        self, task: Any, script: str, external_context: dict[str, Any] | None = None
+    ) -> Any:
+        for data_object in getattr(task.task_spec, "data_input_associations", None) or ():
+            data_object.get(task)
+        return super().execute(task, script, external_context)
+
+
+SCRIPT_ENGINE = SandboxScriptEngine(environment=RestrictedEnvironment())
 
 
 _FORBIDDEN_BUILTINS = frozenset(vars(__import__("builtins"))) - frozenset(SAFE_BUILTINS)
