@@ -16,7 +16,18 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 from models.db import database_url
-from webapp import api, auth, db, errors, health, i18n, security, views
+from webapp import (
+    api,
+    auth,
+    complaint_settings,
+    complaint_views,
+    db,
+    errors,
+    health,
+    i18n,
+    security,
+    views,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -71,4 +82,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(complaint_views.bp)
+    complaint_settings.init_app(app)
     return app

@@ -10,16 +10,28 @@ from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
 from models import Case
 from models.db import check_durability, make_engine, make_sessionmaker
 from models.db import database_url as resolve_url
 from models.migrate import upgrade
-from workflows import audit, audit_export, calendar_admin, demo, processes, replay, worker
+from workflows import (
+    audit,
+    audit_export,
+    calendar_admin,
+    demo,
+    processes,
+    receipts,
+    replay,
+    vault,
+    worker,
+)
 from workflows.access import SYSTEM_ACTOR
 
 DEFAULT_BPMN = Path(__file__).resolve().parent.parent / "bpmn"
@@ -74,21 +86,28 @@ def deploy_cmd(database_url: str | None, bpmn_dir: Path) -> None:
             click.echo(f"{pv.process_id} v{pv.version} {pv.content_hash[:12]}")
 
 
-def _load_demo(make: sessionmaker[Session], bpmn_dir: Path) -> list[demo.DemoLogin] | None:
+def _load_demo(make: sessionmaker[Session], bpmn_dir: Path) -> demo.DemoData | None:
+    from webapp import complaint_settings
+
+    env = {k.removeprefix("JIANFU_"): v for k, v in os.environ.items() if k.startswith("JIANFU_")}
+    settings = complaint_settings.from_config({**_local_config(None), **env})
     with make() as session:
         if not demo.is_empty(session):
             processes.deploy(session, bpmn_dir)
             return None
-        return demo.load(session, bpmn_dir)
+        return demo.load(session, bpmn_dir, complaint_settings=settings)
 
 
-def _print_logins(logins: list[demo.DemoLogin] | None) -> None:
-    if logins is None:
+def _print_logins(data: demo.DemoData | None) -> None:
+    if data is None:
         click.echo(f"database already has data; demo logins use the password {demo.DEMO_PASSWORD}")
         return
     click.echo(f"demo logins (password for all: {demo.DEMO_PASSWORD}):")
-    for login in logins:
+    for login in data.logins:
         click.echo(f"  {login.username:<12} {login.display_name}  [{login.roles}]")
+    click.echo("demo complaint receipt codes (track them at /report/track):")
+    for code, about in data.receipts:
+        click.echo(f"  {receipts.format_code(code)}  {about}")
 
 
 @main.command("demo")
@@ -101,32 +120,72 @@ def demo_cmd(database_url: str | None, bpmn_dir: Path) -> None:
         _print_logins(_load_demo(make, bpmn_dir))
 
 
-def _local_secret() -> str:
-    """A secret kept in instance/ so that logins survive a restart of `make run`."""
-    path = Path("instance") / "secret_key"
+def _local_secret(name: str = "secret_key", make: Any = None) -> str:
+    """A secret kept in instance/ so that logins, sealed data and receipt codes survive a
+    restart of `make run` (production sets the JIANFU_* variables instead)."""
+    path = Path("instance") / name
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32), encoding="utf-8")
+        path.write_text(make() if make else secrets.token_hex(32), encoding="utf-8")
         path.chmod(0o600)
     return path.read_text(encoding="utf-8").strip()
+
+
+def _local_config(url: str | None) -> dict[str, object]:
+    """Config for local runs: instance/ secrets for whatever the environment does not set."""
+    config: dict[str, object] = {}
+    if url is not None:
+        config["DATABASE_URL"] = resolve_url(url)
+    for key, name, make in (
+        ("SECRET_KEY", "secret_key", None),
+        ("VAULT_KEY", "vault_key", vault.generate_key),
+        ("RECEIPT_SALT", "receipt_salt", None),
+    ):
+        if not os.environ.get(f"JIANFU_{key}"):
+            config[key] = _local_secret(name, make)
+    return config
+
+
+_request_log = logging.getLogger("werkzeug")
+
+
+class AnonymousRequestHandler(WSGIRequestHandler):
+    """werkzeug's request log without the client address: no IP is written anywhere
+    (docs/complaints.md). The app still sees the address, for webapp/throttle.py only."""
+
+    def log(self, type: str, message: str, *args: Any) -> None:
+        getattr(_request_log, type)("[%s] " + message.rstrip(), self.log_date_time_string(),
+                                    *args)
+
+
+class AnonymousWSGIServer(ThreadedWSGIServer):
+    """The threaded development server; a request that crashes the handler is logged
+    without the client address (socketserver prints it to stderr by default)."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        _request_log.exception("error while handling a request")
+
+
+def make_anonymous_server(app: Any, host: str, port: int) -> AnonymousWSGIServer:
+    """A development server (threaded) whose logs never name the client."""
+    return AnonymousWSGIServer(host, port, app, handler=AnonymousRequestHandler)
 
 
 def _serve(url: str | None, host: str, port: int, in_process_worker: bool) -> None:
     from webapp import create_app
 
     local = host in ("127.0.0.1", "localhost", "::1")
-    config: dict[str, object] = {
-        "DATABASE_URL": resolve_url(url),
-        "SESSION_COOKIE_SECURE": not local,
-    }
-    if not os.environ.get("JIANFU_SECRET_KEY"):
-        config["SECRET_KEY"] = _local_secret()
+    config = _local_config(url)
+    config["DATABASE_URL"] = resolve_url(url)
+    config["SESSION_COOKIE_SECURE"] = not local
     app = create_app(config)
     stop = None
     if in_process_worker:
         stop = worker.start_in_process(app.extensions["jianfu.db"].sessions, signer=_env_signer())
+    server = make_anonymous_server(app, host, port)
+    _request_log.info("serving on http://%s:%s/ (development server)", host, server.port)
     try:
-        app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+        server.serve_forever()
     finally:
         if stop is not None:
             stop.set()
@@ -335,3 +394,50 @@ def calendar_list(database_url: str | None) -> None:
         for row in calendar_admin.list_overrides(session):
             kind = "working day" if row.is_workday else "day off"
             click.echo(f"{row.day}  {kind:<11}  {row.created_at:%Y-%m-%d %H:%M}  {row.note}")
+
+
+@main.group("channel")
+def channel_group() -> None:
+    """Open311 channels: partner systems that file complaints with an API key."""
+
+
+@channel_group.command("add")
+@url_option
+@click.argument("name")
+def channel_add(database_url: str | None, name: str) -> None:
+    """Create channel NAME and print its API key once (only its SHA-256 is stored)."""
+    from workflows import open311 as channels
+    from workflows.errors import ValidationFailedError
+
+    with _sessions(database_url) as make, make() as session:
+        try:
+            key = channels.add_channel(session, name)
+        except ValidationFailedError as err:
+            raise click.UsageError(f"NAME: {'; '.join(err.fields.get('name', []))}") from err
+    click.echo(f"channel {name} added; its cases are marked open311:{name}")
+    click.echo(f"API key (shown only now, give it to the partner over a safe channel): {key}")
+
+
+@channel_group.command("list")
+@url_option
+def channel_list(database_url: str | None) -> None:
+    """List the channels (names, not keys)."""
+    from workflows import open311 as channels
+
+    with _sessions(database_url) as make, make() as session:
+        for ch in channels.list_channels(session):
+            state = "active" if ch.active else "disabled"
+            click.echo(f"{ch.name:<24} {state:<8} {ch.created_at:%Y-%m-%d %H:%M}")
+
+
+@main.group("complaints")
+def complaints_group() -> None:
+    """Keys for burden complaints."""
+
+
+@complaints_group.command("keygen")
+def complaints_keygen() -> None:
+    """Print a new vault key and receipt salt (set them as JIANFU_VAULT_KEY and
+    JIANFU_RECEIPT_SALT; losing the vault key loses sealed identities and originals)."""
+    click.echo(f"JIANFU_VAULT_KEY={vault.generate_key()}")
+    click.echo(f"JIANFU_RECEIPT_SALT={secrets.token_hex(16)}")

@@ -11,7 +11,14 @@ from workflows.inbox import InboxRow
 from workflows.state import CaseState, TaskView
 
 # Case data that is plumbing, not business content.
-HIDDEN_DATA = frozenset({"lane_scopes", "case_status"})  # routing and the status row
+HIDDEN_DATA = frozenset(
+    {
+        "lane_scopes", "case_status",  # routing and the status row
+        # complaint plumbing: the limits table and the 80 % warning moments
+        "limits_by_category", "limits", "intake_warn", "correction_warn",
+        "verification_warn", "return_visit_warn",
+    }
+)
 # Task fields worth showing in a history entry.
 SHOWN_TASK_FIELDS = ("state", "claimant_id", "due_at")
 

@@ -15,12 +15,12 @@ from marshmallow import Schema
 from werkzeug.wrappers import Response
 
 from models import Case
-from webapp import presenters
+from webapp import complaint_views, presenters
 from webapp.auth import current_actor, login_required
 from webapp.db import get_session
 from webapp.lookups import unit_names, user_names
 from webapp.schema_form import FieldSpec, decision_field, field_specs, initial_values, parse
-from workflows import access, cases, forms
+from workflows import access, cases, complaint_staff, forms
 from workflows import inbox as inbox_query
 from workflows.access import Actor
 from workflows.commands import Idempotency
@@ -69,7 +69,8 @@ def inbox() -> str:
         decision = decision_field(specs)
         if decision is not None:
             decisions[row.task_uuid] = (decision, any(s.name == "comment" for s in specs))
-    startable = sorted(forms.START_FORMS) if access.CLERK in actor.role_names() else []
+    startable = (sorted(set(forms.START_FORMS) - forms.PUBLIC_STARTS)
+                 if access.CLERK in actor.role_names() else [])
     return render_template("inbox.html", rows=rows, decisions=decisions, startable=startable)
 
 
@@ -86,6 +87,7 @@ def _render_case(case_id: int, comment_errors: dict[str, list[str]] | None = Non
     events = case_events(session, case_id)
     paths = access.org_paths(session)
     tasks = presenters.open_tasks(state)
+    complaint = complaint_views.panel(actor, case, state)
     page = render_template(
         "case.html", case=case, state=state, tasks=tasks, events=events,
         data={k: v for k, v in state.data.items() if k not in presenters.HIDDEN_DATA},
@@ -94,7 +96,8 @@ def _render_case(case_id: int, comment_errors: dict[str, list[str]] | None = Non
         users=user_names(session, presenters.user_ids(state, events)),
         units=unit_names(session, [case.scope_org_unit_id,
                                    *(t.scope_org_unit_id for t in tasks)]),
-        comment_errors=comment_errors or {})
+        comment_errors=comment_errors or {}, complaint=complaint,
+        exact_times=complaint["exact_times"] if complaint else True)
     return page, status
 
 
@@ -102,7 +105,8 @@ def _render_case(case_id: int, comment_errors: dict[str, list[str]] | None = Non
 @login_required
 def comment(case_id: int) -> Page:
     try:
-        cases.add_comment(get_session(), current_actor(), case_id, request.form.get("text", ""))
+        cases.add_comment(get_session(), current_actor(), case_id, request.form.get("text", ""),
+                          public=request.form.get("public") == "1")
     except ValidationFailedError as err:
         return _render_case(case_id, err.fields, 422)
     flash(_("Your comment has been added."), "success")
@@ -151,7 +155,10 @@ def task_page(case_id: int, task_uuid: str) -> Page:
     decision = decision_field(specs) is not None
     shown = {k: v for k, v in state.data.items() if k not in presenters.HIDDEN_DATA}
     context = {"case": case, "task": task, "specs": specs, "data": shown,
-               "decision": decision}
+               "decision": decision,
+               "templates": complaint_views.response_templates(case.case_type, task.task_id),
+               "exact_times": complaint_staff.sees_exact_times(current_actor())
+               or not state.data.get("anonymous", False)}
     if request.method == "GET":
         values = {} if decision else initial_values(specs, state.data)
         return render_template("task.html", values=values, errors={}, **context)
@@ -168,7 +175,7 @@ def task_page(case_id: int, task_uuid: str) -> Page:
 @login_required
 def start(process_id: str) -> Page:
     schema = forms.START_FORMS.get(process_id)
-    if schema is None:
+    if schema is None or process_id in forms.PUBLIC_STARTS:
         abort(404)
     specs = field_specs(schema)
     if request.method == "GET":

@@ -73,6 +73,8 @@ def start_case(
     :raise ValidationFailedError: bad fields
     :raise NotAllowedError: the actor is no clerk of that unit
     """
+    if process_id in forms.PUBLIC_STARTS:
+        raise NotFoundError("this process is started through its own channel")
     validated = forms.validate_start(process_id, fields)
     clerk_units = [uid for role, uid, _ in actor.roles if role == access.CLERK]
     if org_unit_id is None and len(clerk_units) == 1:
@@ -194,7 +196,7 @@ def complete_task(
         _require_lane(session, actor, task)
         if task.claimant_id is not None and task.claimant_id != actor.user_id:
             raise NotAllowedError("this task is claimed by someone else")
-        data = forms.validate_task(case.case_type, task.task_id, fields)
+        data = forms.validate_task(case.case_type, task.task_id, fields, case_data=state.data)
         return _task_event(TASK_COMPLETED, case, task, actor, {"data": data}, now)
 
     return run_command(session, load=load, decide=decide, idempotency=idempotency)

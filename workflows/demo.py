@@ -3,6 +3,7 @@ and demo cases of every deployed process at several different steps."""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -11,7 +12,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import Case, OrgKind, OrgUnit, User, utcnow
-from workflows import access, accounts, cases, orgs, processes
+from workflows import access, accounts, cases, demo_complaints, orgs, processes
+from workflows.complaints import ComplaintSettings
+from workflows.receipts import ReceiptHasher
+from workflows.vault import Vault, generate_key
 
 DEMO_PASSWORD = "jianfu-demo-2026"
 
@@ -56,10 +60,19 @@ DEMO_USERS: list[tuple[str, str, list[tuple[str, str]]]] = [
     ("auditor", "审计员（演示）", [(_A.AUDITOR, "nanchuan")]),
     ("office_qw", "区委办公室审批人（演示）", [(_A.OFFICE_APPROVER, "qwbgs")]),
     ("office_qzf", "区政府办公室审批人（演示）", [(_A.OFFICE_APPROVER, "qzfbgs")]),
-    ("dg_official", "大观镇经办人（演示）", [(_A.TOWN_OFFICIAL, "dgz")]),
+    ("dg_official", "大观镇经办人（演示）", [(_A.TOWN_OFFICIAL, "dgz"), (_A.CLERK, "dgz")]),
+    ("dg_head", "大观镇负责人（演示）", [(_A.UNIT_HEAD, "dgz")]),
+    ("qnyw_clerk", "区农业农村委经办人（演示）", [(_A.CLERK, "qnyw")]),
     ("dg_cadre", "大观镇示例村1村干部（演示）", [(_A.VILLAGE_CADRE, "dgz-v1")]),
     ("admin", "系统管理员（演示）", [(_A.ADMIN, "nanchuan")]),
 ]
+
+
+@dataclass(frozen=True)
+class DemoData:
+    logins: list[DemoLogin]
+    # (receipt code, what the complaint is about) of the demo complaints
+    receipts: list[tuple[str, str]]
 
 
 @dataclass(frozen=True)
@@ -100,8 +113,14 @@ def is_empty(session: Session) -> bool:
     return not session.scalar(select(func.count()).select_from(OrgUnit))
 
 
-def load(session: Session, bpmn_dir: Path, now: datetime | None = None) -> list[DemoLogin]:
-    """Create the demo tree, users and cases. Call on an empty database only."""
+def load(
+    session: Session,
+    bpmn_dir: Path,
+    now: datetime | None = None,
+    complaint_settings: ComplaintSettings | None = None,
+) -> DemoData:
+    """Create the demo tree, users and cases. Call on an empty database only. Without
+    `complaint_settings` the demo complaints get throwaway keys (their codes do not work)."""
     now = now or utcnow()
     district = orgs.add_unit(session, "nanchuan", "南川区", OrgKind.DISTRICT)
     units = {
@@ -135,7 +154,13 @@ def load(session: Session, bpmn_dir: Path, now: datetime | None = None) -> list[
     session.commit()
     processes.deploy(session, bpmn_dir)
     _demo_cases(session, clerk, tj_clerk, now)
-    return logins
+    settings = complaint_settings or ComplaintSettings(
+        hasher=ReceiptHasher.for_tests(secrets.token_bytes(16)),
+        vault=Vault.from_config(generate_key()),
+    )
+    actors = {u.username: access.load_actor(session, u.id) for u in users.values()}
+    receipts = demo_complaints.load(session, actors, settings, now)
+    return DemoData(logins, receipts)
 
 
 def _demo_cases(session: Session, clerk: User, tj_clerk: User, now: datetime) -> None:

@@ -10,7 +10,12 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from models import Case, HumanTask, OrgUnit
-from workflows.access import Actor
+from workflows.access import LANE_ROLES, Actor
+
+
+def lanes_for(role: str) -> list[str]:
+    """The lanes a role works in: its own plus the shared lanes that accept it."""
+    return [role, *sorted(lane for lane, roles in LANE_ROLES.items() if role in roles)]
 
 
 @dataclass(frozen=True)
@@ -34,7 +39,8 @@ def inbox(
     if actor.is_system or not actor.roles:
         return []
     group_terms = [
-        and_(HumanTask.role == role, OrgUnit.path.startswith(path)) for role, _, path in actor.roles
+        and_(HumanTask.role.in_(lanes_for(role)), OrgUnit.path.startswith(path))
+        for role, _, path in actor.roles
     ]
     mine = HumanTask.claimant_id == actor.user_id
     claimable = and_(HumanTask.claimant_id.is_(None), or_(*group_terms))

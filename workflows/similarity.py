@@ -14,10 +14,11 @@ from rapidfuzz import fuzz
 jieba.setLogLevel(logging.WARNING)
 
 # Words that carry no meaning for "same complaint?" (particles, filler verbs).
-STOPWORDS = frozenset(
+_STOP_TEXT = (
     "的 了 和 与 及 或 在 是 有 也 都 就 又 还 被 把 让 给 对 向 从 这 那 这个 那个 一个 我们 "
-    "他们 我 你 他 她 它 要 要求 进行 一些 很多 每 每个 个 次 里 上 下 中 等".split()
+    "他们 我 你 他 她 它 要 要求 进行 一些 很多 每 每个 个 次 里 上 下 中 等"
 )
+STOPWORDS = frozenset(_STOP_TEXT.split(" "))
 _WORD = re.compile(r"\w", re.UNICODE)
 
 

@@ -25,6 +25,20 @@ TASK_CLAIMED = "task_claimed"
 TASK_RELEASED = "task_released"
 TASK_REASSIGNED = "task_reassigned"
 COMMENT_ADDED = "comment_added"
+# Records that change no workflow state: the event itself is the fact (complaints).
+ATTACHMENT_ADDED = "attachment_added"
+IDENTITY_UNSEAL_REQUESTED = "identity_unseal_requested"
+IDENTITY_UNSEAL_DECIDED = "identity_unseal_decided"
+IDENTITY_ACCESSED = "identity_accessed"
+RECORD_EVENTS = frozenset(
+    {
+        COMMENT_ADDED,
+        ATTACHMENT_ADDED,
+        IDENTITY_UNSEAL_REQUESTED,
+        IDENTITY_UNSEAL_DECIDED,
+        IDENTITY_ACCESSED,
+    }
+)
 
 ENGINE_EVENTS = frozenset({CASE_STARTED, TASK_COMPLETED, TIMER_FIRED})
 CLAIMANT_EVENTS = frozenset({TASK_CLAIMED, TASK_RELEASED, TASK_REASSIGNED})
@@ -283,7 +297,7 @@ def apply_event(
         new = replace(prev, tasks={k: replace(v) for k, v in prev.tasks.items()})
         claimant = draft.inputs.get("user_id")
         new.tasks[task.task_uuid].claimant_id = int(claimant) if claimant is not None else None
-    elif draft.type == COMMENT_ADDED:
+    elif draft.type in RECORD_EVENTS:
         new = prev
     else:
         raise ValueError(f"unknown event type {draft.type}")

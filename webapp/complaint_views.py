@@ -1,0 +1,189 @@
+"""Staff pages for burden complaints beyond the generic task forms: the identity custodian
+flow (request, decide, read), evidence files, similar complaints at intake, public replies
+and the supervision queue. The responsible unit never sees identity or sealed originals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from models import Attachment, Case
+from webapp.auth import current_actor, login_required
+from webapp.complaint_settings import settings
+from webapp.db import get_session
+from workflows import access, cases, complaint_staff
+from workflows.access import Actor
+from workflows.errors import NotFoundError
+from workflows.ids import ComplaintTask, ProcessId
+from workflows.state import CaseState
+
+bp = Blueprint("complaints", __name__)
+
+Page = Response | str | tuple[str, int]
+
+
+def panel(actor: Actor, case: Case, state: CaseState) -> dict[str, Any] | None:
+    """What the case page shows for a complaint (None for other processes)."""
+    if case.case_type != ProcessId.BURDEN_COMPLAINT:
+        return None
+    session = get_session()
+    roles = actor.role_names()
+    status = complaint_staff.unseal_status(session, case.id)
+    intake_open = any(
+        t.task_id == ComplaintTask.INTAKE and t.state == "open" for t in state.tasks.values()
+    )
+    office = access.BURDEN_OFFICE in roles
+    files = session.scalars(
+        select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id)
+    ).all()
+    return {
+        "unseal": status,
+        "can_request": office and status.named and not status.pending_reason
+        and not status.approved,
+        "can_decide": access.SUPERVISOR in roles and status.pending_reason is not None,
+        "can_read": office and status.approved,
+        "similar": complaint_staff.similar_open(session, actor, case.id)
+        if office and intake_open else [],
+        "files": [(f.id, f.mime, f.size) for f in files],
+        "can_original": access.SUPERVISOR in roles,
+        "exact_times": complaint_staff.sees_exact_times(actor)
+        or not state.data.get("anonymous", False),
+    }
+
+
+@bp.post("/cases/<int:case_id>/unseal/request")
+@login_required
+def unseal_request(case_id: int) -> Response:
+    complaint_staff.request_unseal(get_session(), current_actor(), case_id,
+                                   request.form.get("reason", ""))
+    flash(_("The request to unseal the identity waits for the supervision office."), "success")
+    return redirect(url_for("staff.case_page", case_id=case_id))
+
+
+@bp.post("/cases/<int:case_id>/unseal/decide")
+@login_required
+def unseal_decide(case_id: int) -> Response:
+    approve = request.form.get("approve") == "1"
+    complaint_staff.decide_unseal(get_session(), current_actor(), case_id, approve,
+                                  request.form.get("comment", ""))
+    flash(_("Your decision has been recorded."), "success")
+    return redirect(url_for("staff.case_page", case_id=case_id))
+
+
+@bp.post("/cases/<int:case_id>/unseal/read")
+@login_required
+def unseal_read(case_id: int) -> Response:
+    identity = complaint_staff.read_identity(get_session(), current_actor(), case_id,
+                                             settings().vault)
+    response = make_response(render_template("complaints/identity.html", case_id=case_id,
+                                             identity=identity))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _attachment(case_id: int, attachment_id: int) -> Attachment:
+    session, actor = get_session(), current_actor()
+    cases.get_case(session, actor, case_id)  # 404 unless the actor may see the case
+    row = session.get(Attachment, attachment_id)
+    if row is None or row.case_id != case_id:
+        raise NotFoundError("no such file")
+    return row
+
+
+def _file(data: bytes, mime: str, name: str) -> Response:
+    response = make_response(data)
+    response.headers["Content-Type"] = mime
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
+
+
+@bp.get("/cases/<int:case_id>/files/<int:attachment_id>")
+@login_required
+def attachment(case_id: int, attachment_id: int) -> Response:
+    """The scrubbed copy (no EXIF, GPS or document metadata) for staff who see the case."""
+    row = _attachment(case_id, attachment_id)
+    return _file(row.scrubbed, row.mime,
+                 f"case{case_id}-file{row.id}.{EXTENSIONS.get(row.mime, 'bin')}")
+
+
+@bp.get("/cases/<int:case_id>/files/<int:attachment_id>/original")
+@login_required
+def original(case_id: int, attachment_id: int) -> Response:
+    """The sealed original, as evidence, for the supervision office only."""
+    if access.SUPERVISOR not in current_actor().role_names():
+        raise NotFoundError("no such file")
+    row = _attachment(case_id, attachment_id)
+    from workflows.uploads import open_original
+
+    data = open_original(row, settings().vault)
+    return _file(data, row.mime,
+                 f"case{case_id}-original{row.id}.{EXTENSIONS.get(row.mime, 'bin')}")
+
+
+@bp.get("/complaints/supervision")
+@login_required
+def supervision() -> str:
+    rows = complaint_staff.supervision_queue(get_session(), current_actor())
+    return render_template("complaints/supervision.html", rows=rows)
+
+
+@bp.app_template_filter("when")
+def when(value: Any, exact: bool = True, seconds: bool = False) -> str:
+    """A time as the viewer may see it: the date only when `exact` is false (anonymous
+    complaints, staff outside intake; T2.2)."""
+    from flask_babel import format_date, format_datetime
+
+    if value is None:
+        return ""
+    if not exact:
+        from workflows.calendar import WorkCalendar
+
+        return str(format_date(WorkCalendar.local_date(value), "yyyy-MM-dd"))
+    return str(format_datetime(value, "yyyy-MM-dd HH:mm:ss" if seconds else "yyyy-MM-dd HH:mm"))
+
+
+# Response templates per step: (field they fill, texts). Staff pick one and edit it.
+def _n(text: str) -> str:
+    return text
+
+
+RESPONSE_TEMPLATES: dict[str, tuple[str, tuple[str, ...]]] = {
+    ComplaintTask.INTAKE: ("reject_reason", (
+        _n("This matter is not a burden placed on the village by a district department or "
+           "town, so it is outside the scope of burden complaints. Please contact the "
+           "12345 hotline."),
+        _n("The complaint does not say which demand, meeting, form or inspection it is "
+           "about. Please file it again with the details."),
+    )),
+    ComplaintTask.CORRECTION: ("actions_taken", (
+        _n("The demand has been withdrawn and the village has been told in writing."),
+        _n("The forms have been merged into the unified ledger; the village no longer "
+           "reports them separately."),
+        _n("The meetings have been bundled into the monthly combined session."),
+    )),
+    ComplaintTask.VERIFICATION: ("reasons", (
+        _n("The correction is not confirmed by the village; please provide evidence."),
+        _n("The actions taken do not address the burden described in the complaint."),
+    )),
+    ComplaintTask.RETURN_VISIT: ("comment", (
+        _n("Reached the complainant by phone; they confirmed the burden has been removed."),
+        _n("Could not reach the complainant after three calls on different days."),
+    )),
+}
+
+
+def response_templates(case_type: str, task_id: str) -> tuple[str, list[str]] | None:
+    """The field and the translated texts a task page offers as starting points."""
+    if case_type != ProcessId.BURDEN_COMPLAINT or task_id not in RESPONSE_TEMPLATES:
+        return None
+    target, texts = RESPONSE_TEMPLATES[task_id]
+    return target, [_(t) for t in texts]
