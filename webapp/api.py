@@ -19,7 +19,7 @@ from webapp import presenters
 from webapp.auth import current_actor, log_in, logout_session
 from webapp.db import get_session
 from webapp.lookups import unit_names
-from workflows import accounts, cases
+from workflows import accounts, cases, complaint_staff
 from workflows import inbox as inbox_query
 from workflows.commands import Idempotency
 from workflows.store import case_events
@@ -102,14 +102,19 @@ def me() -> Response:
 def inbox() -> Response:
     mine = request.args.get("mine", "") in ("1", "true")
     rows = inbox_query.inbox(get_session(), current_actor(), mine_only=mine)
-    return jsonify(tasks=[presenters.inbox_row(r) for r in rows])
+    actor = current_actor()
+    return jsonify(tasks=[presenters.inbox_row(r, complaint_staff.exact_times(actor, r.case_type))
+                          for r in rows])
 
 
 @bp.get("/cases/<int:case_id>")
 def get_case(case_id: int) -> Response:
     session = get_session()
     case, state = cases.get_case(session, current_actor(), case_id)
-    return jsonify(presenters.case(case, state, case_events(session, case_id)))
+    payload = presenters.case(case, state, case_events(session, case_id))
+    if not complaint_staff.exact_times(current_actor(), case.case_type):
+        payload = presenters.coarsen(payload)
+    return jsonify(payload)
 
 
 @bp.post("/cases")

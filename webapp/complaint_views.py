@@ -50,8 +50,6 @@ def panel(actor: Actor, case: Case, state: CaseState) -> dict[str, Any] | None:
         if office and intake_open else [],
         "files": [(f.id, f.mime, f.size) for f in files],
         "can_original": access.SUPERVISOR in roles,
-        "exact_times": complaint_staff.sees_exact_times(actor)
-        or not state.data.get("anonymous", False),
     }
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from models import Case, CaseEvent
+from workflows.calendar import WorkCalendar
 from workflows.history import iso
 from workflows.inbox import InboxRow
 from workflows.state import CaseState, TaskView
@@ -23,7 +26,32 @@ HIDDEN_DATA = frozenset(
 SHOWN_TASK_FIELDS = ("state", "claimant_id", "due_at")
 
 
-def inbox_row(row: InboxRow) -> dict[str, Any]:
+_ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+def coarsen(value: Any) -> Any:
+    """`value` with every moment (datetime or ISO string) cut to its local date in China:
+    what staff outside intake see of a complaint (T2.2)."""
+    if isinstance(value, datetime):
+        return WorkCalendar.local_date(value).isoformat()
+    if isinstance(value, str) and _ISO_MOMENT.match(value):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return WorkCalendar.local_date(moment).isoformat()
+    if isinstance(value, dict):
+        return {k: coarsen(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [coarsen(v) for v in value]
+    return value
+
+
+def inbox_row(row: InboxRow, exact: bool = True) -> dict[str, Any]:
+    if not exact:
+        return coarsen(inbox_row(row))  # type: ignore[no-any-return]
     return {
         "case_id": row.case_id, "case_title": row.case_title, "case_type": row.case_type,
         "task_uuid": row.task_uuid, "task_id": row.task_id, "name": row.name,

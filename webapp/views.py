@@ -71,7 +71,8 @@ def inbox() -> str:
             decisions[row.task_uuid] = (decision, any(s.name == "comment" for s in specs))
     startable = (sorted(set(forms.START_FORMS) - forms.PUBLIC_STARTS)
                  if access.CLERK in actor.role_names() else [])
-    return render_template("inbox.html", rows=rows, decisions=decisions, startable=startable)
+    return render_template("inbox.html", rows=rows, decisions=decisions, startable=startable,
+                           exact_times=complaint_staff.sees_exact_times(actor))
 
 
 @bp.get("/cases/<int:case_id>")
@@ -88,16 +89,17 @@ def _render_case(case_id: int, comment_errors: dict[str, list[str]] | None = Non
     paths = access.org_paths(session)
     tasks = presenters.open_tasks(state)
     complaint = complaint_views.panel(actor, case, state)
+    exact = complaint_staff.exact_times(actor, case.case_type)
+    shown = presenters.coarsen if not exact else (lambda v: v)
     page = render_template(
         "case.html", case=case, state=state, tasks=tasks, events=events,
-        data={k: v for k, v in state.data.items() if k not in presenters.HIDDEN_DATA},
-        changes={e.seq: presenters.changes(e.diff, state) for e in events},
+        data=shown({k: v for k, v in state.data.items() if k not in presenters.HIDDEN_DATA}),
+        changes={e.seq: presenters.changes(shown(e.diff), state) for e in events},
         workable={t.task_uuid for t in tasks if _can_work(actor, t, paths)},
         users=user_names(session, presenters.user_ids(state, events)),
         units=unit_names(session, [case.scope_org_unit_id,
                                    *(t.scope_org_unit_id for t in tasks)]),
-        comment_errors=comment_errors or {}, complaint=complaint,
-        exact_times=complaint["exact_times"] if complaint else True)
+        comment_errors=comment_errors or {}, complaint=complaint, exact_times=exact)
     return page, status
 
 
@@ -153,12 +155,13 @@ def task_page(case_id: int, task_uuid: str) -> Page:
     case, state, task, schema = _task_context(case_id, task_uuid)
     specs = field_specs(schema)
     decision = decision_field(specs) is not None
+    exact = complaint_staff.exact_times(current_actor(), case.case_type)
     shown = {k: v for k, v in state.data.items() if k not in presenters.HIDDEN_DATA}
-    context = {"case": case, "task": task, "specs": specs, "data": shown,
+    context = {"case": case, "task": task, "specs": specs,
+               "data": shown if exact else presenters.coarsen(shown),
                "decision": decision,
                "templates": complaint_views.response_templates(case.case_type, task.task_id),
-               "exact_times": complaint_staff.sees_exact_times(current_actor())
-               or not state.data.get("anonymous", False)}
+               "exact_times": exact}
     if request.method == "GET":
         values = {} if decision else initial_values(specs, state.data)
         return render_template("task.html", values=values, errors={}, **context)

@@ -147,8 +147,14 @@ def can_see(actor: Actor, case: Case, state: CaseState, paths: dict[int, str]) -
     scope_path = paths.get(case.scope_org_unit_id) if case.scope_org_unit_id else None
     if actor.reads_all(scope_path) or actor.covers(scope_path):
         return True
+    # Whoever holds a task's role in its unit sees the case, and so does that unit's head
+    # (who answers for the unit's deadlines).
     return any(
-        t.scope_org_unit_id is not None and actor.holds(t.role, paths.get(t.scope_org_unit_id))
+        t.scope_org_unit_id is not None
+        and (
+            actor.holds(t.role, paths.get(t.scope_org_unit_id))
+            or actor.holds(access.UNIT_HEAD, paths.get(t.scope_org_unit_id))
+        )
         for t in state.tasks.values()
     )
 

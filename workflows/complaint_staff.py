@@ -233,6 +233,13 @@ def sees_exact_times(actor: Actor) -> bool:
     return bool(actor.role_names() & EXACT_TIME_ROLES)
 
 
+def exact_times(actor: Actor, case_type: str) -> bool:
+    """False when this actor must see dates only on this kind of case (T2.2). Applied to
+    every complaint, named or not: a deadline shown to the minute gives away the filing
+    time as surely as the filing time itself."""
+    return case_type != PROCESS or sees_exact_times(actor)
+
+
 def shown_time(actor: Actor, case_data: dict[str, Any], moment: datetime) -> datetime | date:
     """`moment` as this actor may see it on this case (naive UTC in, date or datetime out;
     the date is the local date in China)."""
