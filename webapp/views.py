@@ -71,7 +71,9 @@ def inbox() -> str:
             decisions[row.task_uuid] = (decision, any(s.name == "comment" for s in specs))
     startable = (sorted(set(forms.START_FORMS) - forms.PUBLIC_STARTS)
                  if access.CLERK in actor.role_names() else [])
+    reminders = complaint_staff.reminders_for(get_session(), actor)
     return render_template("inbox.html", rows=rows, decisions=decisions, startable=startable,
+                           reminders=reminders,
                            exact_times=complaint_staff.sees_exact_times(actor))
 
 

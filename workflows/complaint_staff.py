@@ -248,3 +248,25 @@ def shown_time(actor: Actor, case_data: dict[str, Any], moment: datetime) -> dat
 
         return WorkCalendar.local_date(moment)
     return moment
+
+
+@dataclass(frozen=True)
+class Reminder:
+    case_id: int
+    title: str
+    stage: str
+    at: str
+
+
+def reminders_for(session: Session, actor: Actor) -> list[Reminder]:
+    """Breach reminders addressed to the units this actor heads (newest first)."""
+    headed = {unit for role, unit, _ in actor.roles if role == access.UNIT_HEAD}
+    if not headed:
+        return []
+    out = [
+        Reminder(case.id, case.title, str(r.get("stage", "")), str(r.get("at", "")))
+        for case, data in _open_complaints(session)
+        for r in data.get("reminders") or []
+        if r.get("unit_id") in headed
+    ]
+    return sorted(out, key=lambda r: (r.at, r.case_id), reverse=True)

@@ -278,6 +278,13 @@ def test_two_breaches_put_the_case_in_the_supervision_queue(
     assert data["reminders"][1]["unit_id"] == unit_id(s, "qmzj")
     with pytest.raises(NotFoundError):
         complaint_staff.supervision_queue(s, mz)
+    # The reminder reaches the head of the unit that missed the limit, and only them.
+    # (the demo complaint at 民政局's correction has missed its limit by now too)
+    assert {(r.case_id, r.stage) for r in complaint_staff.reminders_for(
+        s, actor(s, "mz_head"))} >= {(filed.case_id, "correction")}
+    assert {(r.case_id, r.stage) for r in complaint_staff.reminders_for(
+        s, actor(s, "nb_head")) if r.case_id == filed.case_id} == {(filed.case_id, "intake")}
+    assert complaint_staff.reminders_for(s, actor(s, "tj_head")) == []
 
 
 def test_extension_once_with_approval_moves_the_due_date(world: Session,
@@ -343,3 +350,50 @@ def test_verifier_lane_reaches_both_offices_inbox(world: Session,
         rows = inbox(s, actor(s, username))
         assert (filed.case_id, "verification") in {(r.case_id, r.task_id) for r in rows}
     assert filed.case_id not in {r.case_id for r in inbox(s, actor(s, "mz_clerk"))}
+
+
+def test_ten_thousand_guesses_find_nothing(world: Session, settings: ComplaintSettings) -> None:
+    """T2.3 at the service: 10,000 random codes against a database with complaints open no
+    complaint (the web layer adds the throttle on top)."""
+    import secrets
+
+    s = world
+    real = {complaints.file_complaint(s, filing(s), [], settings=settings, now=T0).code
+            for _ in range(3)}
+    hits = 0
+    for _ in range(10_000):
+        guess = f"{secrets.randbelow(10**16):016d}"
+        if guess in real:
+            continue
+        try:
+            complaints.case_for_code(s, guess, settings)
+            hits += 1
+        except NotFoundError:
+            pass
+    assert hits == 0
+
+
+def test_lookup_time_does_not_tell_malformed_from_unknown(world: Session,
+                                                          settings: ComplaintSettings) -> None:
+    """T2.3 / ASVS 6.3.8: a well-formed unknown code and a malformed one cost the same
+    Argon2id work; the medians differ by less than 5 ms over 300 samples each."""
+    import statistics
+    import time
+
+    s = world
+    real = complaints.file_complaint(s, filing(s), [], settings=settings, now=T0).code
+    wrong = real[:-1] + str((int(real[-1]) + 1) % 10)
+
+    def timed(code: str) -> float:
+        start = time.perf_counter()
+        with pytest.raises(NotFoundError):
+            complaints.case_for_code(s, code, settings)
+        return time.perf_counter() - start
+
+    slow = ComplaintSettings(hasher=ReceiptHasher(b"complaint-tests-salt", time_cost=1,
+                                                  memory_cost_kib=8192, parallelism=1),
+                             vault=settings.vault)
+    settings = slow
+    unknown = [timed(wrong) for _ in range(300)]
+    malformed = [timed("12ab") for _ in range(300)]
+    assert abs(statistics.median(unknown) - statistics.median(malformed)) < 0.005
