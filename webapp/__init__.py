@@ -25,6 +25,7 @@ from webapp import (
     errors,
     health,
     i18n,
+    open311,
     security,
     views,
 )
@@ -74,6 +75,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     csrf = CSRFProtect(app)
     csrf.exempt(api.bp)
+    csrf.exempt(open311.bp)
     i18n.init_app(app)
     security.init_app(app)
     errors.init_app(app)
@@ -84,4 +86,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(complaint_views.bp)
     complaint_settings.init_app(app)
+    app.register_blueprint(open311.bp)
     return app
