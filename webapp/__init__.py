@@ -26,7 +26,9 @@ from webapp import (
     health,
     i18n,
     open311,
+    public,
     security,
+    throttle,
     views,
 )
 
@@ -54,6 +56,8 @@ def _defaults() -> dict[str, Any]:
         # CSRF tokens live as long as the login session.
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 1024 * 1024,
+        # The public filing and reply pages only: 6 files of 5 MiB (webapp/public.py).
+        "PUBLIC_MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
     }
 
 
@@ -76,6 +80,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf = CSRFProtect(app)
     csrf.exempt(api.bp)
     csrf.exempt(open311.bp)
+    csrf.exempt(public.bp)  # checks its tokens itself (no Referer with no-referrer)
     i18n.init_app(app)
     security.init_app(app)
     errors.init_app(app)
@@ -86,5 +91,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(complaint_views.bp)
     complaint_settings.init_app(app)
+    app.register_blueprint(public.bp)
     app.register_blueprint(open311.bp)
+    throttle.init_app(app)
     return app

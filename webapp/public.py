@@ -1,0 +1,519 @@
+"""The villagers' side of burden complaints: file one, keep the receipt, track it by code.
+
+Routes (blueprint "public", prefix /report):
+- GET/POST /report: the filing page. One URL for the whole filing (three steps shown one at
+  a time by public.js, all at once without JS); a POST answers with the receipt page, or with
+  the form again (422) naming each bad field.
+- GET /report/track: a form for the receipt code (public.js copies `#code=` from the
+  fragment, which the receipt's QR code carries, into it and drops it from the address bar).
+- POST /report/track: the complaint's status. POST /report/track/reply, /rate, /appeal: the
+  complainant's actions; each answers with the status page again.
+
+Anonymity (docs/complaints.md, guides/reliability.md §2): the receipt code travels only in
+POST bodies (hidden fields), never in a URL or a cookie; every response here is
+`Cache-Control: no-store` and `Referrer-Policy: no-referrer`; no third-party assets; no
+client address or User-Agent is read here (only `webapp.throttle` reads the address, to
+count guesses). Client file names are dropped: only the bytes go down.
+
+CSRF: the forms carry Flask-WTF tokens, checked here instead of by `CSRFProtect`, whose
+HTTPS "strict referrer" check would refuse every POST of a page sent with no-referrer.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import segno
+from flask import Blueprint, current_app, render_template, request, session, url_for
+from flask_babel import format_date, gettext
+from flask_limiter import RateLimitExceeded
+from flask_wtf.csrf import CSRFError, ValidationError, validate_csrf
+from werkzeug.datastructures import FileStorage
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from webapp import i18n, throttle
+from webapp.complaint_settings import settings
+from webapp.db import get_session
+from workflows import complaints, uploads
+from workflows.errors import (
+    CaseError,
+    ConflictError,
+    NotFoundError,
+    ProcessError,
+    ValidationFailedError,
+)
+from workflows.receipts import format_code
+
+logger = logging.getLogger(__name__)
+
+bp = Blueprint("public", __name__, url_prefix="/report")
+
+MiB = 1024 * 1024
+DEFAULT_MAX_CONTENT_LENGTH = 32 * MiB
+MAX_FILES = uploads.MAX_FILES
+MAX_FILE_MB = uploads.MAX_BYTES // MiB
+DESCRIPTION_MIN, DESCRIPTION_MAX = 10, 4000  # complaint_forms.ComplaintFilingSchema
+ACCEPT = "image/jpeg,image/png,application/pdf"
+UPLOAD_ENDPOINTS = frozenset({"public.file", "public.reply"})
+RATINGS = ("satisfied", "partly", "not_satisfied")
+SUBMISSIONS_KEPT = 5
+
+# The three steps of the filing page and the fields each one holds.
+STEP_FIELDS = {
+    1: ("category", "town_id", "village_id", "responsible_unit_id", "description"),
+    2: ("attachments", "files"),
+    3: ("anonymous", "name", "phone"),
+}
+TEXT_FIELDS = ("category", "town_id", "village_id", "responsible_unit_id", "description",
+               "anonymous", "name", "phone")
+
+Page = tuple[str, int] | str | Response
+
+
+def _(text: str, **variables: Any) -> str:
+    return str(gettext(text, **variables))
+
+
+def _n(text: str) -> str:
+    """Mark for extraction (pybabel -k _n); translated when shown."""
+    return text
+
+
+# Labels for the codes the service returns (translated when shown).
+CATEGORY_LABELS = {  # workflows.complaint_forms.CATEGORIES
+    "unapproved_inspection": _n("Inspections, checks or appraisals without approval"),
+    "duplicate_assessment": _n("The same work assessed or rated again and again"),
+    "too_many_meetings": _n("Too many or too frequent meetings"),
+    "too_many_forms": _n("Too many forms, the same data asked by several offices"),
+    "apps_and_checkins": _n("Too many government apps and check-ins"),
+    "plaques": _n("Too many plaques on the village office"),
+    "certificates": _n("Certificates demanded without a legal basis"),
+    "unfunded_work": _n("Tasks pushed down without the money for them"),
+    "other": _n("Other burdens"),
+}
+STATUS_LABELS = {
+    "intake": _n("Received, being registered"),
+    "rejected": _n("Not accepted"),
+    "merged": _n("Merged into an earlier complaint"),
+    "correction": _n("Being corrected"),
+    "extension_review": _n("Extension under review"),
+    "verification": _n("Being verified"),
+    "return_visit": _n("Return visit"),
+    "closed": _n("Closed"),
+    "reopened": _n("Reopened after your appeal"),
+}
+RATING_LABELS = {
+    "satisfied": _n("Satisfied"),
+    "partly": _n("Partly satisfied"),
+    "not_satisfied": _n("Not satisfied"),
+}
+FIELD_LABELS = {
+    "category": _n("What kind of burden"),
+    "town_id": _n("Town"),
+    "village_id": _n("Village"),
+    "responsible_unit_id": _n("Unit responsible"),
+    "description": _n("What happened"),
+    "attachments": _n("Photos or PDF files"),
+    "files": _n("Photos or PDF files"),
+    "anonymous": _n("Named or anonymous"),
+    "name": _n("Your name"),
+    "phone": _n("Your phone number"),
+    "code": _n("Receipt code"),
+    "text": _n("Your message"),
+    "rating": _n("Your rating"),
+    "comment": _n("Comment"),
+    "appeal_reason": _n("Why you appeal"),
+}
+# What to say when the service's message has no translation in the catalog.
+FIELD_HINTS = {
+    "category": _n("Choose a kind of burden from the list."),
+    "town_id": _n("Choose a town from the list."),
+    "village_id": _n("Choose a village of the chosen town."),
+    "responsible_unit_id": _n("Choose a unit from the list, or leave it empty."),
+    "description": _n("Describe what happened in at least a few sentences."),
+    "attachments": _n("Attach at most 6 photos (JPEG, PNG) or PDF files of at most 5 MB each."),
+    "files": _n("Attach at most 6 photos (JPEG, PNG) or PDF files of at most 5 MB each."),
+    "anonymous": _n("Choose named or anonymous."),
+    "name": _n("Enter your name, or choose anonymous."),
+    "phone": _n("Enter a phone number we can call, or choose anonymous."),
+    "text": _n("Write a message or attach a file."),
+    "rating": _n("Choose one of the ratings."),
+    "comment": _n("The comment is too long."),
+    "appeal_reason": _n("Say why you appeal."),
+}
+
+
+def category_label(code: object) -> str:
+    text = CATEGORY_LABELS.get(str(code))
+    return _(text) if text else str(code)
+
+
+def complaint_status_label(code: object) -> str:
+    text = STATUS_LABELS.get(str(code))
+    return _(text) if text else str(code)
+
+
+def public_field_label(name: object) -> str:
+    text = FIELD_LABELS.get(str(name))
+    return _(text) if text else i18n.field_label(name)
+
+
+# Messages of workflows.uploads and workflows.complaints that carry numbers.
+_PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
+    (re.compile(r"^file (\d+): only JPEG, PNG and PDF files can be attached"),
+     lambda m: _("File %(n)s: only JPEG, PNG and PDF files can be attached.", n=m[1])),
+    (re.compile(r"^file (\d+) is larger than (\d+) MiB"),
+     lambda m: _("File %(n)s is larger than %(size)s MB.", n=m[1], size=m[2])),
+    (re.compile(r"^file (\d+) is empty$"), lambda m: _("File %(n)s is empty.", n=m[1])),
+    (re.compile(r"^file (\d+): the PDF is (password protected|encrypted)"),
+     lambda m: _("File %(n)s: the PDF is protected by a password; attach it without one.",
+                 n=m[1])),
+    (re.compile(r"^file (\d+): "),
+     lambda m: _("File %(n)s is damaged or not a photo or PDF that can be read.", n=m[1])),
+    (re.compile(r"^at most (\d+) files may be attached"),
+     lambda m: _("Attach at most %(count)s files.", count=m[1])),
+    (re.compile(r"^a complaint holds at most (\d+) files$"),
+     lambda m: _("A complaint holds at most %(count)s files.", count=m[1])),
+    (re.compile(r"^at most (\d+) characters$"),
+     lambda m: _("At most %(max)s characters.", max=m[1])),
+]
+
+
+# marshmallow's generic messages: the field's own hint says more.
+_GENERIC = ("Must be one of", "Not a valid", "Field may not be null", "Must be greater than")
+
+
+def _message(name: str, raw: str) -> str:
+    """The service's message in the user's language, else a hint for the field."""
+    for pattern, render in _PATTERNS:
+        match = pattern.match(raw)
+        if match:
+            return render(match)
+    if raw.startswith(_GENERIC) and name in FIELD_HINTS:
+        return _(FIELD_HINTS[name])  # "Must be one of: unapproved_inspection, ..." says less
+    shown = i18n.message(raw)
+    if shown == raw and i18n.current_locale() != "en" and name in FIELD_HINTS:
+        return _(FIELD_HINTS[name])
+    return shown
+
+
+def _errors(err: ValidationFailedError) -> dict[str, list[str]]:
+    return {name: [_message(name, str(m)) for m in msgs] for name, msgs in err.fields.items()}
+
+
+# ------------------------------------------------------------------ request plumbing
+
+
+@bp.url_value_preprocessor
+def _body_limit(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """Uploads (6 x 5 MiB) may be larger than the app's 1 MiB default, on these routes only.
+    Runs before every before_request hook, so before anything reads the body."""
+    if endpoint in UPLOAD_ENDPOINTS:
+        request.max_content_length = int(
+            current_app.config.get("PUBLIC_MAX_CONTENT_LENGTH", DEFAULT_MAX_CONTENT_LENGTH))
+
+
+@bp.before_request
+def _check_csrf() -> None:
+    if request.method != "POST" or not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError as err:
+        raise CSRFError(str(err.args[0])) from None
+
+
+@bp.after_request
+def _private(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Permissions-Policy"] = (
+        "camera=(), microphone=(), geolocation=(), payment=(), usb=()")
+    return response
+
+
+def rating_label(code: object) -> str:
+    text = RATING_LABELS.get(str(code))
+    return _(text) if text else str(code)
+
+
+for _name, _fn in (("complaint_category", category_label),
+                   ("complaint_status", complaint_status_label),
+                   ("public_field", public_field_label), ("rating_label", rating_label)):
+    bp.add_app_template_filter(_fn, _name)
+
+
+def _error_page(status: int, message: str, title: str | None = None) -> tuple[str, int]:
+    return render_template("public/error.html", status=status, title=title or str(status),
+                           message=message), status
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(err: HTTPException) -> Response | tuple[str, int]:
+    status = err.code or 500
+    if status == 429:
+        wait = throttle.retry_after(err) if isinstance(err, RateLimitExceeded) else 60
+        minutes = max(1, (wait + 59) // 60)
+        page, _status = _error_page(
+            429, _("Too many attempts from your connection. Please wait %(minutes)s minutes "
+                   "and try again.", minutes=minutes), _("Please wait"))
+        return Response(page, 429, {"Retry-After": str(minutes * 60)}, mimetype="text/html")
+    if isinstance(err, CSRFError):
+        return _error_page(400, _("This form has expired. Go back, reload the page and fill "
+                                  "it in again."), _("Form expired"))
+    if status == 413:
+        return _error_page(413, _("The files are too large together. Attach at most "
+                                  "%(count)s files of at most %(size)s MB each.",
+                                  count=MAX_FILES, size=MAX_FILE_MB), _("Files too large"))
+    if status == 404:
+        return _error_page(404, _("This page does not exist."), _("Not found"))
+    if status >= 500:
+        original = getattr(err, "original_exception", None)
+        if original is not None:
+            logger.error("unhandled error on a public page", exc_info=original)
+        return _error_page(500, _("Something went wrong on our side. Please try again later."))
+    return _error_page(status, _("The request could not be handled."))
+
+
+@bp.errorhandler(CaseError)
+def _case_error(err: CaseError) -> tuple[str, int]:
+    if isinstance(err, ProcessError):
+        logger.error("process error on a public page in %s: %s", err.task_id, err)
+        return _error_page(500, _("Something went wrong on our side. Please try again later."))
+    if isinstance(err, ConflictError):
+        return _error_page(409, _("Someone acted on this complaint at the same moment. "
+                                  "Please try again."))
+    return _error_page(err.status, _("The request could not be handled."))
+
+
+# ------------------------------------------------------------------ filing
+
+
+@dataclass
+class FilingForm:
+    values: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def first_step(self) -> int:
+        for step, names in STEP_FIELDS.items():
+            if any(n in self.errors for n in names):
+                return step
+        return 1
+
+
+def _uploaded() -> list[bytes]:
+    """The bytes of each uploaded file; the client's file name is never read."""
+    files: list[bytes] = []
+    for storage in request.files.getlist("files"):
+        if isinstance(storage, FileStorage):
+            data = storage.read()
+            if data:
+                files.append(data)
+    return files
+
+
+def _int_or_raw(value: str) -> int | str:
+    return int(value) if value.isdigit() else value
+
+
+def _town_of(options: complaints.FilingOptions, village: str) -> int | None:
+    for town_id, _name, villages in options.towns:
+        if any(str(v_id) == village for v_id, _v in villages):
+            return town_id
+    return None
+
+
+def _service_fields(values: dict[str, str], options: complaints.FilingOptions) -> dict[str, Any]:
+    fields: dict[str, Any] = {"description": values.get("description", "")}
+    for name in ("category", "town_id", "village_id", "responsible_unit_id"):
+        if values.get(name):
+            fields[name] = _int_or_raw(values[name]) if name.endswith("_id") else values[name]
+    if "town_id" not in fields and values.get("village_id"):
+        town = _town_of(options, values["village_id"])  # no JS: the village names its town
+        if town is not None:
+            fields["town_id"] = town
+    named = values.get("anonymous") == "0"
+    fields["anonymous"] = not named
+    if named:
+        fields["name"] = values.get("name", "")
+        fields["phone"] = values.get("phone", "")
+    return fields
+
+
+def _render_filing(form: FilingForm, status: int = 200) -> tuple[str, int]:
+    options = complaints.filing_options(get_session())
+    return render_template(
+        "public/file.html", form=form, options=options, accept=ACCEPT,
+        max_files=MAX_FILES, max_file_mb=MAX_FILE_MB, description_min=DESCRIPTION_MIN,
+        description_max=DESCRIPTION_MAX, submission=secrets.token_urlsafe(16)), status
+
+
+def _filed_before(token: str) -> bool:
+    return bool(token) and token in session.get("public_filed", [])
+
+
+def _remember_filed(token: str) -> None:
+    if token:
+        kept = [t for t in session.get("public_filed", []) if t != token]
+        session["public_filed"] = [*kept, token][-SUBMISSIONS_KEPT:]
+
+
+def qr_svg(url: str) -> str:
+    """The QR code of `url` as inline SVG (no image request, nothing third-party)."""
+    code = segno.make(url, error="m")
+    svg: str = code.svg_inline(scale=1, border=2, omitsize=True, svgclass="qr",
+                               dark="#000", light="#fff")
+    return svg
+
+
+@bp.route("", methods=["GET", "POST"])
+@throttle.filing
+def file() -> Page:
+    if request.method == "GET":
+        return _render_filing(FilingForm(values={"anonymous": "1"}))
+    values = {name: request.form.get(name, "").strip() for name in TEXT_FIELDS}
+    if "town_id" not in request.form:
+        values.pop("town_id")
+    form = FilingForm(values=values)
+    submission = request.form.get("submission", "")
+    if _filed_before(submission):
+        return render_template("public/already_filed.html"), 409
+    files = _uploaded()
+    db = get_session()
+    options = complaints.filing_options(db)
+    db.rollback()
+    if len(files) > MAX_FILES:
+        form.errors["attachments"] = [
+            _("Attach at most %(count)s files.", count=MAX_FILES)]
+        return _render_filing(form, 422)
+    try:
+        filed = complaints.file_complaint(db, _service_fields(values, options), files,
+                                          settings=settings())
+    except ValidationFailedError as err:
+        form.errors = _errors(err)
+        if "town_id" in form.errors and "town_id" not in request.form:
+            # Without JS there is no town field: the village choice carries the message.
+            moved = form.errors.pop("town_id")
+            form.errors.setdefault("village_id", moved)
+        return _render_filing(form, 422)
+    _remember_filed(submission)
+    track_url = url_for("public.track", _external=True) + "#code=" + filed.code
+    return render_template("public/receipt.html", code=format_code(filed.code),
+                           qr=qr_svg(track_url), anonymous=values.get("anonymous") != "0")
+
+
+# ------------------------------------------------------------------ tracking
+
+
+def _case_for(code: str) -> int | None:
+    """The case of a typed code; None when no complaint has it or it is malformed (the
+    same answer, after the same work, either way)."""
+    try:
+        return complaints.case_for_code(get_session(), code, settings())
+    except NotFoundError:
+        return None
+
+
+def _not_found() -> tuple[str, int]:
+    return render_template("public/track.html", not_found=True), 404
+
+
+def _render_status(case_id: int, code: str, *, notice: str = "",
+                   errors: dict[str, list[str]] | None = None, form: str = "",
+                   values: dict[str, str] | None = None, status: int = 200) -> tuple[str, int]:
+    tracking = complaints.track(get_session(), case_id)
+    return render_template(
+        "public/status.html", t=tracking, code=code, notice=notice, errors=errors or {},
+        form=form, values=values or {}, ratings=RATINGS, accept=ACCEPT, max_files=MAX_FILES,
+        max_file_mb=MAX_FILE_MB, date=format_date), status
+
+
+def _code() -> str:
+    return request.form.get("code", "")[:64]
+
+
+@bp.route("/track", methods=["GET", "POST"])
+@throttle.lookup
+def track() -> Page:
+    if request.method == "GET":
+        return render_template("public/track.html", not_found=False)
+    code = _code()
+    case_id = _case_for(code)
+    if case_id is None:
+        return _not_found()
+    return _render_status(case_id, code)
+
+
+@bp.post("/track/reply")
+@throttle.lookup
+def reply() -> Page:
+    code = _code()
+    case_id = _case_for(code)
+    if case_id is None:
+        return _not_found()
+    text = request.form.get("text", "")
+    files = _uploaded()
+    if len(files) > MAX_FILES:
+        return _render_status(case_id, code, form="reply", values={"text": text}, status=422,
+                              errors={"attachments": [_("Attach at most %(count)s files.",
+                                                        count=MAX_FILES)]})
+    try:
+        complaints.reply(get_session(), case_id, text, files, vault=settings().vault)
+    except ValidationFailedError as err:
+        return _render_status(case_id, code, form="reply", values={"text": text},
+                              errors=_errors(err), status=422)
+    except ConflictError:
+        return _render_status(case_id, code, form="reply", values={"text": text}, status=409,
+                              notice=_("This complaint no longer takes messages."))
+    return _render_status(case_id, code, notice=_("Thank you. Your message has been added."))
+
+
+@bp.post("/track/rate")
+@throttle.lookup
+def rate() -> Page:
+    code = _code()
+    case_id = _case_for(code)
+    if case_id is None:
+        return _not_found()
+    rating, comment = request.form.get("rating", ""), request.form.get("comment", "")
+    values = {"rating": rating, "comment": comment}
+    if rating not in RATINGS:
+        return _render_status(case_id, code, form="rate", values=values, status=422,
+                              errors={"rating": [_(FIELD_HINTS["rating"])]})
+    try:
+        complaints.rate(get_session(), case_id, rating, comment)
+    except ValidationFailedError as err:
+        return _render_status(case_id, code, form="rate", values=values,
+                              errors=_errors(err), status=422)
+    except ConflictError:
+        return _render_status(case_id, code, status=409,
+                              notice=_("The return visit is not open any more."))
+    return _render_status(case_id, code, notice=_("Thank you. Your rating has been recorded."))
+
+
+@bp.post("/track/appeal")
+@throttle.lookup
+def appeal() -> Page:
+    code = _code()
+    case_id = _case_for(code)
+    if case_id is None:
+        return _not_found()
+    reason = request.form.get("appeal_reason", "")
+    values = {"appeal_reason": reason}
+    try:
+        complaints.appeal(get_session(), case_id, reason)
+    except ValidationFailedError as err:
+        return _render_status(case_id, code, form="appeal", values=values,
+                              errors=_errors(err), status=422)
+    except ConflictError:
+        return _render_status(case_id, code, status=409,
+                              notice=_("The time to appeal has passed."))
+    return _render_status(case_id, code,
+                          notice=_("Your appeal has been received; the complaint is reopened."))
