@@ -10,6 +10,7 @@ from models.complaint import ComplaintIdentity, ComplaintReceipt
 from models.due_job import DueJob, DueJobState
 from models.human_task import HumanTask, HumanTaskState
 from models.idempotency_key import IdempotencyKey
+from models.notification import Notification, OutboxMail, OutboxState
 from models.org_unit import OrgKind, OrgUnit
 from models.process_version import ProcessVersion
 from models.user import RoleAssignment, User
@@ -30,8 +31,11 @@ __all__ = [
     "IdempotencyKey",
     "LogCheckpoint",
     "LogHead",
+    "Notification",
     "OrgKind",
     "OrgUnit",
+    "OutboxMail",
+    "OutboxState",
     "ProcessVersion",
     "RoleAssignment",
     "UTCDateTime",
