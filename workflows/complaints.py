@@ -131,11 +131,11 @@ def _identity_blob(vault: Vault, case_id: int, name: str, phone: str) -> bytes:
 
 
 def _store_files(
-    session: Session, case_id: int, seq: int, files: list[bytes], vault: Vault
+    session: Session, case_id: int, seq: int, files: list[uploads.CheckedFile], vault: Vault
 ) -> list[dict[str, Any]]:
     """Seal the originals, keep the scrubbed copies; return what the event records."""
     recorded = []
-    for prepared in uploads.prepare(files, vault, case_id):
+    for prepared in uploads.seal_all(files, vault, case_id):
         row = Attachment(
             case_id=case_id,
             event_seq=seq,
@@ -181,6 +181,7 @@ def file_complaint(
         raise ValidationFailedError(
             {"attachments": [f"at most {uploads.MAX_FILES} files may be attached"]}
         )
+    checked = uploads.check_all(files)  # the slow part, before the write lock
     name = (data.pop("name", None) or "").strip()
     phone = (data.pop("phone", None) or "").strip()
     _check_places(session, data)
@@ -224,7 +225,7 @@ def file_complaint(
         )
         session.add(case)
         session.flush()
-        start["attachments"] = _store_files(session, case.id, 1, files, settings.vault)
+        start["attachments"] = _store_files(session, case.id, 1, checked, settings.vault)
         if not anonymous:
             session.add(
                 ComplaintIdentity(
@@ -343,6 +344,7 @@ def reply(
         raise ValidationFailedError({"text": ["write a message or attach a file"]})
     if len(text) > MAX_MESSAGE:
         raise ValidationFailedError({"text": [f"at most {MAX_MESSAGE} characters"]})
+    checked = uploads.check_all(files)  # the slow part, before the write lock
 
     def load() -> tuple[Case, CaseState | None]:
         return _load(session, case_id)
@@ -358,7 +360,7 @@ def reply(
             raise ValidationFailedError(
                 {"attachments": [f"a complaint holds at most {MAX_CASE_FILES} files"]}
             )
-        recorded = _store_files(session, case.id, case.version + 1, files, vault)
+        recorded = _store_files(session, case.id, case.version + 1, checked, vault)
         if recorded and not text:
             return EventDraft(
                 ATTACHMENT_ADDED,

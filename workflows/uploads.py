@@ -104,14 +104,25 @@ def scrub(data: bytes, mime: str) -> bytes:
     raise _refuse(f"only JPEG, PNG and PDF files can be attached (not {mime})")
 
 
-def prepare(uploads: list[bytes], vault: Vault, case_id: int) -> list[PreparedFile]:
-    """Check, scrub and seal the uploads of one submission; all or nothing.
+@dataclass(frozen=True)
+class CheckedFile:
+    """An upload checked and scrubbed, not yet sealed (no key or case needed)."""
+
+    mime: str
+    original: bytes
+    original_sha256: str
+    scrubbed: bytes
+
+
+def check_all(uploads: list[bytes]) -> list[CheckedFile]:
+    """Check and scrub the uploads of one submission; all or nothing. This is the slow
+    part (decoding images and PDFs): callers run it before they take the write lock.
 
     Every file is checked before anything is refused, so the message lists each bad file.
     """
     if len(uploads) > MAX_FILES:
         raise _refuse(f"at most {MAX_FILES} files may be attached, got {len(uploads)}")
-    prepared: list[PreparedFile] = []
+    checked: list[CheckedFile] = []
     problems: list[str] = []
     for number, data in enumerate(uploads, start=1):
         if not data:
@@ -129,20 +140,30 @@ def prepare(uploads: list[bytes], vault: Vault, case_id: int) -> list[PreparedFi
         except ValidationFailedError as err:
             problems.extend(f"file {number}: {m}" for m in err.fields.get(FIELD, [str(err)]))
             continue
-        digest = hashlib.sha256(data).hexdigest()
-        prepared.append(
-            PreparedFile(
-                mime=mime,
-                size=len(data),
-                original_sha256=digest,
-                original_sealed=vault.seal(data, attachment_aad(case_id, digest)),
-                scrubbed=scrubbed,
-                scrubbed_sha256=hashlib.sha256(scrubbed).hexdigest(),
-            )
-        )
+        checked.append(CheckedFile(mime, data, hashlib.sha256(data).hexdigest(), scrubbed))
     if problems:
         raise ValidationFailedError({FIELD: problems}, "; ".join(problems))
-    return prepared
+    return checked
+
+
+def seal_all(checked: list[CheckedFile], vault: Vault, case_id: int) -> list[PreparedFile]:
+    """Seal checked files for one case (fast: AES-GCM only)."""
+    return [
+        PreparedFile(
+            mime=f.mime,
+            size=len(f.original),
+            original_sha256=f.original_sha256,
+            original_sealed=vault.seal(f.original, attachment_aad(case_id, f.original_sha256)),
+            scrubbed=f.scrubbed,
+            scrubbed_sha256=hashlib.sha256(f.scrubbed).hexdigest(),
+        )
+        for f in checked
+    ]
+
+
+def prepare(uploads: list[bytes], vault: Vault, case_id: int) -> list[PreparedFile]:
+    """Check, scrub and seal the uploads of one submission; all or nothing."""
+    return seal_all(check_all(uploads), vault, case_id)
 
 
 # --- images -----------------------------------------------------------------------------
