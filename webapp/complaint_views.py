@@ -15,10 +15,11 @@ from models import Attachment, Case
 from webapp.auth import current_actor, login_required
 from webapp.complaint_settings import settings
 from webapp.db import get_session
-from workflows import access, cases, complaint_staff
+from workflows import access, cases, complaint_staff, complaints
 from workflows.access import Actor
-from workflows.errors import NotFoundError
+from workflows.errors import NotFoundError, ValidationFailedError
 from workflows.ids import ComplaintTask, ProcessId
+from workflows.receipts import format_code
 from workflows.state import CaseState
 
 bp = Blueprint("complaints", __name__)
@@ -125,6 +126,36 @@ def original(case_id: int, attachment_id: int) -> Response:
     data = open_original(row, settings().vault)
     return _file(data, row.mime,
                  f"case{case_id}-original{row.id}.{EXTENSIONS.get(row.mime, 'bin')}")
+
+
+@bp.route("/complaints/hotline", methods=["GET", "POST"])
+@login_required
+def hotline() -> Page:
+    """区委农办 files a complaint for a caller (channel "hotline"); the caller gets the code."""
+    from webapp import public
+
+    actor, session = current_actor(), get_session()
+    if access.BURDEN_OFFICE not in actor.role_names():
+        raise NotFoundError("no such page")
+    action = url_for("complaints.hotline")
+    if request.method == "GET":
+        return public._render_filing(public.FilingForm(values={"anonymous": "1"}),
+                                     action=action)
+    values = {name: request.form.get(name, "").strip() for name in public.TEXT_FIELDS}
+    form = public.FilingForm(values=values)
+    options = complaints.filing_options(session)
+    session.rollback()
+    try:
+        filed = complaints.file_complaint(session, public._service_fields(values, options),
+                                          public._uploaded(), settings=settings(),
+                                          channel="hotline", staff=actor)
+    except ValidationFailedError as err:
+        form.errors = public._errors(err)
+        return public._render_filing(form, 422, action=action)
+    return render_template("public/receipt.html", code=format_code(filed.code),
+                           qr=public.qr_svg(url_for("public.track", _external=True)
+                                            + "#code=" + filed.code),
+                           anonymous=values.get("anonymous") != "0")
 
 
 @bp.get("/complaints/supervision")

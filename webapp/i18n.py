@@ -30,19 +30,27 @@ ROLE_LABELS = {
     "supervisor": N_("Supervisor"), "office_approver": N_("Office approver"),
     "town_official": N_("Town official"), "village_cadre": N_("Village cadre"),
     "auditor": N_("Auditor"), "admin": N_("Administrator"), "system": N_("System"),
+    "verifier": N_("Verifier"), "complainant": N_("Complainant"),
 }
 STATUS_LABELS = {
     "new": N_("New"), "open": N_("Open"), "closed": N_("Closed"),
     "published": N_("Published"), "rejected": N_("Rejected"),
     "completed": N_("Completed"), "cancelled": N_("Cancelled"),
+    "intake": N_("At intake"), "correction": N_("In correction"),
+    "extension_review": N_("Extension under review"), "verification": N_("In verification"),
+    "return_visit": N_("Return visit"), "merged": N_("Merged"), "reopened": N_("Reopened"),
 }
 EVENT_LABELS = {
     "case_started": N_("Case started"), "task_completed": N_("Task completed"),
     "timer_fired": N_("Timer fired"), "task_claimed": N_("Task claimed"),
     "task_released": N_("Task released"), "task_reassigned": N_("Task reassigned"),
-    "comment_added": N_("Comment added"),
+    "comment_added": N_("Comment added"), "attachment_added": N_("Files added"),
+    "identity_unseal_requested": N_("Unsealing of the identity requested"),
+    "identity_unseal_decided": N_("Unsealing of the identity decided"),
+    "identity_accessed": N_("Identity read"),
 }
-PROCESS_LABELS = {"report_form_approval": N_("New report form approval")}
+PROCESS_LABELS = {"report_form_approval": N_("New report form approval"),
+                  "burden_complaint": N_("Burden complaint")}
 FIELD_LABELS = {
     "title": N_("Title"), "form_name": N_("Form name"), "purpose": N_("Purpose"),
     "field_count": N_("Number of fields"), "frequency": N_("Frequency"),
@@ -58,11 +66,46 @@ FIELD_LABELS = {
     "old_password": N_("Current password"), "new_password": N_("New password"),
     "confirm_password": N_("New password again"), "fields": N_("Form fields"),
     "username": N_("Username"), "password": N_("Password"),
+    # burden complaints
+    "category": N_("Category"), "town_id": N_("Town"), "village_id": N_("Village"),
+    "responsible_unit_id": N_("Responsible unit"), "description": N_("What happened"),
+    "anonymous": N_("Anonymous"), "channel": N_("Channel"), "attachments": N_("Files"),
+    "intake_decision": N_("Intake decision"), "reject_reason": N_("Reason for rejecting"),
+    "duplicate_of": N_("Duplicate of case number"), "merged_into": N_("Merged into case"),
+    "correction_outcome": N_("Correction outcome"), "findings": N_("Findings"),
+    "actions_taken": N_("Actions taken"), "evidence": N_("Evidence"),
+    "extension_reason": N_("Reason for the extension"),
+    "extension_days": N_("Extension (working days)"), "extension_used": N_("Extension used"),
+    "extension_decision": N_("Extension decision"),
+    "verification_decision": N_("Verification decision"), "reasons": N_("Reasons"),
+    "rating": N_("Rating"), "visit_channel": N_("Return visit by"),
+    "appeal_reason": N_("Reason for the appeal"), "reopen_count": N_("Times reopened"),
+    "appeal_closed": N_("Appeal window closed"), "appeal_due": N_("Appeal until"),
+    "closed_at": N_("Closed at"), "intake_due": N_("Intake due"),
+    "correction_due": N_("Correction due"), "verification_due": N_("Verification due"),
+    "return_visit_due": N_("Return visit due"), "deadline_events": N_("Time limit events"),
+    "reminders": N_("Reminders"), "breach_count": N_("Time limits missed"),
+    "supervised": N_("In the supervision queue"),
+    "intake": N_("Intake"), "correction": N_("Correction"),
+    "verification": N_("Verification"), "return_visit": N_("Return visit (stage)"),
 }
 CHOICE_LABELS = {
     "approve": N_("Approve"), "return": N_("Return for changes"), "reject": N_("Reject"),
     "once": N_("Once"), "monthly": N_("Monthly"), "quarterly": N_("Quarterly"),
     "yearly": N_("Yearly"),
+    "accept": N_("Accept"), "duplicate": N_("Duplicate: merge into an open case"),
+    "done": N_("Corrected"), "request_extension": N_("Request an extension"),
+    "deny": N_("Deny"), "pass": N_("Pass"), "satisfied": N_("Satisfied"),
+    "partly": N_("Partly satisfied"), "not_satisfied": N_("Not satisfied"),
+    "complainant": N_("The complainant"), "phone": N_("Phone call"),
+    "web": N_("Web portal"), "hotline": N_("Hotline"),
+    "unapproved_inspection": N_("Unapproved inspection or assessment"),
+    "duplicate_assessment": N_("The same item assessed twice"),
+    "too_many_meetings": N_("Too many meetings"),
+    "too_many_forms": N_("Too many forms, ledgers or duplicate data entry"),
+    "apps_and_checkins": N_("Apps, work groups, check-ins and photo proof"),
+    "plaques": N_("Plaques"), "certificates": N_("Certificates not on the list"),
+    "unfunded_work": N_("Work outside the lists without funding"), "other": N_("Other"),
 }
 # Messages raised below the web layer (marshmallow and the use cases), for extraction.
 MESSAGES = (

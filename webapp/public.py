@@ -347,12 +347,15 @@ def _service_fields(values: dict[str, str], options: complaints.FilingOptions) -
     return fields
 
 
-def _render_filing(form: FilingForm, status: int = 200) -> tuple[str, int]:
+def _render_filing(form: FilingForm, status: int = 200,
+                   action: str | None = None) -> tuple[str, int]:
+    """The filing form; `action` is the staff hotline's own address when staff file."""
     options = complaints.filing_options(get_session())
     return render_template(
         "public/file.html", form=form, options=options, accept=ACCEPT,
         max_files=MAX_FILES, max_file_mb=MAX_FILE_MB, description_min=DESCRIPTION_MIN,
-        description_max=DESCRIPTION_MAX, submission=secrets.token_urlsafe(16)), status
+        description_max=DESCRIPTION_MAX, submission=secrets.token_urlsafe(16),
+        action=action), status
 
 
 def _filed_before(token: str) -> bool:

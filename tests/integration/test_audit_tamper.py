@@ -31,8 +31,10 @@ def _mutate(session: Session, kind: str, rng: random.Random) -> None:
                 {"v": '{"data": {"forged": true}}', "id": ev.id},
             )
         elif field == "actor_id":
+            # Always a real change: complainants and the worker act with no actor id.
             session.execute(
-                text("UPDATE case_event SET actor_id = NULL WHERE id = :id"), {"id": ev.id}
+                text("UPDATE case_event SET actor_id = :v WHERE id = :id"),
+                {"v": None if ev.actor_id is not None else 1, "id": ev.id},
             )
         elif field == "at":
             session.execute(
@@ -40,8 +42,9 @@ def _mutate(session: Session, kind: str, rng: random.Random) -> None:
                 {"v": "2020-01-01 00:00:00", "id": ev.id},
             )
         elif field == "type":
+            forged = "task_completed" if ev.type == "comment_added" else "comment_added"
             session.execute(
-                text("UPDATE case_event SET type = 'comment_added' WHERE id = :id"), {"id": ev.id}
+                text("UPDATE case_event SET type = :t WHERE id = :id"), {"t": forged, "id": ev.id}
             )
         else:
             session.execute(text("UPDATE case_event SET diff = '{}' WHERE id = :id"), {"id": ev.id})
