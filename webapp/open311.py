@@ -29,7 +29,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from webapp import complaint_settings, i18n
+from webapp import complaint_settings, i18n, throttle
 from webapp.db import get_session
 from workflows import complaints
 from workflows import open311 as channels
@@ -298,6 +298,7 @@ def _notice(anonymous: bool) -> str:
 
 
 @bp.post(f"/requests.{FMT}")
+@throttle.open311
 def post_request(fmt: str) -> Response:
     channel = _channel()
     code = request.form.get("service_code", "").strip()
@@ -329,6 +330,7 @@ def _request_item(r: channels.ChannelRequest) -> dict[str, Any]:
 
 
 @bp.get(f"/requests.{FMT}")
+@throttle.open311
 def get_requests(fmt: str) -> Response:
     channel = _channel()
     found = channels.requests_for(get_session(), channel, _query())
@@ -336,6 +338,7 @@ def get_requests(fmt: str) -> Response:
 
 
 @bp.get(f"/requests/<request_id>.{FMT}")
+@throttle.open311
 def get_request(request_id: str, fmt: str) -> Response:
     channel = _channel()
     if not ID.fullmatch(request_id):

@@ -59,6 +59,9 @@ DEFAULTS: dict[str, str] = {
     "PUBLIC_FILING_LIMIT": "5 per 10 minutes",
     "PUBLIC_FILING_GLOBAL_LIMIT": "300 per hour",
     "PUBLIC_POST_LIMIT": "30 per 10 minutes",
+    # Open311: filings per channel key, and wrong keys per client (key guessing).
+    "OPEN311_FILING_LIMIT": "600 per hour",
+    "OPEN311_BAD_KEY_LIMIT": "20 per 10 minutes",
 }
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -95,6 +98,8 @@ def _marks(kind: str) -> Callable[[F], F]:
     return mark
 
 
+OPEN311 = "open311"
+open311 = _marks(OPEN311)
 lookup = _marks(LOOKUP)
 filing = _marks(FILING)
 action = _marks(ACTION)
@@ -131,6 +136,20 @@ def _everyone() -> str:
     return "all"
 
 
+def _channel_key() -> str:
+    """The presented Open311 key, hashed (the key itself is a secret)."""
+    key = request.headers.get("X-Api-Key") or request.values.get("api_key", "")
+    return hashlib.sha256(key.strip().encode("utf-8")).hexdigest()
+
+
+def _created(response: Response) -> bool:
+    return response.status_code == 201
+
+
+def _bad_key(response: Response) -> bool:
+    return response.status_code == 403
+
+
 def _config(name: str) -> Callable[[], str]:
     return lambda: str(current_app.config[name])
 
@@ -159,6 +178,12 @@ def init_app(app: Flask) -> Limiter:
                          exempt_when=_not(FILING), deduct_when=_filed),
         ApplicationLimit(_config("PUBLIC_POST_LIMIT"), key_function=client,
                          scope="public-post", methods=["POST"], exempt_when=_not_post),
+        ApplicationLimit(_config("OPEN311_FILING_LIMIT"), key_function=_channel_key,
+                         scope="open311-filing", methods=["POST"],
+                         exempt_when=_not(OPEN311), deduct_when=_created),
+        ApplicationLimit(_config("OPEN311_BAD_KEY_LIMIT"), key_function=client,
+                         scope="open311-bad-key", exempt_when=_not(OPEN311),
+                         deduct_when=_bad_key),
     ]
     limiter = Limiter(
         key_func=client,

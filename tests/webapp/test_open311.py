@@ -297,3 +297,17 @@ def test_cli_adds_and_lists_channels(app: Flask) -> None:
     assert "wangge" in listed.output and key not in listed.output
     again = runner.invoke(cli, ["channel", "add", "--database-url", url, "wangge"])
     assert again.exit_code != 0
+
+
+def test_filings_per_channel_and_wrong_keys_are_throttled(app: Flask, client: FlaskClient,
+                                                          db: Session, key: str,
+                                                          other_key: str) -> None:
+    app.config.update(OPEN311_FILING_LIMIT="2 per hour", OPEN311_BAD_KEY_LIMIT="3 per hour")
+    _file(client, _form(db, key))
+    _file(client, _form(db, key))
+    over = client.post("/open311/v2/requests.json", data=_form(db, key))
+    assert over.status_code == 429 and over.get_json()[0]["code"] == 429
+    _file(client, _form(db, other_key))  # another channel has its own budget
+    for _ in range(3):
+        assert client.get("/open311/v2/requests.json?api_key=wrong").status_code == 403
+    assert client.get("/open311/v2/requests.json?api_key=wrong").status_code == 429
