@@ -15,6 +15,7 @@ This is a benchmark, not a test: nothing here asserts a time.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import statistics
 import sys
@@ -30,6 +31,7 @@ import models
 from models.db import make_engine, make_sessionmaker
 from workflows import complaints, demo, orgs, uploads
 from workflows.complaints import ComplaintSettings
+from workflows.errors import NotFoundError
 from workflows.receipts import ReceiptHasher
 from workflows.vault import Vault, generate_key
 
@@ -91,10 +93,8 @@ def main() -> None:
             complaints.track(s, complaints.case_for_code(s, code, settings))
             lookups.append(time.perf_counter() - t)
             t = time.perf_counter()
-            try:
+            with contextlib.suppress(NotFoundError):
                 complaints.case_for_code(s, code[::-1], settings)
-            except Exception:
-                pass
             wrong.append(time.perf_counter() - t)
     stats("filing, no files", plain)
     stats("filing, one 12 MP photo", with_photo)
