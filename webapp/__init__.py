@@ -18,6 +18,7 @@ from flask_wtf.csrf import CSRFProtect
 from models.db import database_url
 from webapp import (
     api,
+    audit_views,
     auth,
     complaint_settings,
     complaint_views,
@@ -90,6 +91,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(complaint_views.bp)
+    app.register_blueprint(audit_views.bp)
     complaint_settings.init_app(app)
     app.register_blueprint(public.bp)
     app.register_blueprint(open311.bp)

@@ -203,7 +203,9 @@ def complete_task(
         if task.claimant_id is not None and task.claimant_id != actor.user_id:
             raise NotAllowedError("this task is claimed by someone else")
         data = forms.validate_task(case.case_type, task.task_id, fields, case_data=state.data)
-        return _task_event(TASK_COMPLETED, case, task, actor, {"data": data}, now)
+        schema = forms.schema_hash(case.case_type, task.task_id)
+        return _task_event(TASK_COMPLETED, case, task, actor, {"data": data, "schema": schema},
+                           now)
 
     return run_command(session, load=load, decide=decide, idempotency=idempotency)
 

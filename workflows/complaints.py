@@ -301,7 +301,7 @@ def _complainant_task(
             actor_role=COMPLAINANT,
             task_uuid=task.task_uuid,
             task_id=task.task_id,
-            inputs={"data": data},
+            inputs={"data": data, "schema": forms.schema_hash(PROCESS, task_id)},
         )
 
     return run_command(session, load=load, decide=decide)

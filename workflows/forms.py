@@ -3,6 +3,8 @@ schema; unknown keys are refused, not ignored (DESIGN §2 step 3)."""
 
 from __future__ import annotations
 
+import hashlib
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -135,3 +137,12 @@ def validate_task(
 
 def form_schema(process_id: str, task_id: str) -> type[Schema] | None:
     return TASK_FORMS.get((process_id, task_id))
+
+
+def schema_hash(process_id: str, task_id: str) -> str | None:
+    """SHA-256 of the source of a task's form schema: the form's content hash, recorded with
+    every completion so an auditor can tell which form validated it."""
+    schema = form_schema(process_id, task_id)
+    if schema is None:
+        return None
+    return hashlib.sha256(inspect.getsource(schema).encode("utf-8")).hexdigest()
