@@ -1,6 +1,7 @@
 """Typed SQLAlchemy tables. No Flask, no SpiffWorkflow, no marshmallow here."""
 
 from models.api_channel import ApiChannel
+from models.assessment_item import AssessmentItem, AssessmentItemVersion, ItemStatus
 from models.attachment import Attachment
 from models.base import Base, UTCDateTime, utcnow
 from models.calendar_override import CalendarOverride
@@ -17,6 +18,8 @@ from models.user import RoleAssignment, User
 
 __all__ = [
     "ApiChannel",
+    "AssessmentItem",
+    "AssessmentItemVersion",
     "Attachment",
     "Base",
     "CalendarOverride",
@@ -29,6 +32,7 @@ __all__ = [
     "HumanTask",
     "HumanTaskState",
     "IdempotencyKey",
+    "ItemStatus",
     "LogCheckpoint",
     "LogHead",
     "Notification",

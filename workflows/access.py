@@ -44,8 +44,16 @@ READ_ALL_ROLES = frozenset({AUDITOR, SUPERVISOR, ADMIN, BURDEN_OFFICE})
 COMPLAINANT = "complainant"
 # 核查验收: done by 区委农办 or 区委督查办 (docs/complaints.md).
 VERIFIER = "verifier"
+# The joint sign-off of assessment items: office approvers of 区委办公室 and of 区政府办公室
+# (two lanes, so that lane_scopes gives each its own office).
+PARTY_OFFICE = "party_office"
+GOVERNMENT_OFFICE = "government_office"
 # A lane acted on by any of several roles; a lane missing here is the role of that name.
-LANE_ROLES: dict[str, frozenset[str]] = {VERIFIER: frozenset({BURDEN_OFFICE, SUPERVISOR})}
+LANE_ROLES: dict[str, frozenset[str]] = {
+    VERIFIER: frozenset({BURDEN_OFFICE, SUPERVISOR}),
+    PARTY_OFFICE: frozenset({OFFICE_APPROVER}),
+    GOVERNMENT_OFFICE: frozenset({OFFICE_APPROVER}),
+}
 
 
 def lane_roles(lane: str) -> frozenset[str]:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Case, OrgUnit, User, utcnow
-from workflows import access, forms, processes
+from workflows import access, forms, process_hooks, processes
 from workflows.access import Actor
 from workflows.commands import CommandResult, Idempotency, run_command
 from workflows.errors import (
@@ -89,6 +89,7 @@ def start_case(
         access.UNIT_HEAD: org_unit_id,
         access.BURDEN_OFFICE: office.id,
     }
+    data = process_hooks.start_data(session, actor, process_id, org_unit_id, data)
 
     def load() -> tuple[Case, CaseState | None]:
         at = _now(None, now)
@@ -203,6 +204,7 @@ def complete_task(
         if task.claimant_id is not None and task.claimant_id != actor.user_id:
             raise NotAllowedError("this task is claimed by someone else")
         data = forms.validate_task(case.case_type, task.task_id, fields, case_data=state.data)
+        data = process_hooks.task_inputs(session, case, state, task.task_id, data)
         schema = forms.schema_hash(case.case_type, task.task_id)
         return _task_event(TASK_COMPLETED, case, task, actor, {"data": data, "schema": schema},
                            now)

@@ -10,12 +10,13 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from workflows import complaint_forms
+from workflows import complaint_forms, item_forms
 from workflows.errors import ValidationFailedError
-from workflows.ids import ComplaintTask, ProcessId, ReportFormTask
+from workflows.ids import ComplaintTask, ItemTask, ProcessId, ReportFormTask
 
 REPORT_FORM = ProcessId.REPORT_FORM_APPROVAL
 BURDEN_COMPLAINT = ProcessId.BURDEN_COMPLAINT
+ITEM_APPROVAL = ProcessId.ASSESSMENT_ITEM_APPROVAL
 
 
 class StrictSchema(Schema):
@@ -67,6 +68,7 @@ START_FORMS: dict[str, type[Schema]] = {
     REPORT_FORM: ReportFormStartSchema,
     # The public filing form (workflows.complaints splits name and phone off before start).
     BURDEN_COMPLAINT: complaint_forms.ComplaintFilingSchema,
+    ITEM_APPROVAL: item_forms.ItemProposalSchema,
 }
 # Processes the public files through their own service (workflows.complaints), never
 # started by a clerk through cases.start_case or the staff "new case" page.
@@ -81,6 +83,11 @@ TASK_FORMS: dict[tuple[str, str], type[Schema]] = {
     (BURDEN_COMPLAINT, ComplaintTask.VERIFICATION): complaint_forms.VerificationSchema,
     (BURDEN_COMPLAINT, ComplaintTask.RETURN_VISIT): complaint_forms.ReturnVisitSchema,
     (BURDEN_COMPLAINT, ComplaintTask.APPEAL_WINDOW): complaint_forms.AppealSchema,
+    (ITEM_APPROVAL, ItemTask.DRAFT_ITEM): item_forms.DraftItemSchema,
+    (ITEM_APPROVAL, ItemTask.SIGN_OFF): SignOffSchema,
+    (ITEM_APPROVAL, ItemTask.REVIEW_ITEM): item_forms.ReviewItemSchema,
+    (ITEM_APPROVAL, ItemTask.PARTY_OFFICE_SIGN_OFF): item_forms.OfficeSignOffSchema,
+    (ITEM_APPROVAL, ItemTask.GOVERNMENT_OFFICE_SIGN_OFF): item_forms.OfficeSignOffSchema,
 }
 
 TaskCheck = Callable[[dict[str, Any], dict[str, Any]], None]
@@ -88,6 +95,8 @@ TaskCheck = Callable[[dict[str, Any], dict[str, Any]], None]
 # data); they raise marshmallow ValidationError naming the field.
 TASK_CHECKS: dict[tuple[str, str], TaskCheck] = {
     (BURDEN_COMPLAINT, ComplaintTask.CORRECTION): complaint_forms.check_correction,
+    (ITEM_APPROVAL, ItemTask.DRAFT_ITEM): item_forms.check_draft,
+    (ITEM_APPROVAL, ItemTask.REVIEW_ITEM): item_forms.check_review,
 }
 
 

@@ -8,6 +8,7 @@ from enum import StrEnum
 class ProcessId(StrEnum):
     REPORT_FORM_APPROVAL = "report_form_approval"
     BURDEN_COMPLAINT = "burden_complaint"
+    ASSESSMENT_ITEM_APPROVAL = "assessment_item_approval"
 
 
 class ReportFormTask(StrEnum):
@@ -86,7 +87,39 @@ COMPLAINT_DEADLINE_TIMERS: dict[ComplaintTask, tuple[ComplaintElement, Complaint
 }
 
 
+class ItemTask(StrEnum):
+    """User tasks of bpmn/assessment_item_approval.bpmn (docs/assessment_items.md)."""
+
+    DRAFT_ITEM = "draft_item"
+    SIGN_OFF = "sign_off"
+    REVIEW_ITEM = "review_item"
+    PARTY_OFFICE_SIGN_OFF = "party_office_sign_off"
+    GOVERNMENT_OFFICE_SIGN_OFF = "government_office_sign_off"
+
+
+class ItemElement(StrEnum):
+    """Other elements of bpmn/assessment_item_approval.bpmn that code or tests refer to."""
+
+    START_PROPOSAL = "start_proposal"
+    CHECK_DUPLICATES = "check_duplicates"
+    # Non-interrupting: the review has waited review_reminder_days working days.
+    REVIEW_REMINDER = "review_reminder"
+    RECORD_REVIEW_REMINDER = "record_review_reminder"
+    RECORD_HEAD_RETURN = "record_head_return"
+    RECORD_REVIEW_RETURN = "record_review_return"
+    RECORD_REJECTION = "record_rejection"
+    # The joint sign-off: a subprocess with one task per office; either office's return
+    # ends it through an error event caught on its boundary (the other task is cancelled).
+    JOINT_SIGN_OFF = "joint_sign_off"
+    JOINT_RETURNED = "joint_returned"
+    RECORD_PARTY_OFFICE_RETURN = "record_party_office_return"
+    RECORD_GOVERNMENT_OFFICE_RETURN = "record_government_office_return"
+    RECORD_JOINT_RETURN = "record_joint_return"
+    PUBLISH_ITEM = "publish_item"
+
+
 USER_TASKS: dict[ProcessId, type[StrEnum]] = {
     ProcessId.REPORT_FORM_APPROVAL: ReportFormTask,
     ProcessId.BURDEN_COMPLAINT: ComplaintTask,
+    ProcessId.ASSESSMENT_ITEM_APPROVAL: ItemTask,
 }

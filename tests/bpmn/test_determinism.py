@@ -147,6 +147,77 @@ def test_the_complaint_snapshots_do_not_depend_on_hash_seed_or_time_zone():
     assert out.stdout.strip() == expected
 
 
+def item_definition() -> engine.ProcessDefinition:
+    text = (REPO / "bpmn" / "assessment_item_approval.bpmn").read_text(encoding="utf-8")
+    digest = hashlib.sha256(f"assessment_item_approval\0{text}".encode()).hexdigest()
+    return engine.ProcessDefinition("assessment_item_approval", digest,
+                                    {"assessment_item_approval.bpmn": text})
+
+
+def run_item_sequence(case: str, t0: datetime = T0) -> list[str]:
+    """An item proposal: returned by the unit head, reviewed late (reminder), forwarded,
+    returned by one office (the other's task withdrawn), then approved by both."""
+    defn, cal = item_definition(), WorkCalendar()
+    snapshots: list[str] = []
+    step = iter(range(100))
+
+    def complete(task_id: str, data: dict[str, object], hours: float) -> engine.EngineResult:
+        found = [t.uuid for t in engine.inspect(defn, snapshots[-1]).ready
+                 if t.task_id == task_id]
+        assert len(found) == 1
+        result = engine.complete_task(defn, snapshots[-1], found[0], data,
+                                      seed=f"{case}/{next(step)}",
+                                      now=t0 + timedelta(hours=hours), calendar=cal)
+        snapshots.append(result.snapshot)
+        return result
+
+    scopes = {"clerk": 1, "unit_head": 1, "burden_office": 2, "party_office": 3,
+              "government_office": 4}
+    snapshots.append(engine.start(defn, {"change_kind": "new", "review_reminder_days": 5,
+                                         "lane_scopes": scopes},
+                                  seed=f"{case}/{next(step)}", now=t0, calendar=cal).snapshot)
+    check = {"threshold": 0.32, "compared": 1, "matches": [{"likely": True}]}
+    complete("draft_item", {"name": "v1"}, 1)
+    complete("sign_off", {"head_decision": "return", "comment": "改"}, 2)
+    complete("draft_item", {"name": "v2"}, 3)
+    complete("sign_off", {"head_decision": "approve", "duplicate_check": check}, 4)
+    fired = engine.refresh_timers(defn, snapshots[-1], seed=f"{case}/{next(step)}",
+                                  now=t0 + timedelta(days=30), calendar=cal)
+    assert fired.data["reminders"]
+    snapshots.append(fired.snapshot)
+    complete("review_item", {"review_decision": "forward", "duplicate_reason": "不同"}, 24 * 31)
+    complete("party_office_sign_off", {"office_decision": "return", "comment": "补充"},
+             24 * 32)
+    complete("draft_item", {"name": "v3"}, 24 * 33)
+    complete("sign_off", {"head_decision": "approve", "duplicate_check": check}, 24 * 34)
+    complete("review_item", {"review_decision": "forward", "duplicate_reason": "不同"}, 24 * 35)
+    complete("government_office_sign_off", {"office_decision": "approve"}, 24 * 36)
+    assert complete("party_office_sign_off", {"office_decision": "approve"}, 24 * 37).completed
+    return snapshots
+
+
+def test_the_item_process_gives_byte_identical_snapshots():
+    first = run_item_sequence("item-a")
+
+    assert first == run_item_sequence("item-a")
+    assert len(set(first)) == len(first)
+    assert first != run_item_sequence("item-b")
+
+
+def test_the_item_snapshots_do_not_depend_on_hash_seed_or_time_zone():
+    expected = hashlib.sha256("\n".join(run_item_sequence("i")).encode()).hexdigest()
+    program = (
+        "import hashlib, sys\n"
+        "sys.path[:0] = ['.', 'tests/bpmn']\n"
+        "import test_determinism as t\n"
+        "print(hashlib.sha256('\\n'.join(t.run_item_sequence('i')).encode()).hexdigest())\n"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "99", "TZ": "Pacific/Auckland"}
+    out = subprocess.run([sys.executable, "-c", program], cwd=REPO, env=env,
+                         capture_output=True, text=True, check=True, timeout=120)
+    assert out.stdout.strip() == expected
+
+
 def task_records(snapshot: str) -> dict[str, dict[str, object]]:
     tasks: dict[str, dict[str, object]] = json.loads(snapshot)["tasks"]
     return tasks

@@ -28,6 +28,7 @@ def test_every_process_file_has_a_process_id_constant() -> None:
 CONSTANTS: dict[ids.ProcessId, tuple[type[StrEnum], ...]] = {
     ids.ProcessId.REPORT_FORM_APPROVAL: (ids.ReportFormTask, ids.ReportFormElement),
     ids.ProcessId.BURDEN_COMPLAINT: (ids.ComplaintTask, ids.ComplaintElement),
+    ids.ProcessId.ASSESSMENT_ITEM_APPROVAL: (ids.ItemTask, ids.ItemElement),
 }
 
 
@@ -57,6 +58,19 @@ def test_the_complaint_deadline_timers_are_non_interrupting_on_their_stage_tasks
     }
     expected[ids.ComplaintElement.APPEAL_EXPIRED] = (ids.ComplaintTask.APPEAL_WINDOW, "true")
     assert boundaries == expected
+
+
+def test_the_item_review_reminder_is_non_interrupting_and_returns_are_caught() -> None:
+    root = etree.parse(str(BPMN_DIR / "assessment_item_approval.bpmn")).getroot()
+    boundaries = {
+        el.get("id"): (el.get("attachedToRef"), el.get("cancelActivity"))
+        for el in root.iter("{http://www.omg.org/spec/BPMN/20100524/MODEL}boundaryEvent")
+    }
+    assert boundaries == {
+        ids.ItemElement.REVIEW_REMINDER: (ids.ItemTask.REVIEW_ITEM, "false"),
+        # An error boundary event always interrupts: the other office's task is withdrawn.
+        ids.ItemElement.JOINT_RETURNED: (ids.ItemElement.JOINT_SIGN_OFF, None),
+    }
 
 
 def test_every_user_task_has_a_constant_and_a_form() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from typing import Any
+from uuid import UUID
 
 from lxml import etree
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -37,9 +38,16 @@ class _CachedSpecConverter(BpmnWorkflowConverter):  # type: ignore[misc]
         return dct
 
     def from_dict(self, dct: dict[str, Any]) -> Any:
-        content_hash = dct["spec"]["content_hash"]
-        workflow = super().from_dict(dct)
-        workflow.subprocess_specs = _SPECS[content_hash][1]
+        # As BpmnWorkflowConverter.from_dict, but the subprocess specs come from the cache
+        # before the subprocesses are restored (embedded subprocesses need their spec).
+        spec, subprocess_specs = _SPECS[dct.pop("spec")["content_hash"]]
+        dct.pop("subprocess_specs", None)
+        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
         return workflow
 
 
