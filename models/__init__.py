@@ -7,6 +7,7 @@ from models.base import Base, UTCDateTime, utcnow
 from models.calendar_override import CalendarOverride
 from models.case import Case
 from models.case_event import CaseEvent, LogCheckpoint, LogHead
+from models.case_follow import CaseFollow
 from models.complaint import ComplaintIdentity, ComplaintReceipt
 from models.due_job import DueJob, DueJobState
 from models.human_task import HumanTask, HumanTaskState
@@ -14,6 +15,8 @@ from models.idempotency_key import IdempotencyKey
 from models.notification import Notification, OutboxMail, OutboxState
 from models.org_unit import OrgKind, OrgUnit
 from models.process_version import ProcessVersion
+from models.saved_filter import SavedFilter
+from models.substitute import Substitute
 from models.user import RoleAssignment, User
 
 __all__ = [
@@ -25,6 +28,7 @@ __all__ = [
     "CalendarOverride",
     "Case",
     "CaseEvent",
+    "CaseFollow",
     "ComplaintIdentity",
     "ComplaintReceipt",
     "DueJob",
@@ -42,6 +46,8 @@ __all__ = [
     "OutboxState",
     "ProcessVersion",
     "RoleAssignment",
+    "SavedFilter",
+    "Substitute",
     "UTCDateTime",
     "User",
     "utcnow",
