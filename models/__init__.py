@@ -3,6 +3,7 @@
 from models.api_channel import ApiChannel
 from models.assessment_item import AssessmentItem, AssessmentItemVersion, ItemStatus
 from models.attachment import Attachment
+from models.audit_run import AuditRun
 from models.base import Base, UTCDateTime, utcnow
 from models.calendar_override import CalendarOverride
 from models.case import Case
@@ -24,6 +25,7 @@ __all__ = [
     "AssessmentItem",
     "AssessmentItemVersion",
     "Attachment",
+    "AuditRun",
     "Base",
     "CalendarOverride",
     "Case",
