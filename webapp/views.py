@@ -15,7 +15,7 @@ from marshmallow import Schema
 from werkzeug.wrappers import Response
 
 from models import Case
-from webapp import complaint_views, presenters
+from webapp import complaint_views, diagram_svg, presenters
 from webapp.auth import current_actor, login_required
 from webapp.db import get_session
 from webapp.lookups import unit_names, user_names
@@ -101,7 +101,8 @@ def _render_case(case_id: int, comment_errors: dict[str, list[str]] | None = Non
         users=user_names(session, presenters.user_ids(state, events)),
         units=unit_names(session, [case.scope_org_unit_id,
                                    *(t.scope_org_unit_id for t in tasks)]),
-        comment_errors=comment_errors or {}, complaint=complaint, exact_times=exact)
+        comment_errors=comment_errors or {}, complaint=complaint, exact_times=exact,
+        diagram=diagram_svg.case_diagram(session, case, events))
     return page, status
 
 
@@ -163,7 +164,8 @@ def task_page(case_id: int, task_uuid: str) -> Page:
                "data": shown if exact else presenters.coarsen(shown),
                "decision": decision,
                "templates": complaint_views.response_templates(case.case_type, task.task_id),
-               "exact_times": exact}
+               "exact_times": exact,
+               "diagram": diagram_svg.case_diagram(get_session(), case)}
     if request.method == "GET":
         values = {} if decision else initial_values(specs, state.data)
         return render_template("task.html", values=values, errors={}, **context)
