@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, g, jsonify, request, url_for
+from flask import Blueprint, current_app, g, jsonify, request, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest, Unauthorized, UnsupportedMediaType
 from werkzeug.wrappers import Response
 
 from webapp import api_schemas as schemas
-from webapp import presenters
+from webapp import openapi, presenters
 from webapp.auth import current_actor, log_in, logout_session
 from webapp.db import get_session
 from webapp.lookups import unit_names
@@ -26,8 +26,11 @@ from workflows.store import case_events
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-MAX_KEY = 200
-PUBLIC_ENDPOINTS = frozenset({"api.login"})
+MAX_KEY = schemas.MAX_KEY
+PUBLIC_ENDPOINTS = frozenset({"api.login", "api.openapi"})
+# Ids in paths: larger numbers can name no row (and would overflow the database's integer).
+CASE = f"<int(min=1, max={schemas.MAX_ID}):case_id>"
+MINE = {"1": True, "true": True, "0": False, "false": False}
 
 
 @bp.before_request
@@ -43,7 +46,10 @@ def json_body(*, allow_empty: bool = False) -> dict[str, Any]:
                                      "Content-Type: application/json."))
     if allow_empty and not request.get_data():
         return {}
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the JSON parser goes
+        data = None
     if data is None:
         raise BadRequest(_("The request body is not valid JSON."))
     if not isinstance(data, dict):
@@ -54,14 +60,15 @@ def json_body(*, allow_empty: bool = False) -> dict[str, Any]:
 def idempotency(body: dict[str, Any], *, required: bool = False) -> Idempotency | None:
     """The client's retry key. The request path is part of what is compared, so a key
     reused on another task or case is refused rather than answered with an old result."""
-    key = request.headers.get("Idempotency-Key", "").strip()
+    raw = request.headers.get("Idempotency-Key", "")
+    if len(raw) > MAX_KEY:
+        raise BadRequest(_("The Idempotency-Key header is longer than %(max)s characters.",
+                           max=MAX_KEY))
+    key = raw.strip()
     if not key:
         if required:
             raise BadRequest(_("The Idempotency-Key header is required for this request."))
         return None
-    if len(key) > MAX_KEY:
-        raise BadRequest(_("The Idempotency-Key header is longer than %(max)s characters.",
-                           max=MAX_KEY))
     return Idempotency(f"user:{current_actor().user_id}", key,
                        {"path": request.path, "body": body})
 
@@ -88,7 +95,7 @@ def login() -> tuple[Response, int]:
 
 @bp.post("/logout")
 def logout() -> tuple[Response, int]:
-    json_body(allow_empty=True)
+    schemas.load(schemas.EmptyBody, json_body(allow_empty=True))
     logout_session()
     return jsonify(status="logged_out"), 200
 
@@ -100,14 +107,16 @@ def me() -> Response:
 
 @bp.get("/inbox")
 def inbox() -> Response:
-    mine = request.args.get("mine", "") in ("1", "true")
+    mine = MINE.get(request.args.get("mine", "0"))
+    if mine is None:
+        raise BadRequest(_("The query parameter mine must be 1, true, 0 or false."))
     rows = inbox_query.inbox(get_session(), current_actor(), mine_only=mine)
     actor = current_actor()
     return jsonify(tasks=[presenters.inbox_row(r, complaint_staff.exact_times(actor, r.case_type))
                           for r in rows])
 
 
-@bp.get("/cases/<int:case_id>")
+@bp.get(f"/cases/{CASE}")
 def get_case(case_id: int) -> Response:
     session = get_session()
     case, state = cases.get_case(session, current_actor(), case_id)
@@ -129,7 +138,7 @@ def start_case() -> tuple[Response, int, dict[str, str]]:
     return jsonify(result.as_dict()), 201, {"Location": location}
 
 
-@bp.post("/cases/<int:case_id>/tasks/<task_uuid>/complete")
+@bp.post(f"/cases/{CASE}/tasks/<task_uuid>/complete")
 def complete(case_id: int, task_uuid: str) -> Response:
     raw = json_body()
     body = schemas.load(schemas.CompleteBody, raw)
@@ -138,7 +147,7 @@ def complete(case_id: int, task_uuid: str) -> Response:
     return jsonify(result.as_dict())
 
 
-@bp.post("/cases/<int:case_id>/tasks/<task_uuid>/claim")
+@bp.post(f"/cases/{CASE}/tasks/<task_uuid>/claim")
 def claim(case_id: int, task_uuid: str) -> Response:
     raw = schemas.load(schemas.EmptyBody, json_body(allow_empty=True))
     result = cases.claim_task(get_session(), current_actor(), case_id, task_uuid,
@@ -146,7 +155,7 @@ def claim(case_id: int, task_uuid: str) -> Response:
     return jsonify(result.as_dict())
 
 
-@bp.post("/cases/<int:case_id>/tasks/<task_uuid>/release")
+@bp.post(f"/cases/{CASE}/tasks/<task_uuid>/release")
 def release(case_id: int, task_uuid: str) -> Response:
     raw = schemas.load(schemas.EmptyBody, json_body(allow_empty=True))
     result = cases.release_task(get_session(), current_actor(), case_id, task_uuid,
@@ -154,7 +163,7 @@ def release(case_id: int, task_uuid: str) -> Response:
     return jsonify(result.as_dict())
 
 
-@bp.post("/cases/<int:case_id>/tasks/<task_uuid>/reassign")
+@bp.post(f"/cases/{CASE}/tasks/<task_uuid>/reassign")
 def reassign(case_id: int, task_uuid: str) -> Response:
     raw = json_body()
     body = schemas.load(schemas.ReassignBody, raw)
@@ -163,10 +172,16 @@ def reassign(case_id: int, task_uuid: str) -> Response:
     return jsonify(result.as_dict())
 
 
-@bp.post("/cases/<int:case_id>/comments")
+@bp.post(f"/cases/{CASE}/comments")
 def comment(case_id: int) -> tuple[Response, int]:
     raw = json_body()
     body = schemas.load(schemas.CommentBody, raw)
     result = cases.add_comment(get_session(), current_actor(), case_id, body["text"],
                                public=body["public"], idempotency=idempotency(raw))
     return jsonify(result.as_dict()), 201
+
+
+@bp.get("/openapi.json", endpoint="openapi")
+def openapi_document() -> Response:
+    """The OpenAPI 3 document of this API (public)."""
+    return jsonify(openapi.document(str(current_app.config["SESSION_COOKIE_NAME"])))

@@ -1,6 +1,9 @@
-"""Request bodies of the JSON API (marshmallow at the HTTP edge). Unknown keys are refused.
+"""Request and response bodies of the JSON API (marshmallow at the HTTP edge).
 
-The task and start `fields` are validated further down by the schemas of `workflows.forms`.
+Request bodies refuse unknown keys. The task and start `fields` are validated further down
+by the schemas of `workflows.forms`. The response schemas are not used to dump anything:
+they describe what `webapp.presenters` returns, for the OpenAPI document
+(`webapp.openapi`); tests/webapp/test_openapi.py holds the two together.
 """
 
 from __future__ import annotations
@@ -12,10 +15,29 @@ from marshmallow import fields as f
 
 from workflows.errors import ValidationFailedError
 
+# Ids are 32-bit integers in PostgreSQL: anything larger can name no row.
+MAX_ID = 2**31 - 1
+MAX_KEY = 200  # characters of an Idempotency-Key header
+# Some character that is not whitespace (what `str.strip()` would leave).
+NOT_BLANK = r"[\s\S]*\S"
+
 
 class Body(Schema):
     class Meta:
         unknown = RAISE
+
+
+class StrictBoolean(f.Boolean):
+    """Only JSON true and false (marshmallow's Boolean also takes 1, "yes", "on"...)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
+def _id(**kwargs: Any) -> f.Integer:
+    return f.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 class LoginBody(Body):
@@ -26,7 +48,7 @@ class LoginBody(Body):
 class StartBody(Body):
     process_id = f.String(required=True, validate=validate.Length(min=1, max=80))
     form_fields = f.Dict(keys=f.String(), required=True, data_key="fields")
-    org_unit_id = f.Integer(strict=True, load_default=None)
+    org_unit_id = _id(load_default=None, allow_none=True)
 
 
 class CompleteBody(Body):
@@ -38,12 +60,121 @@ class EmptyBody(Body):
 
 
 class ReassignBody(Body):
-    to_user_id = f.Integer(strict=True, required=True)
+    to_user_id = _id(required=True)
 
 
 class CommentBody(Body):
-    text = f.String(required=True)
-    public = f.Boolean(load_default=False)
+    text = f.String(required=True, validate=[validate.Length(min=1, max=4000),
+                                             validate.Regexp(NOT_BLANK)])
+    public = StrictBoolean(load_default=False)
+
+
+# ---------------------------------------------------------------- responses (document only)
+
+
+class Out(Schema):
+    class Meta:
+        unknown = RAISE  # additionalProperties: false in the document
+
+
+MOMENT = "ISO 8601 time; only the date (YYYY-MM-DD) on complaints for staff outside intake"
+
+
+def _moment(**kwargs: Any) -> f.String:
+    return f.String(required=True, metadata={"description": MOMENT}, **kwargs)
+
+
+class ErrorBody(Out):
+    error = f.String(required=True, metadata={"description": "machine-readable code"})
+    message = f.String(required=True)
+    field_messages = f.Dict(keys=f.String(), values=f.List(f.String()), required=True,
+                            data_key="fields",
+                            metadata={"description": "messages per invalid input field"})
+
+
+class Role(Out):
+    role = f.String(required=True)
+    org_unit_id = f.Integer(required=True)
+    org_unit = f.String(required=True)
+
+
+class User(Out):
+    id = f.Integer(required=True)
+    username = f.String(required=True)
+    display_name = f.String(required=True)
+    roles = f.List(f.Nested(Role), required=True)
+
+
+class UserBody(Out):
+    user = f.Nested(User, required=True)
+
+
+class LoggedOut(Out):
+    status = f.String(required=True, validate=validate.OneOf(["logged_out"]))
+
+
+class InboxRow(Out):
+    case_id = f.Integer(required=True)
+    case_title = f.String(required=True)
+    case_type = f.String(required=True)
+    task_uuid = f.String(required=True)
+    task_id = f.String(required=True)
+    name = f.String(required=True)
+    role = f.String(required=True)
+    claimant_id = f.Integer(required=True, allow_none=True)
+    due_at = _moment(allow_none=True)
+    case_version = f.Integer(required=True)
+
+
+class Inbox(Out):
+    tasks = f.List(f.Nested(InboxRow), required=True)
+
+
+class Task(Out):
+    task_uuid = f.String(required=True)
+    task_id = f.String(required=True)
+    name = f.String(required=True)
+    role = f.String(required=True)
+    scope_org_unit_id = f.Integer(required=True, allow_none=True)
+    claimant_id = f.Integer(required=True, allow_none=True)
+    due_at = _moment(allow_none=True)
+    state = f.String(required=True)
+    created_at = _moment()
+
+
+class Event(Out):
+    seq = f.Integer(required=True)
+    type = f.String(required=True)
+    actor_id = f.Integer(required=True, allow_none=True)
+    actor_role = f.String(required=True, allow_none=True)
+    at = _moment()
+    task_uuid = f.String(required=True, allow_none=True)
+    task_id = f.String(required=True, allow_none=True)
+    inputs = f.Dict(keys=f.String(), required=True)
+    diff = f.Dict(keys=f.String(), required=True)
+
+
+class CaseBody(Out):
+    id = f.Integer(required=True)
+    case_type = f.String(required=True)
+    title = f.String(required=True)
+    status = f.String(required=True)
+    version = f.Integer(required=True)
+    scope_org_unit_id = f.Integer(required=True, allow_none=True)
+    created_at = _moment()
+    updated_at = _moment()
+    data = f.Dict(keys=f.String(), required=True)
+    tasks = f.List(f.Nested(Task), required=True)
+    events = f.List(f.Nested(Event), required=True)
+
+
+class CommandResult(Out):
+    """What every command answers (workflows.commands.CommandResult)."""
+
+    case_id = f.Integer(required=True)
+    version = f.Integer(required=True)
+    status = f.String(required=True)
+    seq = f.Integer(required=True)
 
 
 def load(schema_cls: type[Schema], data: dict[str, Any]) -> dict[str, Any]:
@@ -56,3 +187,4 @@ def load(schema_cls: type[Schema], data: dict[str, Any]) -> dict[str, Any]:
             {str(k): [str(m) for m in (v if isinstance(v, list) else [v])]
              for k, v in messages.items()}) from err
     return loaded
+

@@ -85,7 +85,9 @@ def handle_case_error(err: CaseError) -> tuple[Response | str, int]:
     return respond(err.status, code, _case_message(err), fields)
 
 
-def handle_http_error(err: HTTPException) -> tuple[Response | str, int]:
+def handle_http_error(
+    err: HTTPException,
+) -> tuple[Response | str, int] | tuple[Response | str, int, dict[str, str]]:
     status = err.code or 500
     if isinstance(err, CSRFError):
         message = _("The form has expired or did not come from this site. Go back, reload "
@@ -95,7 +97,11 @@ def handle_http_error(err: HTTPException) -> tuple[Response | str, int]:
     else:
         message = _default_message(status)
     extra: dict[str, Any] = getattr(err, "fields", None) or {}
-    return respond(status, CODES.get(status, "error"), message, extra)
+    response = respond(status, CODES.get(status, "error"), message, extra)
+    allowed = getattr(err, "valid_methods", None)
+    if allowed:  # 405 must say what is allowed (RFC 9110 15.5.6)
+        return response[0], status, {"Allow": ", ".join(allowed)}
+    return response
 
 
 def handle_internal_error(err: Exception) -> tuple[Response | str, int]:
