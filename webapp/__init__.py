@@ -20,6 +20,7 @@ from webapp import (
     api,
     audit_views,
     auth,
+    catalog_views,
     complaint_settings,
     complaint_views,
     db,
@@ -92,6 +93,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(complaint_views.bp)
     app.register_blueprint(audit_views.bp)
+    app.register_blueprint(catalog_views.bp)
     complaint_settings.init_app(app)
     app.register_blueprint(public.bp)
     app.register_blueprint(open311.bp)

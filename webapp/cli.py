@@ -95,7 +95,7 @@ def _load_demo(make: sessionmaker[Session], bpmn_dir: Path) -> demo.DemoData | N
         if not demo.is_empty(session):
             processes.deploy(session, bpmn_dir)
             return None
-        return demo.load(session, bpmn_dir, complaint_settings=settings)
+        return demo.load(session, bpmn_dir, complaint_settings=settings, items=True)
 
 
 def _print_logins(data: demo.DemoData | None) -> None:

@@ -31,6 +31,8 @@ ROLE_LABELS = {
     "town_official": N_("Town official"), "village_cadre": N_("Village cadre"),
     "auditor": N_("Auditor"), "admin": N_("Administrator"), "system": N_("System"),
     "verifier": N_("Verifier"), "complainant": N_("Complainant"),
+    "party_office": N_("Party office (joint sign-off)"),
+    "government_office": N_("Government office (joint sign-off)"),
 }
 STATUS_LABELS = {
     "new": N_("New"), "open": N_("Open"), "closed": N_("Closed"),
@@ -39,6 +41,10 @@ STATUS_LABELS = {
     "intake": N_("At intake"), "correction": N_("In correction"),
     "extension_review": N_("Extension under review"), "verification": N_("In verification"),
     "return_visit": N_("Return visit"), "merged": N_("Merged"), "reopened": N_("Reopened"),
+    "drafting": N_("Being drafted"), "sign_off": N_("At the unit head"),
+    "review": N_("At the burden office"), "joint_sign_off": N_("At the joint sign-off"),
+    "returned": N_("Returned for changes"), "active": N_("In force"),
+    "retired": N_("No longer in force"),
 }
 EVENT_LABELS = {
     "case_started": N_("Case started"), "task_completed": N_("Task completed"),
@@ -50,7 +56,8 @@ EVENT_LABELS = {
     "identity_accessed": N_("Identity read"),
 }
 PROCESS_LABELS = {"report_form_approval": N_("New report form approval"),
-                  "burden_complaint": N_("Burden complaint")}
+                  "burden_complaint": N_("Burden complaint"),
+                  "assessment_item_approval": N_("Assessment item approval")}
 FIELD_LABELS = {
     "title": N_("Title"), "form_name": N_("Form name"), "purpose": N_("Purpose"),
     "field_count": N_("Number of fields"), "frequency": N_("Frequency"),
@@ -88,6 +95,24 @@ FIELD_LABELS = {
     "supervised": N_("In the supervision queue"),
     "intake": N_("Intake"), "correction": N_("Correction"),
     "verification": N_("Verification"), "return_visit": N_("Return visit (stage)"),
+    # assessment items
+    "code": N_("Item number"), "name": N_("Item name"), "owner": N_("Owner department"),
+    "target": N_("Assessed"), "content": N_("What is assessed"),
+    "criteria": N_("Scoring criteria"),
+    "method": N_("How it is assessed"), "period": N_("Period of the year"),
+    "weight": N_("Weight (points)"),
+    "legal_basis": N_("Legal or policy basis"), "effective_date": N_("Effective date"),
+    "retired_on": N_("Retired from"), "version": N_("Item version"),
+    "change_note": N_("Reason for the change"), "change_kind": N_("Proposal"),
+    "item_id": N_("Catalog item"), "item_code": N_("Item number"),
+    "owner_unit_id": N_("Owner department"), "base_version": N_("Changes version"),
+    "office_decision": N_("Sign-off decision"),
+    "duplicate_reason": N_("Why this is not a duplicate"),
+    "likely_duplicates": N_("Likely duplicates"), "rejected_at": N_("Rejected at"),
+    "notice": N_("Departments notified"),
+    "sign_off": N_("Unit head sign-off"), "review": N_("Burden office review"),
+    "party_office_sign_off": N_("Party office sign-off"),
+    "government_office_sign_off": N_("Government office sign-off"),
 }
 CHOICE_LABELS = {
     "approve": N_("Approve"), "return": N_("Return for changes"), "reject": N_("Reject"),
@@ -106,6 +131,18 @@ CHOICE_LABELS = {
     "apps_and_checkins": N_("Apps, work groups, check-ins and photo proof"),
     "plaques": N_("Plaques"), "certificates": N_("Certificates not on the list"),
     "unfunded_work": N_("Work outside the lists without funding"), "other": N_("Other"),
+    "new": N_("New item"), "change": N_("Change of the item"), "retire": N_("Retirement"),
+    "villages": N_("Villages only"), "towns": N_("Towns only"),
+    "both": N_("Villages and towns"),
+    "on_site": N_("On-site"), "materials": N_("Materials review"),
+    "online": N_("Online (system data)"),
+    "half_yearly": N_("Half-yearly"), "all_year": N_("All year"),
+    "q1": N_("First quarter"), "q2": N_("Second quarter"), "q3": N_("Third quarter"),
+    "q4": N_("Fourth quarter"), "h1": N_("First half"), "h2": N_("Second half"),
+    "year_end": N_("Year end"), "forward": N_("Forward to the joint sign-off"),
+    "submitted": N_("Draft submitted"), "started:new": N_("Proposed a new item"),
+    "started:change": N_("Proposed a change"), "started:retire": N_("Proposed retirement"),
+    "reminder": N_("Reminder sent"), "departments_and_towns": N_("All departments and towns"),
 }
 # Messages raised below the web layer (marshmallow and the use cases), for extraction.
 MESSAGES = (
@@ -122,6 +159,16 @@ MESSAGES = (
     N_("a comment of 1 to 4000 characters is required"), N_("the current password is wrong"),
     N_("invalid input"),
     N_("this Idempotency-Key was already used with a different request body"),
+    N_("a date as YYYY-MM-DD"), N_("required for a change or a retirement"),
+    N_("a new item has no item number yet"), N_("say why the item is changed or retired"),
+    N_("the change does not change any field of the item"),
+    N_("the check found likely duplicates: say why this item is not one"),
+    N_("only a district department proposes assessment items"),
+    N_("no active item with this number"),
+    N_("only the owner department may change or retire its item"),
+    N_("the item was changed or retired after this proposal started; return it for "
+       "revision"),
+    N_("no such item"),
 )
 
 _PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
@@ -139,6 +186,9 @@ _PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
     (re.compile(r"^Must be one of: (.*)\.$"),
      lambda m: gettext("Must be one of: %(choices)s.",
                        choices=", ".join(choice_label(c) for c in m[1].split(", ")))),
+    (re.compile(r"^this item already has an unfinished proposal \(case (\d+)\)$"),
+     lambda m: gettext("this item already has an unfinished proposal (case %(id)s)",
+                       id=m[1])),
 ]
 
 

@@ -20,6 +20,8 @@ HIDDEN_DATA = frozenset(
         # complaint plumbing: the limits table and the 80 % warning moments
         "limits_by_category", "limits", "intake_warn", "correction_warn",
         "verification_warn", "return_visit_warn",
+        # assessment item plumbing, shown by catalog/_panel.html instead
+        "duplicate_check", "duplicate_matches", "current", "returns",
     }
 )
 # Task fields worth showing in a history entry.

@@ -118,13 +118,14 @@ def browse(session: Session, filters: Filters | None = None) -> list[CatalogRow]
     f = filters or Filters()
     where: list[Any] = []
     for word in f.q.split()[:10]:
-        like = f"%{word[:MAX_QUERY]}%"
-        where.append(or_(
-            AssessmentItem.code.ilike(like), AssessmentItemVersion.name.ilike(like),
-            AssessmentItemVersion.content.ilike(like),
-            AssessmentItemVersion.criteria.ilike(like),
-            AssessmentItemVersion.legal_basis.ilike(like),
-        ))
+        escaped = word[:MAX_QUERY].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = f"%{escaped}%"
+        where.append(or_(*(
+            column.ilike(like, escape="\\")
+            for column in (AssessmentItem.code, AssessmentItemVersion.name,
+                           AssessmentItemVersion.content, AssessmentItemVersion.criteria,
+                           AssessmentItemVersion.legal_basis)
+        )))
     if f.owner_unit_id is not None:
         where.append(AssessmentItem.owner_unit_id == f.owner_unit_id)
     if f.target:

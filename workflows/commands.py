@@ -19,7 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from models import Case, IdempotencyKey, utcnow
 from models.db import begin_write
-from workflows import processes
+from workflows import catalog_projection, processes
 from workflows.errors import CaseError, ConflictError, IdempotencyMismatchError
 from workflows.history import canonical, sha256
 from workflows.state import CaseState, EventDraft, apply_event
@@ -64,6 +64,12 @@ class Idempotency:
 Loader = Callable[[], tuple[Case, CaseState | None]]
 Decider = Callable[[Case, CaseState | None], EventDraft]
 Hook = Callable[[Case, EventDraft], None]
+# Projections derived from the event but kept out of history (not hashed, not replayed):
+# called with (session, case, draft, old state, new state) in the command's transaction.
+ProjectionHook = Callable[[Session, Case, EventDraft, CaseState | None, CaseState], object]
+AFTER_PROJECTIONS: tuple[ProjectionHook, ...] = (
+    catalog_projection.project,  # publishing an assessment item writes the catalog rows
+)
 
 
 def is_conflict(err: BaseException) -> bool:
@@ -129,6 +135,8 @@ def run_command(
         own = hash_draft(case.id, seq, prev_hash, draft, diff)
         version = compare_and_set(session, case, new, expected, own, draft.at, 1)
         write_state(session, case, state, new, draft.at)
+        for project in AFTER_PROJECTIONS:
+            project(session, case, draft, state, new)
         head = lock_log_head(session)
         append_event(session, case, seq, prev_hash, draft, diff, own, head)
         result = CommandResult(case.id, version, new.status, seq)

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import Case, OrgKind, OrgUnit, User, utcnow
-from workflows import access, accounts, cases, demo_complaints, orgs, processes
+from workflows import access, accounts, cases, demo_complaints, demo_items, orgs, processes
 from workflows.complaints import ComplaintSettings
 from workflows.receipts import ReceiptHasher
 from workflows.vault import Vault, generate_key
@@ -63,6 +63,7 @@ DEMO_USERS: list[tuple[str, str, list[tuple[str, str]]]] = [
     ("dg_official", "大观镇经办人（演示）", [(_A.TOWN_OFFICIAL, "dgz"), (_A.CLERK, "dgz")]),
     ("dg_head", "大观镇负责人（演示）", [(_A.UNIT_HEAD, "dgz")]),
     ("qnyw_clerk", "区农业农村委经办人（演示）", [(_A.CLERK, "qnyw")]),
+    ("qnyw_head", "区农业农村委负责人（演示）", [(_A.UNIT_HEAD, "qnyw")]),
     ("dg_cadre", "大观镇示例村1村干部（演示）", [(_A.VILLAGE_CADRE, "dgz-v1")]),
     ("admin", "系统管理员（演示）", [(_A.ADMIN, "nanchuan")]),
 ]
@@ -118,9 +119,12 @@ def load(
     bpmn_dir: Path,
     now: datetime | None = None,
     complaint_settings: ComplaintSettings | None = None,
+    items: bool = False,
 ) -> DemoData:
     """Create the demo tree, users and cases. Call on an empty database only. Without
-    `complaint_settings` the demo complaints get throwaway keys (their codes do not work)."""
+    `complaint_settings` the demo complaints get throwaway keys (their codes do not work).
+    With `items`, also the demo assessment item catalog and proposals (`demo_items`: some
+    forty commands, so tests that do not need them leave them out)."""
     now = now or utcnow()
     district = orgs.add_unit(session, "nanchuan", "南川区", OrgKind.DISTRICT)
     units = {
@@ -160,6 +164,8 @@ def load(
     )
     actors = {u.username: access.load_actor(session, u.id) for u in users.values()}
     receipts = demo_complaints.load(session, actors, settings, now)
+    if items:
+        demo_items.load(session, actors, now)
     return DemoData(logins, receipts)
 
 
