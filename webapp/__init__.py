@@ -27,6 +27,7 @@ from webapp import (
     errors,
     health,
     i18n,
+    notification_views,
     open311,
     public,
     security,
@@ -90,6 +91,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(views.bp)
+    app.register_blueprint(notification_views.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(complaint_views.bp)
     app.register_blueprint(audit_views.bp)

@@ -4,6 +4,9 @@ Claiming: PostgreSQL `SELECT ... FOR UPDATE SKIP LOCKED`, SQLite a conditional U
 (SQLite writers are serialized anyway). Firing runs the timer command; inside its
 transaction a conditional UPDATE marks the job done only if it is still pending and still
 leased to this worker, so a second worker or a re-run after a crash cannot fire it again.
+
+When SMTP is configured (`outbox.MailSettings.from_env`: JIANFU_SMTP_HOST ...), each run also
+queues the notification digests that are due and sends a batch of the outbox.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Literal
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,6 +29,8 @@ from workflows.access import SYSTEM
 from workflows.audit_export import Signer, sign_checkpoints
 from workflows.commands import run_command
 from workflows.errors import CaseError, ConflictError
+from workflows.notifications import queue_digests
+from workflows.outbox import MailSettings, send_outbox
 from workflows.state import TIMER_FIRED, TIMER_JOB, CaseState, EventDraft
 from workflows.store import load_state
 
@@ -33,6 +39,8 @@ logger = logging.getLogger(__name__)
 LEASE = timedelta(seconds=30)
 SIGN_EVERY = 300.0  # seconds between signed checkpoints of the global log
 MAX_ATTEMPTS = 3
+MAIL_EVERY = 15.0  # seconds between mail passes of run_forever
+FROM_ENV: Literal["env"] = "env"
 
 
 def worker_name() -> str:
@@ -122,20 +130,38 @@ def _record_failure(session: Session, job_id: int, owner: str, message: str) -> 
     session.commit()
 
 
+def run_mail(
+    make_session: sessionmaker[Session], settings: MailSettings, owner: str, now: datetime
+) -> None:
+    """Queue the digests that are due, then send one batch of the outbox."""
+    with make_session() as session:
+        queue_digests(session, now, budget_per_day=settings.budget_per_day,
+                      digest_after=settings.digest_after, base_url=settings.base_url)
+        send_outbox(session, settings.smtp, now, owner)
+
+
 def run_once(
     make_session: sessionmaker[Session],
     owner: str | None = None,
     clock: Callable[[], datetime] = utcnow,
     limit: int = 50,
     lease: timedelta = LEASE,
+    mail: MailSettings | Literal["env"] | None = FROM_ENV,
 ) -> int:
-    """Claim and fire one batch; returns how many jobs this call fired."""
+    """Claim and fire one batch; returns how many jobs this call fired. Then, with `mail`
+    (by default from the environment; None = no mail), queue digests and send mail."""
     owner = owner or worker_name()
     fired = 0
     with make_session() as session:
         for job_id in claim(session, owner, clock(), limit, lease):
             if fire(session, job_id, owner, clock()):
                 fired += 1
+    settings = MailSettings.from_env(os.environ) if mail == FROM_ENV else mail
+    if isinstance(settings, MailSettings):
+        try:
+            run_mail(make_session, settings, owner, clock())
+        except Exception:  # mail trouble must not hide (or stop) the timers fired above
+            logger.exception("mail batch failed")
     return fired
 
 
@@ -149,16 +175,24 @@ def run_forever(
     lease: timedelta = LEASE,
     signer: Signer | None = None,
     sign_every: float = SIGN_EVERY,
+    mail: MailSettings | Literal["env"] | None = FROM_ENV,
+    mail_every: float = MAIL_EVERY,
 ) -> None:
     """Fire due jobs until `stop` is set; with a `signer`, also checkpoint and sign the
-    global log every `sign_every` seconds."""
+    global log every `sign_every` seconds; with mail settings (by default from the
+    environment), queue digests and send mail every `mail_every` seconds."""
     stop = stop or threading.Event()
     owner = owner or worker_name()
-    logger.info("worker %s started (poll %.1fs)", owner, poll)
-    next_sign = time.monotonic()
+    settings = MailSettings.from_env(os.environ) if mail == FROM_ENV else mail
+    logger.info("worker %s started (poll %.1fs, mail %s)", owner, poll,
+                f"via {settings.smtp.host}" if isinstance(settings, MailSettings) else "off")
+    next_sign = next_mail = time.monotonic()
     while not stop.is_set():
         try:
-            fired = run_once(make_session, owner, limit=limit, lease=lease)
+            mail_now = settings if time.monotonic() >= next_mail else None
+            if mail_now is not None:
+                next_mail = time.monotonic() + mail_every
+            fired = run_once(make_session, owner, limit=limit, lease=lease, mail=mail_now)
             if signer is not None and time.monotonic() >= next_sign:
                 with make_session() as session:
                     sign_checkpoints(session, signer)

@@ -1,0 +1,419 @@
+"""Notifications: who hears about what, in the app and in a daily-budgeted e-mail digest.
+
+`notify_for_event` runs inside the command cycle (`commands.run_command`), after the
+projections are written and in the same transaction as the event, so a notification exists
+exactly when its event does. Notifications are a projection, not history: they are not part
+of the hashed event and replay never produces them. They hold a text key and parameters
+(task names, stages, statuses: never complainant data), translated when shown.
+
+Who is told (nobody is told of their own action, only active users):
+- a task becomes open -> every holder of its lane's role at or above the task's unit
+  ("task_available");
+- a task is reassigned -> the colleague it now belongs to ("task_assigned");
+- a complaint stage's warning is recorded (data["deadline_events"], kind "warning") or a
+  report form's review reminder (data["reminder_sent_at"]) -> the task's assignees
+  ("deadline_warning");
+- a breach reminder is recorded (data["reminders"] grew) -> the unit heads of the unit it
+  names ("deadline_breach");
+- a comment -> the assignees of the case's open tasks ("comment");
+- the case reaches a final status -> the staff member who started it ("case_closed").
+The assignees of an open task are its claimant, or its whole group while nobody claimed it.
+
+`queue_digests` turns pending notifications into at most `budget_per_day` digest mails per
+person per local (Asia/Shanghai) day; `outbox.send_outbox` sends them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from models import Case, Notification, OutboxMail, OutboxState, RoleAssignment, User, utcnow
+from models.db import begin_write
+from workflows import access
+from workflows.calendar import CHINA_TZ
+from workflows.history import canonical
+from workflows.ids import ProcessId
+from workflows.outbox import (
+    BUDGET_PER_DAY,
+    DEFAULT_BASE_URL,
+    DIGEST_AFTER,
+    MailSettings,
+    SmtpSettings,
+    send_outbox,
+)
+from workflows.state import COMMENT_ADDED, TASK_REASSIGNED, CaseState, EventDraft, TaskView
+
+__all__ = [
+    "MailSettings",
+    "SmtpSettings",
+    "mark_read",
+    "notify_for_event",
+    "queue_digests",
+    "recent",
+    "send_outbox",
+    "unread",
+    "unread_count",
+]
+
+TASK_AVAILABLE = "task_available"
+TASK_ASSIGNED = "task_assigned"
+DEADLINE_WARNING = "deadline_warning"
+DEADLINE_BREACH = "deadline_breach"
+COMMENT = "comment"
+CASE_CLOSED = "case_closed"
+KINDS = (TASK_AVAILABLE, TASK_ASSIGNED, DEADLINE_WARNING, DEADLINE_BREACH, COMMENT, CASE_CLOSED)
+
+FINAL_STATUSES = frozenset({"closed", "published", "rejected", "merged"})
+COMPLAINT = str(ProcessId.BURDEN_COMPLAINT)
+
+# ------------------------------------------------------------------ who is told
+
+
+def _ancestors(session: Session, unit_id: int | None) -> list[int]:
+    """The unit and every unit above it (from the materialized path "/1/4/17/")."""
+    path = access.unit_path(session, unit_id)
+    return [int(p) for p in path.strip("/").split("/") if p] if path else []
+
+
+def group_members(session: Session, role: str, unit_id: int | None) -> set[int]:
+    """Active users who may take a task of lane `role` scoped to `unit_id`."""
+    units = _ancestors(session, unit_id)
+    if not units:
+        return set()
+    return set(
+        session.scalars(
+            select(RoleAssignment.user_id)
+            .join(User, User.id == RoleAssignment.user_id)
+            .where(
+                RoleAssignment.role.in_(sorted(access.lane_roles(role))),
+                RoleAssignment.org_unit_id.in_(units),
+                User.active.is_(True),
+            )
+        )
+    )
+
+
+def unit_heads(session: Session, unit_id: Any) -> set[int]:
+    """Active unit heads of exactly that unit."""
+    if not isinstance(unit_id, int):
+        return set()
+    return set(
+        session.scalars(
+            select(RoleAssignment.user_id)
+            .join(User, User.id == RoleAssignment.user_id)
+            .where(
+                RoleAssignment.role == access.UNIT_HEAD,
+                RoleAssignment.org_unit_id == unit_id,
+                User.active.is_(True),
+            )
+        )
+    )
+
+
+def _assignees(session: Session, task: TaskView) -> set[int]:
+    if task.claimant_id is not None:
+        return {task.claimant_id}
+    return group_members(session, task.role, task.scope_org_unit_id)
+
+
+def _open(state: CaseState) -> list[TaskView]:
+    return [t for t in state.tasks.values() if t.state == "open"]
+
+
+def _grown(old: CaseState | None, new: CaseState, key: str) -> list[dict[str, Any]]:
+    """Entries appended to the list data[key] by this event."""
+    before = (old.data.get(key) if old else None) or []
+    after = new.data.get(key) or []
+    if not isinstance(before, list) or not isinstance(after, list) or len(after) <= len(before):
+        return []
+    return [e for e in after[len(before):] if isinstance(e, dict)]
+
+
+def _task_params(task: TaskView) -> dict[str, Any]:
+    return {"task": task.name, "task_id": task.task_id}
+
+
+def notify_for_event(
+    session: Session,
+    case: Case,
+    draft: EventDraft,
+    old: CaseState | None,
+    new: CaseState,
+) -> list[Notification]:
+    """Add the in-app notifications this event causes (flushed, not committed)."""
+    wanted: dict[tuple[int, str, str], tuple[str, dict[str, Any]]] = {}
+
+    def tell(users: Iterable[int], kind: str, params: dict[str, Any], key: str = "") -> None:
+        for uid in users:
+            if uid != draft.actor_id:
+                wanted.setdefault((uid, kind, canonical(params)), (key or kind, params))
+
+    old_tasks = old.tasks if old else {}
+    for uuid, task in sorted(new.tasks.items()):
+        before = old_tasks.get(uuid)
+        if task.state == "open" and (before is None or before.state != "open"):
+            tell(group_members(session, task.role, task.scope_org_unit_id),
+                 TASK_AVAILABLE, _task_params(task))
+    if draft.type == TASK_REASSIGNED:
+        target, task_now = draft.inputs.get("user_id"), new.tasks.get(draft.task_uuid or "")
+        if isinstance(target, int) and task_now is not None and _active(session, target):
+            tell([target], TASK_ASSIGNED, _task_params(task_now))
+    for reminder in _grown(old, new, "reminders"):
+        tell(unit_heads(session, reminder.get("unit_id")), DEADLINE_BREACH,
+             {"stage": str(reminder.get("stage", ""))})
+    warned = [e for e in _grown(old, new, "deadline_events") if e.get("kind") == "warning"]
+    for event in warned:
+        for task in _open(new):
+            if task.task_id == event.get("stage"):
+                tell(_assignees(session, task), DEADLINE_WARNING, _task_params(task))
+    reminded = new.data.get("reminder_sent_at")
+    if reminded and reminded != (old.data.get("reminder_sent_at") if old else None):
+        for task in _open(new):
+            tell(_assignees(session, task), DEADLINE_WARNING, _task_params(task))
+    if draft.type == COMMENT_ADDED:
+        users: set[int] = set()
+        for task in _open(new):
+            users |= _assignees(session, task)
+        tell(users, COMMENT, {}, "comment_added")
+    finished = new.status in FINAL_STATUSES and (old is None or old.status != new.status)
+    if finished and case.created_by is not None and _active(session, case.created_by):
+        tell([case.created_by], CASE_CLOSED, {"status": new.status})
+    rows = [
+        Notification(user_id=uid, case_id=case.id, kind=kind, text_key=key, params=params,
+                     created_at=draft.at)
+        for (uid, kind, _), (key, params) in sorted(wanted.items())
+    ]
+    session.add_all(rows)
+    if rows:
+        session.flush()
+    return rows
+
+
+def _active(session: Session, user_id: int) -> bool:
+    user = session.get(User, user_id)
+    return user is not None and user.active
+
+
+# ------------------------------------------------------------------ in-app reading
+
+
+@dataclass(frozen=True)
+class NotificationView:
+    id: int
+    kind: str
+    text_key: str
+    params: dict[str, Any]
+    case_id: int | None
+    # None for complaints: their titles are the complainant's words, never repeated here.
+    case_title: str | None
+    created_at: datetime
+    read_at: datetime | None
+
+
+def unread(session: Session, user_id: int, limit: int = 100) -> list[Notification]:
+    """The user's unread notifications, newest first."""
+    return list(
+        session.scalars(
+            select(Notification)
+            .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def unread_count(session: Session, user_id: int) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        )
+        or 0
+    )
+
+
+def _title(case_type: str | None, title: str | None) -> str | None:
+    return None if case_type == COMPLAINT else (title or "")
+
+
+def recent(session: Session, user_id: int, limit: int = 100) -> list[NotificationView]:
+    """The user's latest notifications (read or not) with their case titles, newest first."""
+    rows = session.execute(
+        select(Notification, Case.case_type, Case.title)
+        .outerjoin(Case, Case.id == Notification.case_id)
+        .where(Notification.user_id == user_id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(limit)
+    )
+    return [
+        NotificationView(n.id, n.kind, n.text_key, dict(n.params or {}), n.case_id,
+                         _title(case_type, title), n.created_at, n.read_at)
+        for n, case_type, title in rows
+    ]
+
+
+def mark_read(
+    session: Session, user_id: int, ids: Iterable[int] | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Mark the user's notifications `ids` (all unread ones when None) read; commits."""
+    begin_write(session)
+    query = update(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)
+    )
+    if ids is not None:
+        query = query.where(Notification.id.in_(list(ids)))
+    result = session.execute(
+        query.values(read_at=now or utcnow()).execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+# ------------------------------------------------------------------ e-mail digests
+
+MAIL_TEXTS = {
+    "task_available": "新的待办任务可以领取：{task}",
+    "task_assigned": "有一项任务指派给您：{task}",
+    "deadline_warning": "任务即将超过办理时限：{task}",
+    "deadline_breach": "{stage}环节已超过办理时限，请督促办理",
+    "comment_added": "案件有新的意见",
+    "case_closed": "案件已办结（{status}）",
+    "catalog_published": "考核事项目录已更新：{code} {name}",  # workflows.catalog_projection
+}
+STAGES_ZH = {"intake": "受理", "correction": "整改", "verification": "核查验收",
+             "return_visit": "回访"}
+STATUSES_ZH = {"closed": "已办结", "published": "已发布", "rejected": "未通过",
+               "merged": "已合并"}
+
+
+class _Params(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def mail_text(text_key: str, params: dict[str, Any]) -> str:
+    """The Chinese line of one notification in a digest."""
+    shown = _Params(params)
+    if "stage" in params:
+        shown["stage"] = STAGES_ZH.get(str(params["stage"]), str(params["stage"]))
+    if "status" in params:
+        shown["status"] = STATUSES_ZH.get(str(params["status"]), str(params["status"]))
+    return MAIL_TEXTS.get(text_key, text_key).format_map(shown)
+
+
+def local_day(moment: datetime) -> tuple[datetime, datetime]:
+    """The local (Asia/Shanghai) day holding `moment`, as [start, end) in UTC."""
+    local = moment.astimezone(CHINA_TZ)
+    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return start, start + timedelta(days=1)  # no daylight saving time in China
+
+
+def _case_label(case_id: int | None, case_type: str | None, title: str | None) -> str:
+    if case_id is None:
+        return ""
+    if case_type == COMPLAINT:
+        return f"投诉 #{case_id}"
+    return f"《{title}》（#{case_id}）" if title else f"案件 #{case_id}"
+
+
+def digest(user: User, rows: Sequence[tuple[Notification, str | None, str | None]],
+           base_url: str, budget: int) -> tuple[str, str]:
+    """(subject, body) of one digest mail, in Chinese."""
+    base = base_url.rstrip("/")
+    lines = [f"{user.display_name}，您好：", "",
+             f"您在减负平台有 {len(rows)} 条新通知：", ""]
+    for i, (n, case_type, title) in enumerate(rows, 1):
+        when = n.created_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
+        label = _case_label(n.case_id, case_type, title)
+        lines.append(f"{i}. [{when}] {mail_text(n.text_key, n.params or {})}"
+                     + (f" — {label}" if label else ""))
+        if n.case_id is not None:
+            lines.append(f"   {base}/cases/{n.case_id}")
+    lines += ["", f"查看全部通知：{base}/notifications", "",
+              f"本邮件由系统自动发送，请勿回复。为免打扰，每人每天最多收到 {budget} 封通知摘要。"]
+    return f"【减负】您有 {len(rows)} 条新通知", "\n".join(lines) + "\n"
+
+
+def queue_digests(
+    session: Session,
+    now: datetime,
+    *,
+    budget_per_day: int = BUDGET_PER_DAY,
+    digest_after: timedelta = DIGEST_AFTER,
+    base_url: str = DEFAULT_BASE_URL,
+) -> int:
+    """Queue one digest mail per person whose oldest pending notification is older than
+    `digest_after`, unless they already had `budget_per_day` mails this local day (then the
+    notifications wait for tomorrow's first digest). A notification is pending while it is
+    neither e-mailed nor read in the app. People without an e-mail address are skipped.
+    One transaction per person; returns the number of mails queued."""
+    session.rollback()
+    due = list(
+        session.execute(
+            select(Notification.user_id)
+            .join(User, User.id == Notification.user_id)
+            .where(
+                Notification.emailed_at.is_(None),
+                Notification.read_at.is_(None),
+                User.active.is_(True),
+                User.email.is_not(None),
+                User.email != "",
+            )
+            .group_by(Notification.user_id)
+            .having(func.min(Notification.created_at) <= now - digest_after)
+            .order_by(Notification.user_id)
+        ).scalars()
+    )
+    session.rollback()
+    start, end = local_day(now)
+    queued = 0
+    for user_id in due:
+        begin_write(session)
+        sent_today = session.scalar(
+            select(func.count())
+            .select_from(OutboxMail)
+            .where(OutboxMail.user_id == user_id, OutboxMail.created_at >= start,
+                   OutboxMail.created_at < end)
+        )
+        user = session.get(User, user_id, populate_existing=True)
+        if (sent_today or 0) >= budget_per_day or user is None or not user.email:
+            session.rollback()
+            continue
+        rows = [
+            (n, case_type, title)
+            for n, case_type, title in session.execute(
+                select(Notification, Case.case_type, Case.title)
+                .outerjoin(Case, Case.id == Notification.case_id)
+                .where(Notification.user_id == user_id, Notification.emailed_at.is_(None),
+                       Notification.read_at.is_(None))
+                .order_by(Notification.created_at, Notification.id)
+            )
+        ]
+        if not rows:
+            session.rollback()
+            continue
+        ids = [n.id for n, _, _ in rows]
+        marked = session.execute(
+            update(Notification)
+            .where(Notification.id.in_(ids), Notification.emailed_at.is_(None))
+            .values(emailed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if marked.rowcount != len(ids):  # type: ignore[attr-defined]
+            session.rollback()  # another worker mailed some of them first
+            continue
+        subject, body = digest(user, rows, base_url, budget_per_day)
+        session.add(OutboxMail(user_id=user_id, to_address=user.email, subject=subject,
+                               body=body, created_at=now, state=OutboxState.PENDING,
+                               attempts=0))
+        session.commit()
+        queued += 1
+    return queued
