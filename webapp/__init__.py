@@ -58,6 +58,9 @@ def _defaults() -> dict[str, Any]:
         "SESSION_MAX_AGE_HOURS": 12,
         # CSRF tokens live as long as the login session.
         "WTF_CSRF_TIME_LIMIT": None,
+        # Over HTTPS Flask-WTF would also demand a same-site Referer, which our no-referrer
+        # pages never send; the token plus security.check_origin replace that check.
+        "WTF_CSRF_SSL_STRICT": False,
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         # The public filing and reply pages only: 6 files of 5 MiB (webapp/public.py).
         "PUBLIC_MAX_CONTENT_LENGTH": 32 * 1024 * 1024,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, make_response, render_template, request
 from werkzeug.wrappers import Response
 
+from webapp import diagram_svg
 from webapp.auth import current_actor, login_required
 from webapp.db import get_session
 from webapp.lookups import unit_names
@@ -41,7 +42,7 @@ def at(case_id: int, seq: int) -> str:
     event = rows[seq - 1]
     tasks = sorted((t for t in state.tasks.values() if t.state == "open"),
                    key=lambda t: (t.created_at, t.task_uuid))
-    diagram = None  # the diagram renderer is wired in when it lands
+    diagram = diagram_svg.case_diagram(session, case, upto_seq=seq)
     return render_template(
         "audit/at.html", case=case, state=state, seq=seq, count=count, event=event,
         tasks=tasks, units=unit_names(session, [t.scope_org_unit_id for t in tasks]),

@@ -12,22 +12,28 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Flask, Response
+from flask import Flask, Response, abort, request
 
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 
 HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
+    # No page needs to tell another site where the user came from (complaint and case ids
+    # are in our URLs); CSRF is checked by token and Origin instead of Referer.
+    "Referrer-Policy": "no-referrer",
+    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
 }
+SERVER = "Jianfu"
+STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def _host(server_name: str) -> str:
@@ -50,11 +56,41 @@ def cookie_secure(config: Mapping[str, Any]) -> bool:
 def add_headers(response: Response) -> Response:
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
-    if response.mimetype == "text/html":
-        # Pages show personal data: never keep them in shared caches.
+    if not request.path.startswith("/static/"):
+        # Pages and API answers show case data: never keep them in any cache.
         response.headers.setdefault("Cache-Control", "no-store")
+    response.headers["Server"] = SERVER  # no version string (the dev server honours this)
     return response
 
 
+def same_origin(origin: str, host_url: str) -> bool:
+    """True when a browser's Origin header names this site (scheme, host and port)."""
+    mine = urlsplit(host_url)
+    theirs = urlsplit(origin)
+    return (theirs.scheme, theirs.netloc) == (mine.scheme, mine.netloc)
+
+
+def check_origin() -> None:
+    """Refuse state-changing requests a browser sends from another site (T4.4): an Origin
+    header naming another site, or `Sec-Fetch-Site: cross-site`. `Origin: null` is what
+    browsers send for our own forms under `Referrer-Policy: no-referrer`, so it proves
+    nothing either way and the CSRF token decides. API clients without a browser send
+    neither header."""
+    if request.method not in STATE_CHANGING:
+        return
+    origin = request.headers.get("Origin")
+    if origin not in (None, "null") and not same_origin(str(origin), request.host_url):
+        abort(403, description="cross-site request refused")
+    if request.headers.get("Sec-Fetch-Site") == "cross-site":
+        abort(403, description="cross-site request refused")
+
+
 def init_app(app: Flask) -> None:
+    if app.config.get("SESSION_COOKIE_SECURE") and not str(
+            app.config.get("SESSION_COOKIE_NAME", "")).startswith("__Host-"):
+        # A __Host- cookie is bound to this host, HTTPS and path / (no Domain attribute).
+        app.config["SESSION_COOKIE_NAME"] = "__Host-" + str(app.config["SESSION_COOKIE_NAME"])
+        app.config["SESSION_COOKIE_PATH"] = "/"
+        app.config["SESSION_COOKIE_DOMAIN"] = None
+    app.before_request(check_origin)
     app.after_request(add_headers)

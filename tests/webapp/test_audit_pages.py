@@ -83,6 +83,7 @@ def test_time_travel_steps_through_the_case(app: Flask) -> None:
     first = client.get(f"/audit/cases/{case_id}/at/1").get_data(as_text=True)
     assert "受理审核" in first.split('id="tasks-at"')[1][:200]  # at filing: intake open
     assert 'rel="next"' in first and 'rel="prev"' not in first
+    assert "<svg" in first and "is-current" in first  # the diagram with the open task
     last = client.get(f"/audit/cases/{case_id}/at/{events}").get_data(as_text=True)
     assert 'rel="prev"' in last and 'rel="next"' not in last
     assert "受理审核" not in last.split('id="tasks-at"')[1][:200]
