@@ -10,9 +10,9 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from workflows import complaint_forms, item_forms
+from workflows import complaint_forms, item_forms, supervision_forms
 from workflows.errors import ValidationFailedError
-from workflows.ids import ComplaintTask, ItemTask, ProcessId, ReportFormTask
+from workflows.ids import ComplaintTask, ItemTask, ProcessId, ReportFormTask, SupervisionTask
 
 REPORT_FORM = ProcessId.REPORT_FORM_APPROVAL
 BURDEN_COMPLAINT = ProcessId.BURDEN_COMPLAINT
@@ -98,6 +98,13 @@ TASK_CHECKS: dict[tuple[str, str], TaskCheck] = {
     (ITEM_APPROVAL, ItemTask.DRAFT_ITEM): item_forms.check_draft,
     (ITEM_APPROVAL, ItemTask.REVIEW_ITEM): item_forms.check_review,
 }
+
+# The supervision review (issue 7): started only by a sampling draw (workflows.supervision).
+SUPERVISION_REVIEW = ProcessId.SUPERVISION_REVIEW
+START_FORMS[SUPERVISION_REVIEW] = supervision_forms.ReviewStartSchema
+PUBLIC_STARTS = PUBLIC_STARTS | {SUPERVISION_REVIEW}
+TASK_FORMS.update(supervision_forms.TASK_FORMS)
+TASK_CHECKS[(SUPERVISION_REVIEW, SupervisionTask.REVIEW_CASE)] = supervision_forms.check_review
 
 
 def _failed(err: ValidationError) -> ValidationFailedError:

@@ -9,6 +9,7 @@ class ProcessId(StrEnum):
     REPORT_FORM_APPROVAL = "report_form_approval"
     BURDEN_COMPLAINT = "burden_complaint"
     ASSESSMENT_ITEM_APPROVAL = "assessment_item_approval"
+    SUPERVISION_REVIEW = "supervision_review"
 
 
 class ReportFormTask(StrEnum):
@@ -123,3 +124,28 @@ USER_TASKS: dict[ProcessId, type[StrEnum]] = {
     ProcessId.BURDEN_COMPLAINT: ComplaintTask,
     ProcessId.ASSESSMENT_ITEM_APPROVAL: ItemTask,
 }
+
+
+# ---------------------------------------------------------------- supervision review (issue 7)
+
+
+class SupervisionTask(StrEnum):
+    """User tasks of bpmn/supervision_review.bpmn (docs/supervision.md)."""
+
+    REVIEW_CASE = "review_case"
+    CORRECT_VIOLATION = "correct_violation"
+    CHECK_CORRECTION = "check_correction"
+
+
+class SupervisionElement(StrEnum):
+    """Other elements of bpmn/supervision_review.bpmn that code or tests refer to."""
+
+    START_REVIEW = "start_review"
+    REVIEW_GATEWAY = "review_gateway"
+    RECORD_NO_VIOLATION = "record_no_violation"
+    ORDER_CORRECTION = "order_correction"
+    CHECK_GATEWAY = "check_gateway"
+    RECORD_CORRECTED = "record_corrected"
+
+
+USER_TASKS[ProcessId.SUPERVISION_REVIEW] = SupervisionTask

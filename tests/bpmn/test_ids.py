@@ -29,6 +29,7 @@ CONSTANTS: dict[ids.ProcessId, tuple[type[StrEnum], ...]] = {
     ids.ProcessId.REPORT_FORM_APPROVAL: (ids.ReportFormTask, ids.ReportFormElement),
     ids.ProcessId.BURDEN_COMPLAINT: (ids.ComplaintTask, ids.ComplaintElement),
     ids.ProcessId.ASSESSMENT_ITEM_APPROVAL: (ids.ItemTask, ids.ItemElement),
+    ids.ProcessId.SUPERVISION_REVIEW: (ids.SupervisionTask, ids.SupervisionElement),
 }
 
 
