@@ -1,0 +1,117 @@
+"""A demo world with complaints at every outcome the dashboard and sampling count: closed on
+time and late, satisfied, partly and not satisfied, reopened by an appeal, overdue in
+correction, rejected, merged, fresh at intake; over three months, towns, villages and units.
+Built through the service layer (the same commands the pages use)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import User
+from workflows import access, cases, complaints, orgs
+from workflows.access import Actor
+from workflows.complaints import ComplaintSettings
+from workflows.receipts import ReceiptHasher
+from workflows.vault import Vault, generate_key
+
+T0 = datetime(2026, 9, 1, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in China
+DONE = {"correction_outcome": "done", "findings": "确有此事", "actions_taken": "已整改到位",
+        "evidence": "整改通知（测试）"}
+
+
+def settings() -> ComplaintSettings:
+    return ComplaintSettings(hasher=ReceiptHasher.for_tests(b"dashboard-world-salt"),
+                             vault=Vault.from_config(generate_key()))
+
+
+def actor(session: Session, username: str) -> Actor:
+    uid = session.scalar(select(User.id).where(User.username == username))
+    assert uid is not None, username
+    return access.load_actor(session, uid)
+
+
+def unit_id(session: Session, code: str) -> int:
+    unit = orgs.by_code(session, code)
+    assert unit is not None, code
+    return unit.id
+
+
+def do(session: Session, username: str, case_id: int, task_id: str, at: datetime,
+       **fields: Any) -> None:
+    who = actor(session, username)
+    _, state = cases.get_case(session, who, case_id)
+    task = next(t for t in state.tasks.values() if t.state == "open" and t.task_id == task_id)
+    cases.complete_task(session, who, case_id, task.task_uuid, fields, now=at)
+
+
+@dataclass
+class World:
+    # name -> case id
+    complaints: dict[str, int] = field(default_factory=dict)
+
+
+# name: (village, category, responsible unit, days after T0, the path)
+PLANS: dict[str, tuple[str, str, str | None, int, str]] = {
+    "on_time": ("dgz-v1", "too_many_forms", "qmzj", 0, "close:satisfied"),
+    "late": ("dgz-v2", "too_many_forms", "qmzj", 2, "late:partly"),
+    "unhappy_then_ok": ("mlz-v1", "too_many_meetings", "qtjj", 30, "close:not_satisfied"),
+    "reopened": ("xlz-v1", "duplicate_assessment", "qnyw", 31, "close:satisfied:appeal"),
+    "overdue": ("dgz-v1", "apps_and_checkins", "dgz", 35, "accept"),
+    "rejected": ("htz-v1", "other", None, 61, "reject"),
+    "merged": ("dgz-v1", "too_many_forms", None, 62, "duplicate"),
+    "fresh": ("mlz-v2", "plaques", None, 85, ""),
+    "on_time_nov": ("mlz-v2", "too_many_meetings", "qtjj", 63, "close:satisfied"),
+}
+
+
+def build(session: Session) -> World:
+    world = World()
+    conf = settings()
+    for name, (village_code, category, unit_code, days, path) in PLANS.items():
+        village = orgs.by_code(session, village_code)
+        assert village is not None and village.parent_id is not None
+        at = T0 + timedelta(days=days)
+        filed = complaints.file_complaint(session, {
+            "category": category, "town_id": village.parent_id, "village_id": village.id,
+            "description": f"测试投诉：{name}，村里负担过重，需要减负。"}, [], settings=conf,
+            now=at)
+        cid = world.complaints[name] = filed.case_id
+        steps = path.split(":") if path else []
+        if not steps:
+            continue
+        at += timedelta(hours=2)
+        if steps[0] == "reject":
+            do(session, "nb_staff", cid, "intake", at, intake_decision="reject",
+               reject_reason="不属于减负范围")
+            continue
+        if steps[0] == "duplicate":
+            do(session, "nb_staff", cid, "intake", at, intake_decision="duplicate",
+               duplicate_of=world.complaints["on_time"])
+            continue
+        assert unit_code is not None
+        do(session, "nb_staff", cid, "intake", at, intake_decision="accept",
+           category=category, responsible_unit_id=unit_id(session, unit_code))
+        if steps[0] == "accept":
+            continue
+        clerk = {"qmzj": "mz_clerk", "qtjj": "tj_clerk", "qnyw": "qnyw_clerk"}[unit_code]
+        at += timedelta(days=20 if steps[0] == "late" else 1)
+        do(session, clerk, cid, "correction", at, **DONE)
+        at += timedelta(hours=3)
+        do(session, "dc_staff", cid, "verification", at, verification_decision="pass")
+        at += timedelta(hours=3)
+        rating = steps[1]
+        do(session, "nb_staff", cid, "return_visit", at, rating=rating, visit_channel="phone")
+        if rating == "not_satisfied":
+            at += timedelta(hours=3)
+            do(session, "dc_staff", cid, "verification", at, verification_decision="pass")
+            at += timedelta(hours=3)
+            do(session, "nb_staff", cid, "return_visit", at, rating="satisfied",
+               visit_channel="phone")
+        if steps[2:] == ["appeal"]:
+            complaints.appeal(session, cid, "问题又出现了", now=at + timedelta(days=2))
+    return world
