@@ -15,7 +15,7 @@ from werkzeug.exceptions import BadRequest, Unauthorized, UnsupportedMediaType
 from werkzeug.wrappers import Response
 
 from webapp import api_schemas as schemas
-from webapp import openapi, presenters
+from webapp import openapi, presenters, throttle
 from webapp.auth import current_actor, log_in, logout_session
 from webapp.db import get_session
 from webapp.lookups import unit_names
@@ -82,6 +82,7 @@ def _user_json() -> dict[str, Any]:
 
 
 @bp.post("/login")
+@throttle.login
 def login() -> tuple[Response, int]:
     body = schemas.load(schemas.LoginBody, json_body())
     user = accounts.authenticate(get_session(), body["username"], body["password"])

@@ -25,6 +25,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from models import User
+from webapp import throttle
 from webapp.db import get_session
 from webapp.lookups import unit_names
 from workflows import access, accounts
@@ -99,6 +100,7 @@ def login_required(view: F) -> F:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@throttle.login
 def login() -> Response | str | tuple[str, int]:
     if request.method == "GET":
         if g.get("actor") is not None:

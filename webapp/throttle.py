@@ -62,6 +62,9 @@ DEFAULTS: dict[str, str] = {
     # Open311: filings per channel key, and wrong keys per client (key guessing).
     "OPEN311_FILING_LIMIT": "600 per hour",
     "OPEN311_BAD_KEY_LIMIT": "20 per 10 minutes",
+    # Staff logins: failed attempts per client, so one client cannot lock out (5 failures
+    # lock an account for 15 minutes) more than a couple of accounts, nor guess on.
+    "LOGIN_FAIL_LIMIT": "10 per 15 minutes",
 }
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -100,6 +103,8 @@ def _marks(kind: str) -> Callable[[F], F]:
 
 OPEN311 = "open311"
 open311 = _marks(OPEN311)
+LOGIN = "login"
+login = _marks(LOGIN)
 lookup = _marks(LOOKUP)
 filing = _marks(FILING)
 action = _marks(ACTION)
@@ -150,6 +155,10 @@ def _bad_key(response: Response) -> bool:
     return response.status_code == 403
 
 
+def _failed_login(response: Response) -> bool:
+    return response.status_code == 401
+
+
 def _config(name: str) -> Callable[[], str]:
     return lambda: str(current_app.config[name])
 
@@ -184,6 +193,9 @@ def init_app(app: Flask) -> Limiter:
         ApplicationLimit(_config("OPEN311_BAD_KEY_LIMIT"), key_function=client,
                          scope="open311-bad-key", exempt_when=_not(OPEN311),
                          deduct_when=_bad_key),
+        ApplicationLimit(_config("LOGIN_FAIL_LIMIT"), key_function=client,
+                         scope="login-fail", methods=["POST"], exempt_when=_not(LOGIN),
+                         deduct_when=_failed_login),
     ]
     limiter = Limiter(
         key_func=client,

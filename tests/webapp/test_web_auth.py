@@ -103,3 +103,21 @@ def test_change_password(web: Any, client: FlaskClient, app: Any) -> None:
     web.post_form("/inbox", "/logout", {})
     assert web.login("mz_head").status_code == 401
     assert web.login("mz_head", "a-new-password-1").status_code == 302
+
+
+def test_failed_logins_are_throttled_per_client(web: Any, app: Any, client: Any) -> None:
+    """One client may not go on guessing, nor lock out account after account: after 10
+    failed logins in 15 minutes it gets 429 (pages and API), whatever the username."""
+    for i in range(10):
+        assert web.login(f"nobody{i}", "wrong-password").status_code == 401
+    refused = web.login("mz_head")  # even the right password waits
+    assert refused.status_code == 429
+    assert web.api_login("mz_head").status_code == 429
+    other = app.test_client()  # another client (address) is not affected
+    token_page = other.get("/login", environ_base={"REMOTE_ADDR": "192.0.2.50"})
+    from tests.webapp.conftest import csrf_token
+
+    ok = other.post("/login", environ_base={"REMOTE_ADDR": "192.0.2.50"},
+                    data={"username": "mz_head", "password": "jianfu-demo-2026",
+                          "csrf_token": csrf_token(token_page.get_data(as_text=True))})
+    assert ok.status_code == 302
