@@ -24,6 +24,7 @@ from models.migrate import upgrade
 from workflows import (
     audit,
     audit_export,
+    audit_runs,
     calendar_admin,
     demo,
     processes,
@@ -181,7 +182,8 @@ def _serve(url: str | None, host: str, port: int, in_process_worker: bool) -> No
     app = create_app(config)
     stop = None
     if in_process_worker:
-        stop = worker.start_in_process(app.extensions["jianfu.db"].sessions, signer=_env_signer())
+        stop = worker.start_in_process(app.extensions["jianfu.db"].sessions, signer=_env_signer(),
+                                       verify_every=_verify_every())
     server = make_anonymous_server(app, host, port)
     _request_log.info("serving on http://%s:%s/ (development server)", host, server.port)
     try:
@@ -229,7 +231,7 @@ def worker_cmd(database_url: str | None, poll: float, once: bool) -> None:
         if once:
             click.echo(f"fired {worker.run_once(make)} job(s)")
             return
-        worker.run_forever(make, poll=poll, signer=_env_signer())
+        worker.run_forever(make, poll=poll, signer=_env_signer(), verify_every=_verify_every())
 
 
 @main.command("replay")
@@ -302,12 +304,13 @@ def audit_verify(
         click.echo(f"export ok: {export_file} verifies (every chain and signed checkpoint)")
         return
     with _sessions(database_url) as make, make() as session:
-        problems = audit.verify(session)
+        # Recorded as an audit run: the audit page shows the last verification.
+        run = audit_runs.record(session, source="cli", public_key=_env_public_key())
         events = session.scalar(select(func.count()).select_from(Case))
-    if problems:
-        for p in problems:
-            click.echo(str(p), err=True)
-        click.echo(f"audit FAILED: {len(problems)} problem(s)", err=True)
+    if not run.ok:
+        for found in run.problems:
+            click.echo(str(found["text"]), err=True)
+        click.echo(f"audit FAILED: {len(run.problems)} problem(s)", err=True)
         sys.exit(1)
     click.echo(f"audit ok: {events} cases, every chain and checkpoint verifies")
 
@@ -315,6 +318,28 @@ def audit_verify(
 def _env_signer() -> audit_export.Signer | None:
     """The checkpoint signer when JIANFU_AUDIT_KEY is set (workers sign periodically)."""
     return _signer() if os.environ.get("JIANFU_AUDIT_KEY") else None
+
+
+def _env_public_key() -> str | None:
+    """The key checkpoint signatures are verified with: JIANFU_AUDIT_PUBLIC_KEY (hex), else
+    the public half of JIANFU_AUDIT_KEY; None when neither is set."""
+    public = os.environ.get("JIANFU_AUDIT_PUBLIC_KEY", "").strip()
+    if public:
+        return public
+    signer = _env_signer()
+    return signer.public_hex if signer is not None else None
+
+
+def _verify_every() -> float | None:
+    """Seconds between the worker's recorded verifications (JIANFU_AUDIT_VERIFY_EVERY;
+    0 turns them off; default worker.VERIFY_EVERY)."""
+    raw = os.environ.get("JIANFU_AUDIT_VERIFY_EVERY", "").strip()
+    if not raw:
+        return worker.VERIFY_EVERY
+    try:
+        return float(raw) or None
+    except ValueError as err:
+        raise click.UsageError("JIANFU_AUDIT_VERIFY_EVERY must be a number of seconds") from err
 
 
 def _signer() -> audit_export.Signer:

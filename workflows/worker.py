@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models import Case, DueJob, utcnow
 from models.db import begin_write
+from workflows import audit_runs
 from workflows.access import SYSTEM
 from workflows.audit_export import Signer, sign_checkpoints
 from workflows.commands import run_command
@@ -38,6 +39,8 @@ logger = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=30)
 SIGN_EVERY = 300.0  # seconds between signed checkpoints of the global log
+# Seconds between recorded verifications of the history (the audit page shows the last).
+VERIFY_EVERY = 3600.0
 MAX_ATTEMPTS = 3
 MAIL_EVERY = 15.0  # seconds between mail passes of run_forever
 FROM_ENV: Literal["env"] = "env"
@@ -175,6 +178,8 @@ def run_forever(
     lease: timedelta = LEASE,
     signer: Signer | None = None,
     sign_every: float = SIGN_EVERY,
+    # Verify the history and record the run (audit_runs) this often; None or 0: never.
+    verify_every: float | None = VERIFY_EVERY,
     mail: MailSettings | Literal["env"] | None = FROM_ENV,
     mail_every: float = MAIL_EVERY,
 ) -> None:
@@ -187,6 +192,7 @@ def run_forever(
     logger.info("worker %s started (poll %.1fs, mail %s)", owner, poll,
                 f"via {settings.smtp.host}" if isinstance(settings, MailSettings) else "off")
     next_sign = next_mail = time.monotonic()
+    next_verify = time.monotonic() + (verify_every or 0.0)
     while not stop.is_set():
         try:
             mail_now = settings if time.monotonic() >= next_mail else None
@@ -197,6 +203,11 @@ def run_forever(
                 with make_session() as session:
                     sign_checkpoints(session, signer)
                 next_sign = time.monotonic() + sign_every
+            if verify_every and time.monotonic() >= next_verify:
+                with make_session() as session:
+                    audit_runs.record(session, source="worker",
+                                      public_key=signer.public_hex if signer else None)
+                next_verify = time.monotonic() + verify_every
         except Exception:  # a worker must outlive a bad batch; the lease frees the jobs
             logger.exception("worker batch failed")
             fired = 0
@@ -205,14 +216,15 @@ def run_forever(
 
 
 def start_in_process(
-    make_session: sessionmaker[Session], poll: float = 1.0, signer: Signer | None = None
+    make_session: sessionmaker[Session], poll: float = 1.0, signer: Signer | None = None,
+    verify_every: float | None = VERIFY_EVERY,
 ) -> threading.Event:
     """The embedded worker for `make run`: a daemon thread; set the returned event to stop."""
     stop = threading.Event()
     thread = threading.Thread(
         target=run_forever,
         args=(make_session,),
-        kwargs={"poll": poll, "stop": stop, "signer": signer},
+        kwargs={"poll": poll, "stop": stop, "signer": signer, "verify_every": verify_every},
         daemon=True,
         name="jianfu-worker",
     )
