@@ -23,6 +23,7 @@ from webapp import (
     catalog_views,
     complaint_settings,
     complaint_views,
+    dashboard_views,
     db,
     errors,
     health,
@@ -30,8 +31,10 @@ from webapp import (
     notification_views,
     open311,
     public,
+    sampling_views,
     security,
     throttle,
+    verification_views,
     views,
 )
 
@@ -98,6 +101,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(complaint_views.bp)
     app.register_blueprint(audit_views.bp)
+    app.register_blueprint(verification_views.bp)  # /audit: the last verification
+    app.register_blueprint(dashboard_views.bp)
+    app.register_blueprint(sampling_views.bp)
     app.register_blueprint(catalog_views.bp)
     complaint_settings.init_app(app)
     app.register_blueprint(public.bp)

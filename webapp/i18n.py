@@ -171,6 +171,22 @@ MESSAGES = (
     N_("no such item"),
 )
 
+# The supervision review and sampling (issue 7).
+PROCESS_LABELS["supervision_review"] = N_("Supervision review")
+STATUS_LABELS.update({"in_review": N_("Under review"), "no_violation": N_("No violation found"),
+                      "corrected": N_("Corrected")})
+FIELD_LABELS.update({
+    "finding": N_("Finding"), "violation_kind": N_("Kind of violation"),
+    "correction_required": N_("What must be corrected"), "check_decision": N_("Check decision"),
+    "sampled_case_id": N_("Sampled case"), "sampled_case_type": N_("Sampled process"),
+    "sampled_title": N_("Sampled case title"), "draw": N_("Draw"),
+})
+CHOICE_LABELS.update({
+    "no_violation": N_("No violation"), "violation": N_("Violation found"),
+    "deadline": N_("Time limit missed"), "procedure": N_("Procedure not followed"),
+    "substance": N_("Problem not really solved"), "records": N_("Records not true"),
+})
+
 _PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
     (re.compile(r"^Length must be between (\d+) and (\d+)\.$"),
      lambda m: gettext("Length must be between %(min)s and %(max)s.",
