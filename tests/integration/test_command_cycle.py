@@ -190,5 +190,9 @@ def test_inbox_shows_group_tasks_by_role_and_scope(demo_world: sessionmaker[Sess
         nb_rows = inbox.inbox(session, actor(session, "nb_staff"))
         tj_rows = inbox.inbox(session, actor(session, "tj_head"))
     assert head_rows and {r.task_id for r in head_rows} == {"sign_off"}
-    assert nb_rows and {r.task_id for r in nb_rows} == {"review_form"}
+    # 区委农办: the report-form review, and the demo complaints at intake, verification (the
+    # verifier lane it shares with 区委督查办) and return visit; never a department's task.
+    assert nb_rows and {r.task_id for r in nb_rows} == {
+        "review_form", "intake", "verification", "return_visit"}
+    assert {r.role for r in nb_rows} == {"burden_office", "verifier"}
     assert tj_rows == []
