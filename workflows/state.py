@@ -24,6 +24,8 @@ TIMER_FIRED = "timer_fired"
 TASK_CLAIMED = "task_claimed"
 TASK_RELEASED = "task_released"
 TASK_REASSIGNED = "task_reassigned"
+# The holder (or their substitute) hands the task to a colleague of the same unit and role.
+TASK_DELEGATED = "task_delegated"
 COMMENT_ADDED = "comment_added"
 # Records that change no workflow state: the event itself is the fact (complaints).
 ATTACHMENT_ADDED = "attachment_added"
@@ -41,7 +43,7 @@ RECORD_EVENTS = frozenset(
 )
 
 ENGINE_EVENTS = frozenset({CASE_STARTED, TASK_COMPLETED, TIMER_FIRED})
-CLAIMANT_EVENTS = frozenset({TASK_CLAIMED, TASK_RELEASED, TASK_REASSIGNED})
+CLAIMANT_EVENTS = frozenset({TASK_CLAIMED, TASK_RELEASED, TASK_REASSIGNED, TASK_DELEGATED})
 
 TIMER_JOB = "timer"
 
