@@ -55,11 +55,13 @@ def _busiest_complaint(app: Flask) -> tuple[int, int]:
     return int(case_id), int(events)
 
 
-def _heading(page: Any) -> tuple[int, int]:
-    text = page.locator("h1").inner_text()
-    match = re.search(r"第 (\d+) / (\d+) 个事件", text)
-    assert match, text
-    return int(match.group(1)), int(match.group(2))
+def _at(page: Any, case_id: int) -> int:
+    """The event the time-travel page shows (from its address and its event line)."""
+    match = re.search(rf"/audit/cases/{case_id}/at/(\d+)$", page.url)
+    assert match, page.url
+    seq = int(match.group(1))
+    assert page.locator("#current-event").inner_text().startswith(f"#{seq} ")
+    return seq
 
 
 def test_history_time_travel_and_certificate(live_server: str, live_app: Flask, desk: Any,
@@ -74,25 +76,25 @@ def test_history_time_travel_and_certificate(live_server: str, live_app: Flask, 
 
     page.goto(f"{base}/audit/cases/{case_id}")
     assert page.locator("li.event").count() == events
-    page.get_by_role("link", name="逐步回溯").click()
-    assert _heading(page) == (1, events)
+    page.locator(f"a[href='/audit/cases/{case_id}/at/1']").first.click()
+    assert _at(page, case_id) == 1
     assert page.locator("a[rel=prev]").count() == 0
     seen_status = [page.locator("#status-at").inner_text()]
     for expected in range(2, events + 1):
         page.locator("a[rel=next]").click()
-        assert _heading(page) == (expected, events)
+        assert _at(page, case_id) == expected
         seen_status.append(page.locator("#status-at").inner_text())
     assert page.locator("a[rel=next]").count() == 0
     assert len(set(seen_status)) >= 2, seen_status  # the case moved on
     page.screenshot(path=str(screenshots / "audit-time-travel.png"), full_page=True)
     page.locator("a[rel=prev]").click()
-    assert _heading(page) == (events - 1, events)
+    assert _at(page, case_id) == events - 1
 
     page.goto(f"{base}/audit/cases/{case_id}")
-    page.get_by_role("link", name="重放证明").click()
+    page.locator(f"a[href='/audit/cases/{case_id}/certificate']").click()
     assert page.locator("#verdict.ok").count() == 1
     final_hash = page.locator("#final-hash").inner_text()
-    page.get_by_role("link", name="打印版").click()
+    page.locator("a[href$='print=1']").click()
     page.wait_for_url(re.compile(r"print=1"))
     assert page.locator("#final-hash").inner_text() == final_hash
     OUT.mkdir(parents=True, exist_ok=True)
@@ -105,7 +107,7 @@ def test_history_time_travel_and_certificate(live_server: str, live_app: Flask, 
     assert pdf_file.read_bytes()[:5] == b"%PDF-" and pdf_file.stat().st_size > 2000
 
     # The audit page: verify now, and the verdict is shown.
-    page.get_by_role("link", name="审计").first.click()
+    page.locator("nav.main a[href='/audit']").click()
     page.click("#verify-now")
     page.locator("#last-verdict.ok").wait_for()
     assert problems == []
@@ -114,12 +116,13 @@ def test_history_time_travel_and_certificate(live_server: str, live_app: Flask, 
 def test_dashboard_chart_bars_lead_to_their_cases(live_server: str, desk: Any,
                                                   screenshots: Path) -> None:
     page = _log_in(desk, live_server, "dc_staff")
-    page.get_by_role("link", name="督查统计看板").click()
+    page.locator("nav.main a[href='/audit/dashboard']").click()
     chart = page.locator("svg#chart-filed")
     chart.wait_for()
     page.screenshot(path=str(screenshots / "supervision-dashboard.png"), full_page=True)
     bar = chart.locator("a.chart-link").first
     shown = bar.locator("text.chart-value").text_content()
+    assert shown is not None and shown.isdigit()
     bar.click()
     page.locator("#case-count").wait_for()
     assert page.locator("#case-count").inner_text() == shown
