@@ -2,11 +2,15 @@
 
 CSRF tokens are not used here; instead every write must be `Content-Type:
 application/json`, which a cross-site HTML form cannot send (and the session cookie is
-SameSite=Lax). Writes take an optional `Idempotency-Key` header (required to start a case).
+SameSite=Lax). The one exception, an attachment, is sent as the file itself with its own
+type (image/jpeg, image/png, application/pdf or application/octet-stream), which no HTML
+form can send either. Writes take an optional `Idempotency-Key` header (required to start a
+case). The OpenAPI document is served at /api/v1/openapi.json (webapp/openapi.py).
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from flask import Blueprint, current_app, g, jsonify, request, url_for
@@ -17,9 +21,10 @@ from werkzeug.wrappers import Response
 from webapp import api_schemas as schemas
 from webapp import openapi, presenters, throttle
 from webapp.auth import current_actor, log_in, logout_session
+from webapp.complaint_settings import settings
 from webapp.db import get_session
 from webapp.lookups import unit_names
-from workflows import accounts, cases, complaint_staff
+from workflows import accounts, cases, complaint_staff, uploads
 from workflows import inbox as inbox_query
 from workflows.commands import Idempotency
 from workflows.store import case_events
@@ -30,7 +35,17 @@ MAX_KEY = schemas.MAX_KEY
 PUBLIC_ENDPOINTS = frozenset({"api.login", "api.openapi"})
 # Ids in paths: larger numbers can name no row (and would overflow the database's integer).
 CASE = f"<int(min=1, max={schemas.MAX_ID}):case_id>"
+# An attachment's body is the file; its declared type is not trusted (workflows.uploads sniffs).
+FILE_TYPES = ("image/jpeg", "image/png", "application/pdf", "application/octet-stream")
 MINE = {"1": True, "true": True, "0": False, "false": False}
+
+
+@bp.url_value_preprocessor
+def _upload_limit(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """An attachment may be as large as workflows.uploads allows, more than the app's
+    limit; this runs before anything reads the body."""
+    if endpoint == "api.attach":
+        request.max_content_length = uploads.MAX_BYTES
 
 
 @bp.before_request
@@ -186,3 +201,16 @@ def comment(case_id: int) -> tuple[Response, int]:
 def openapi_document() -> Response:
     """The OpenAPI 3 document of this API (public)."""
     return jsonify(openapi.document(str(current_app.config["SESSION_COOKIE_NAME"])))
+
+
+@bp.post(f"/cases/{CASE}/attachments", endpoint="attach")
+def attach(case_id: int) -> tuple[Response, int]:
+    """One file (JPEG, PNG or PDF) as the body; recorded on the case as `attachment_added`."""
+    if request.mimetype not in FILE_TYPES:
+        raise UnsupportedMediaType(_("Send the file itself as the body, with Content-Type "
+                                     "image/jpeg, image/png or application/pdf."))
+    data = request.get_data(cache=False)
+    key = idempotency({"sha256": hashlib.sha256(data).hexdigest()})
+    result = cases.add_attachment(get_session(), current_actor(), case_id, data,
+                                  vault=settings().vault, idempotency=key)
+    return jsonify(result.as_dict()), 201

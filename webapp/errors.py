@@ -8,11 +8,12 @@ from typing import Any
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from webapp import i18n
+from webapp import i18n, throttle
 from workflows.errors import (
     CaseError,
     ConflictError,
@@ -28,8 +29,8 @@ logger = logging.getLogger(__name__)
 CODES = {
     400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
     405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
-    415: "unsupported_media_type", 422: "validation_failed", 500: "internal_error",
-    503: "unavailable",
+    415: "unsupported_media_type", 422: "validation_failed", 429: "too_many_requests",
+    500: "internal_error", 503: "unavailable",
 }
 
 
@@ -85,23 +86,28 @@ def handle_case_error(err: CaseError) -> tuple[Response | str, int]:
     return respond(err.status, code, _case_message(err), fields)
 
 
-def handle_http_error(
-    err: HTTPException,
-) -> tuple[Response | str, int] | tuple[Response | str, int, dict[str, str]]:
+def handle_http_error(err: HTTPException) -> tuple[Response | str, int, dict[str, str]]:
     status = err.code or 500
+    headers: dict[str, str] = {}
     if isinstance(err, CSRFError):
         message = _("The form has expired or did not come from this site. Go back, reload "
                     "the page and try again.")
+    elif status == 429:
+        wait = throttle.retry_after(err) if isinstance(err, RateLimitExceeded) else 60
+        minutes = max(1, (wait + 59) // 60)
+        message = _("Too many attempts from your connection. Please wait %(minutes)s minutes "
+                    "and try again.", minutes=minutes)
+        headers["Retry-After"] = str(minutes * 60)
     elif status in (400, 415, 422) and err.description and wants_json():
         message = str(err.description)  # e.g. which part of the JSON body is wrong
     else:
         message = _default_message(status)
     extra: dict[str, Any] = getattr(err, "fields", None) or {}
-    response = respond(status, CODES.get(status, "error"), message, extra)
+    body, _status = respond(status, CODES.get(status, "error"), message, extra)
     allowed = getattr(err, "valid_methods", None)
     if allowed:  # 405 must say what is allowed (RFC 9110 15.5.6)
-        return response[0], status, {"Allow": ", ".join(allowed)}
-    return response
+        headers["Allow"] = ", ".join(allowed)
+    return body, status, headers
 
 
 def handle_internal_error(err: Exception) -> tuple[Response | str, int]:

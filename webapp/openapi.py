@@ -33,10 +33,15 @@ ERRORS: dict[int, str] = {
     403: "Logged in, but without the role this action needs.",
     404: "No such case or task, or not within your scope.",
     409: "Someone else acted first (the task is done, claimed, or the case moved on).",
-    413: "The body is larger than the server accepts (MAX_CONTENT_LENGTH).",
-    415: "The body is not sent as Content-Type: application/json.",
-    422: "Invalid input: `fields` names each field at fault. Also a reused Idempotency-Key "
-         "with another request (error `idempotency_mismatch`).",
+    413: "The body is larger than the server accepts (MAX_CONTENT_LENGTH; an attachment "
+         "may have 5 MiB).",
+    415: "The body is not sent as Content-Type: application/json (an attachment: as "
+         "image/jpeg, image/png, application/pdf or application/octet-stream).",
+    422: "Invalid input: `fields` names each field at fault (an attachment that is not "
+         "really a JPEG, PNG or PDF: `attachments`). Also a reused Idempotency-Key with "
+         "another request (error `idempotency_mismatch`).",
+    429: "Too many failed logins from your connection (LOGIN_FAIL_LIMIT, webapp/throttle.py);"
+         " wait for Retry-After seconds.",
 }
 RESPONSE_SCHEMAS: tuple[type[Schema], ...] = (
     schemas.ErrorBody, schemas.UserBody, schemas.LoggedOut, schemas.Inbox,
@@ -63,7 +68,7 @@ class Op:
     status: int
     result: str
     errors: tuple[int, ...]
-    body: str | None = None  # a component schema name, or "start" / "complete"
+    body: str | None = None  # a component schema name, or "start" / "complete" / "file"
     key: Key = "none"
     public: bool = False
     links: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
@@ -81,7 +86,7 @@ EXAMPLE_UUID = "0b9c7a4e-2f8d-4c1e-9a53-6d1f2e3b4c5d"
 OPERATIONS: tuple[Op, ...] = (
     Op("get", "/openapi.json", "openapi", "This document", 200, "", (), public=True),
     Op("post", "/login", "login", "Log in (sets the session cookie)", 200, "UserBody",
-       (400, 401, 413, 415, 422), body="LoginBody", public=True,
+       (400, 401, 413, 415, 422, 429), body="LoginBody", public=True,
        example={"username": "zhang.san", "password": "correct horse battery staple"}),
     Op("post", "/logout", "logout", "Log out (an empty body or {})", 200, "LoggedOut",
        (400, 401, 413, 415, 422), body="EmptyBody", example={}),
@@ -117,7 +122,12 @@ OPERATIONS: tuple[Op, ...] = (
        "CommandResult", (400, 401, 404, 409, 413, 415, 422), body="CommentBody",
        key="optional", links={"GetCase": ("get_case", CASE_OF_RESULT)},
        example={"text": "请在周五前补充材料。", "public": False}),
+    Op("post", "/cases/{case_id}/attachments", "attach",
+       "Attach one file: the body is the file (JPEG, PNG or PDF, at most 5 MiB)", 201,
+       "CommandResult", (400, 401, 404, 409, 413, 415, 422), body="file", key="optional",
+       links={"GetCase": ("get_case", CASE_OF_RESULT)}),
 )
+FILE_TYPES = ("image/jpeg", "image/png", "application/pdf", "application/octet-stream")
 
 INFO = """Staff clients of Jianfu, on the same login session (cookie) as the pages.
 
@@ -180,6 +190,11 @@ def _ref(spec: APISpec, schema: type[Schema]) -> dict[str, str]:
 
 
 def _body(op: Op, spec: APISpec, plugin: MarshmallowPlugin) -> dict[str, Any]:
+    if op.body == "file":
+        binary = {"schema": {"type": "string", "format": "binary"}}
+        return {"required": True, "description": "The type is judged from the content; the "
+                "original is sealed as evidence, staff see a copy without metadata.",
+                "content": {media: binary for media in FILE_TYPES}}
     if op.body == "start":
         schema: dict[str, Any] | str = _start_body(spec, plugin)
     elif op.body == "complete":
@@ -223,8 +238,13 @@ def _components(spec: APISpec, cookie_name: str) -> None:
     for schema in (*REQUEST_SCHEMAS, *RESPONSE_SCHEMAS):
         spec.components.schema(schema.__name__, schema=schema)
     for status, text in ERRORS.items():
-        spec.components.response(f"Error{status}", {
-            "description": text, "content": {JSON: {"schema": "ErrorBody"}}})
+        response: dict[str, Any] = {"description": text,
+                                    "content": {JSON: {"schema": "ErrorBody"}}}
+        if status == 429:
+            response["headers"] = {"Retry-After": {
+                "description": "seconds", "required": True,
+                "schema": {"type": "string", "pattern": "^[0-9]+$"}}}
+        spec.components.response(f"Error{status}", response)
     key = {"type": "string", "maxLength": schemas.MAX_KEY}
     about = {"name": "Idempotency-Key", "description": "Your retry key for this request",
              "example": "7f9c2ba4-e88f-4a1b-b5b1-2c9d5e6f7a80"}

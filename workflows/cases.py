@@ -1,4 +1,4 @@
-"""Use cases on cases: start, complete a task, claim/release/reassign, comment, read.
+"""Use cases on cases: start, complete a task, claim/release/reassign, comment, attach, read.
 
 Each public function is one transaction (through `commands.run_command`) and takes an
 explicit Session and Actor; none of them knows about HTTP.
@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Case, OrgUnit, User, utcnow
-from workflows import access, forms, process_hooks, processes, substitutes
+from models import Attachment, Case, OrgUnit, User, utcnow
+from workflows import access, forms, process_hooks, processes, uploads
 from workflows.access import Actor
 from workflows.commands import CommandResult, Idempotency, run_command
 from workflows.errors import (
@@ -25,6 +25,7 @@ from workflows.errors import (
 )
 from workflows.history import GENESIS
 from workflows.state import (
+    ATTACHMENT_ADDED,
     CASE_STARTED,
     COMMENT_ADDED,
     TASK_CLAIMED,
@@ -36,6 +37,7 @@ from workflows.state import (
     TaskView,
 )
 from workflows.store import load_state
+from workflows.vault import Vault
 
 BURDEN_OFFICE_CODE = "qwnb"  # 区委农办
 DEFAULT_SETTINGS: dict[str, dict[str, Any]] = {
@@ -201,15 +203,13 @@ def complete_task(
         assert state is not None
         task = _open_task(state, task_uuid)
         _require_lane(session, actor, task)
-        # Someone else's task only for their substitute, recorded as acting on their behalf.
-        on_behalf = substitutes.acting_for(session, actor, task.claimant_id, _now(case, now))
+        if task.claimant_id is not None and task.claimant_id != actor.user_id:
+            raise NotAllowedError("this task is claimed by someone else")
         data = forms.validate_task(case.case_type, task.task_id, fields, case_data=state.data)
         data = process_hooks.task_inputs(session, case, state, task.task_id, data)
         schema = forms.schema_hash(case.case_type, task.task_id)
-        inputs: dict[str, Any] = {"data": data, "schema": schema}
-        if on_behalf is not None:
-            inputs["on_behalf_of"] = on_behalf
-        return _task_event(TASK_COMPLETED, case, task, actor, inputs, now)
+        return _task_event(TASK_COMPLETED, case, task, actor, {"data": data, "schema": schema},
+                           now)
 
     return run_command(session, load=load, decide=decide, idempotency=idempotency)
 
@@ -356,6 +356,46 @@ def add_comment(
             at=_now(case, now),
             actor_id=actor.user_id,
             inputs={"text": text, "public": public},
+        )
+
+    return run_command(session, load=load, decide=decide, idempotency=idempotency)
+
+
+def add_attachment(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    data: bytes,
+    *,
+    vault: Vault,
+    idempotency: Idempotency | None = None,
+    now: datetime | None = None,
+) -> CommandResult:
+    """Attach one file (JPEG, PNG or PDF) to a case the actor may see, recorded by an
+    `attachment_added` event: the original sealed as evidence, a scrubbed copy for staff
+    (workflows.uploads; a bad file is a ValidationFailedError on `attachments`)."""
+    checked = uploads.check_all([data])  # decoding and scrubbing: before the write lock
+
+    def load() -> tuple[Case, CaseState | None]:
+        return _load_visible(session, actor, case_id)
+
+    def decide(case: Case, state: CaseState | None) -> EventDraft:
+        at = _now(case, now)
+        recorded = []
+        for sealed in uploads.seal_all(checked, vault, case.id):
+            row = Attachment(
+                case_id=case.id, event_seq=case.version + 1, mime=sealed.mime,
+                size=sealed.size, original_sha256=sealed.original_sha256,
+                original_sealed=sealed.original_sealed, scrubbed=sealed.scrubbed,
+                scrubbed_sha256=sealed.scrubbed_sha256, created_at=at,
+            )
+            session.add(row)
+            session.flush()
+            recorded.append({"id": row.id, "mime": row.mime, "size": row.size,
+                             "sha256": row.original_sha256,
+                             "scrubbed_sha256": row.scrubbed_sha256})
+        return EventDraft(
+            ATTACHMENT_ADDED, at=at, actor_id=actor.user_id, inputs={"attachments": recorded}
         )
 
     return run_command(session, load=load, decide=decide, idempotency=idempotency)

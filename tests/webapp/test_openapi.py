@@ -12,6 +12,7 @@ probes of its own `ignored_auth` check (TypeError on `max_redirects`).
 
 from __future__ import annotations
 
+import io
 import os
 import random
 import re
@@ -20,10 +21,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import jsonschema_rs
+import pikepdf
 import pytest
 import schemathesis
 from argon2 import PasswordHasher
 from flask import Flask
+from hypothesis import strategies as st
+from PIL import Image
 from schemathesis.engine import events
 from schemathesis.specs.openapi.definitions import OPENAPI_30
 from werkzeug.serving import WSGIRequestHandler, make_server
@@ -38,8 +42,10 @@ DOCUMENT = "/api/v1/openapi.json"
 RULE_PARAMETER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 # A 422 for a schema-valid body answers what the document cannot express: the form of this
 # particular task, a rule across fields, a colleague who does not exist or lacks the role,
-# an Idempotency-Key already used for another request. Writes with a key may answer it.
-MAY_REFUSE_VALID = ("start_case", "complete", "claim", "release", "reassign", "comment")
+# an Idempotency-Key already used for another request. Writes with a key may answer it;
+# so may an attachment whose bytes are no real JPEG, PNG or PDF.
+MAY_REFUSE_VALID = ("start_case", "complete", "claim", "release", "reassign", "comment",
+                    "attach")
 
 
 def test_document_is_valid_openapi_3(client: Any) -> None:
@@ -109,6 +115,27 @@ def served(app: Flask) -> Iterator[str]:
     server.server_close()
 
 
+def _file(kind: str) -> bytes:
+    out = io.BytesIO()
+    if kind == "pdf":
+        pdf = pikepdf.new()
+        pdf.add_blank_page()
+        pdf.save(out)
+    else:
+        Image.new("RGB", (32, 24), "#3a7").save(out, kind.upper())
+    return out.getvalue()
+
+
+def _register_files() -> None:
+    """Attachment bodies: a real file of the type half the time, random bytes otherwise."""
+    files = {"image/jpeg": [_file("jpeg")], "image/png": [_file("png")],
+             "application/pdf": [_file("pdf")]}
+    files["application/octet-stream"] = [f for fs in files.values() for f in fs]
+    for media, real in files.items():
+        schemathesis.openapi.media_type(
+            media, st.one_of(st.sampled_from(real), st.binary(max_size=512)))
+
+
 def _session_cookie(app: Flask, username: str) -> str:
     client = app.test_client()
     response = client.post("/api/v1/login",
@@ -162,6 +189,7 @@ def test_schemathesis(app: Flask, served: str, cheap_dummy_hash: None,
                       username: str | None) -> None:
     seed = int(os.environ.get("JIANFU_SCHEMATHESIS_SEED") or random.getrandbits(32))
     cookie = _session_cookie(app, username) if username else None
+    _register_files()
     schema = schemathesis.openapi.from_url(served + DOCUMENT, config=_config(seed, cookie))
     found, phases = _failures(schemathesis.engine.from_schema(schema).execute())
     unique = list(dict.fromkeys(found))
