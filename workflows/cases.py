@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Attachment, Case, OrgUnit, User, utcnow
-from workflows import access, forms, process_hooks, processes, uploads
+from workflows import access, forms, process_hooks, processes, substitutes, uploads
 from workflows.access import Actor
 from workflows.commands import CommandResult, Idempotency, run_command
 from workflows.errors import (
@@ -203,13 +203,15 @@ def complete_task(
         assert state is not None
         task = _open_task(state, task_uuid)
         _require_lane(session, actor, task)
-        if task.claimant_id is not None and task.claimant_id != actor.user_id:
-            raise NotAllowedError("this task is claimed by someone else")
+        # Someone else's task only for their substitute, recorded as acting on their behalf.
+        on_behalf = substitutes.acting_for(session, actor, task.claimant_id, _now(case, now))
         data = forms.validate_task(case.case_type, task.task_id, fields, case_data=state.data)
         data = process_hooks.task_inputs(session, case, state, task.task_id, data)
         schema = forms.schema_hash(case.case_type, task.task_id)
-        return _task_event(TASK_COMPLETED, case, task, actor, {"data": data, "schema": schema},
-                           now)
+        inputs: dict[str, Any] = {"data": data, "schema": schema}
+        if on_behalf is not None:
+            inputs["on_behalf_of"] = on_behalf
+        return _task_event(TASK_COMPLETED, case, task, actor, inputs, now)
 
     return run_command(session, load=load, decide=decide, idempotency=idempotency)
 
