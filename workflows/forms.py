@@ -10,7 +10,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from workflows import complaint_forms, item_forms, supervision_forms
+from workflows import complaint_forms, inspection_forms, item_forms, supervision_forms
 from workflows.errors import ValidationFailedError
 from workflows.ids import ComplaintTask, ItemTask, ProcessId, ReportFormTask, SupervisionTask
 
@@ -105,6 +105,13 @@ START_FORMS[SUPERVISION_REVIEW] = supervision_forms.ReviewStartSchema
 PUBLIC_STARTS = PUBLIC_STARTS | {SUPERVISION_REVIEW}
 TASK_FORMS.update(supervision_forms.TASK_FORMS)
 TASK_CHECKS[(SUPERVISION_REVIEW, SupervisionTask.REVIEW_CASE)] = supervision_forms.check_review
+
+# The inspection request (issue 6, docs/inspections.md).
+START_FORMS[inspection_forms.PROCESS] = inspection_forms.InspectionStartSchema
+TASK_FORMS.update(inspection_forms.TASK_FORMS)
+TASK_CHECKS[(inspection_forms.PROCESS, inspection_forms.T.RESOLVE_OVERLAP)] = (
+    inspection_forms.check_overlap
+)
 
 
 def _failed(err: ValidationError) -> ValidationFailedError:

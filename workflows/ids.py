@@ -10,6 +10,7 @@ class ProcessId(StrEnum):
     BURDEN_COMPLAINT = "burden_complaint"
     ASSESSMENT_ITEM_APPROVAL = "assessment_item_approval"
     SUPERVISION_REVIEW = "supervision_review"
+    INSPECTION_REQUEST = "inspection_request"
 
 
 class ReportFormTask(StrEnum):
@@ -149,3 +150,53 @@ class SupervisionElement(StrEnum):
 
 
 USER_TASKS[ProcessId.SUPERVISION_REVIEW] = SupervisionTask
+
+
+# ---------------------------------------------------------------- inspection requests (issue 6)
+
+
+class InspectionTask(StrEnum):
+    """User tasks of bpmn/inspection_request.bpmn (docs/inspections.md)."""
+
+    DRAFT_REQUEST = "draft_request"
+    HEAD_REVIEW = "head_review"
+    RESOLVE_OVERLAP = "resolve_overlap"
+    TOWN_REVIEW = "town_review"
+    APPROVE_REQUEST = "approve_request"
+    APPROVE_SUPERVISION = "approve_supervision"
+    RECORD_OUTCOME = "record_outcome"
+    RATE_BURDEN = "rate_burden"
+
+
+class InspectionElement(StrEnum):
+    """Other elements of bpmn/inspection_request.bpmn that code or tests refer to."""
+
+    START_REQUEST = "start_request"
+    RECORD_HEAD_RETURN = "record_head_return"
+    # Business rule tasks: inspection_quota.dmn (limits per type), inspection_check.dmn.
+    LOOK_UP_LIMITS = "look_up_limits"
+    CHECK_REQUEST = "check_request"
+    CHECK_GATEWAY = "check_gateway"
+    RECORD_CHECK_FAILURE = "record_check_failure"
+    RECORD_MERGE = "record_merge"
+    RECORD_RESCHEDULE = "record_reschedule"
+    OPEN_TOWN_REVIEW = "open_town_review"
+    # Parallel multi-instance subprocess, one instance per town touched.
+    TOWN_REVIEW_ROUND = "town_review_round"
+    SCOPE_TOWN_REVIEW = "scope_town_review"
+    RECORD_TOWN_REVIEW = "record_town_review"
+    TALLY_TOWN_REVIEWS = "tally_town_reviews"
+    RECORD_TOWN_OBJECTION = "record_town_objection"
+    RECORD_APPROVAL_RETURN = "record_approval_return"
+    RECORD_REJECTION = "record_rejection"
+    SCHEDULE_INSPECTION = "schedule_inspection"
+    OPEN_RATINGS = "open_ratings"
+    # Parallel multi-instance subprocess, one instance per village.
+    RATING_ROUND = "rating_round"
+    SCOPE_RATING = "scope_rating"
+    RECORD_RATING = "record_rating"
+    CLOSE_REQUEST = "close_request"
+
+
+USER_TASKS[ProcessId.INSPECTION_REQUEST] = InspectionTask
+

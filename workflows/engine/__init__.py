@@ -54,7 +54,31 @@ __all__ = [
 ]
 
 
+def _restore_order(wf: Any) -> None:
+    """Give each task's data the key order a restore from the snapshot would give it.
+
+    The snapshot stores a task's data as updates against its parent's; a restore rebuilds it
+    as the parent's keys (in the parent's order) followed by the new keys. A live run can
+    hold another order (e.g. a multi-instance child whose element variable was set before
+    its subprocess copied the data), and then saving the restored workflow again would not
+    give the same bytes. Parents come before children, so each sees its parent already fixed.
+    """
+    for w in [wf, *wf.subprocesses.values()]:
+        stack = [w.task_tree]
+        while stack:
+            task = stack.pop()
+            stack.extend(task.children)
+            parent = task.parent
+            if parent is None:
+                continue
+            ordered = {k: task.data[k] for k in parent.data if k in task.data}
+            ordered.update({k: v for k, v in task.data.items() if k not in parent.data})
+            if list(ordered) != list(task.data):
+                task.data = ordered
+
+
 def _dump(wf: Any) -> str:
+    _restore_order(wf)
     dct = SERIALIZER.to_dict(wf)
     dct[SERIALIZER.VERSION_KEY] = SERIALIZER.VERSION
     # Not sort_keys: SpiffWorkflow restores task data as deltas against the parent and

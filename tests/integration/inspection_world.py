@@ -1,0 +1,96 @@
+"""Drives inspection requests through the command layer as the demo users (shared by the
+inspection, ledger and web tests)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import OrgUnit, User
+from workflows import access, cases
+from workflows.access import Actor
+from workflows.errors import NotFoundError
+from workflows.ids import InspectionTask, ProcessId
+
+T = InspectionTask
+PROCESS = str(ProcessId.INSPECTION_REQUEST)
+T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in China
+
+
+def actor(session: Session, username: str) -> Actor:
+    uid = session.scalar(select(User.id).where(User.username == username))
+    assert uid is not None, username
+    return access.load_actor(session, uid)
+
+
+def unit_id(session: Session, code: str) -> int:
+    uid = session.scalar(select(OrgUnit.id).where(OrgUnit.code == code))
+    assert uid is not None, code
+    return uid
+
+
+def draft(session: Session, villages: list[str], **over: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "inspection_type": "business", "purpose": "检查低保台账", "item_ids": [],
+        "legal_basis": "", "village_ids": [unit_id(session, v) for v in villages],
+        "town_ids": [], "window_start": "2026-04-13", "window_end": "2026-04-14",
+        "people": 3, "days": 1, "materials": [{"name": "低保名册", "already_held": False}],
+    }
+    return {**base, **over}
+
+
+class InspectionDriver:
+    def __init__(self, session: Session, start: datetime = T0) -> None:
+        self.session, self.t = session, start
+
+    def tick(self, hours: float = 2) -> datetime:
+        self.t += timedelta(hours=hours)
+        return self.t
+
+    def start(self, clerk: str, title: str) -> int:
+        res = cases.start_case(self.session, actor(self.session, clerk), PROCESS,
+                               {"title": title}, now=self.tick())
+        return res.case_id
+
+    def open_tasks(self, username: str, case_id: int, task_id: str) -> list[str]:
+        who = actor(self.session, username)
+        try:
+            _, state = cases.get_case(self.session, who, case_id)
+        except NotFoundError:
+            return []
+        path = {t.task_uuid: access.unit_path(self.session, t.scope_org_unit_id)
+                for t in state.tasks.values()}
+        return [t.task_uuid for t in state.tasks.values()
+                if t.state == "open" and t.task_id == task_id
+                and who.holds(t.role, path[t.task_uuid])]
+
+    def do(self, username: str, case_id: int, task_id: str, fields: dict[str, Any]) -> None:
+        uuids = self.open_tasks(username, case_id, task_id)
+        assert uuids, f"{username} has no open {task_id} in case {case_id}"
+        cases.complete_task(self.session, actor(self.session, username), case_id, uuids[0],
+                            fields, now=self.tick())
+
+    def to_checks(self, fields: dict[str, Any], title: str = "村级检查",
+                  clerk: str = "mz_clerk", head: str = "mz_head") -> int:
+        case_id = self.start(clerk, title)
+        self.do(clerk, case_id, T.DRAFT_REQUEST, fields)
+        self.do(head, case_id, T.HEAD_REVIEW, {"head_decision": "approve"})
+        return case_id
+
+    def approve(self, fields: dict[str, Any], title: str = "村级检查",
+                clerk: str = "mz_clerk", head: str = "mz_head") -> int:
+        """draft -> head -> checks (must pass) -> 大观镇 agrees -> approved (scheduled)."""
+        case_id = self.to_checks(fields, title, clerk, head)
+        self.do("dg_official", case_id, T.TOWN_REVIEW, {"town_decision": "agree"})
+        task = T.APPROVE_SUPERVISION if fields["inspection_type"] == "supervision" \
+            else T.APPROVE_REQUEST
+        approver = "dc_staff" if task == T.APPROVE_SUPERVISION else "nb_staff"
+        self.do(approver, case_id, task, {"approval_decision": "approve"})
+        return case_id
+
+    def finish(self, case_id: int, outcome: dict[str, Any], rating: int = 3,
+               clerk: str = "mz_clerk") -> None:
+        self.do(clerk, case_id, T.RECORD_OUTCOME, outcome)
