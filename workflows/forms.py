@@ -108,6 +108,7 @@ TASK_CHECKS[(SUPERVISION_REVIEW, SupervisionTask.REVIEW_CASE)] = supervision_for
 
 # The inspection request (issue 6, docs/inspections.md).
 START_FORMS[inspection_forms.PROCESS] = inspection_forms.InspectionStartSchema
+START_FORMS[inspection_forms.MEETING] = inspection_forms.MeetingStartSchema
 TASK_FORMS.update(inspection_forms.TASK_FORMS)
 TASK_CHECKS[(inspection_forms.PROCESS, inspection_forms.T.RESOLVE_OVERLAP)] = (
     inspection_forms.check_overlap

@@ -11,6 +11,7 @@ class ProcessId(StrEnum):
     ASSESSMENT_ITEM_APPROVAL = "assessment_item_approval"
     SUPERVISION_REVIEW = "supervision_review"
     INSPECTION_REQUEST = "inspection_request"
+    MEETING_REQUEST = "meeting_request"
 
 
 class ReportFormTask(StrEnum):
@@ -200,3 +201,23 @@ class InspectionElement(StrEnum):
 
 USER_TASKS[ProcessId.INSPECTION_REQUEST] = InspectionTask
 
+
+class MeetingTask(StrEnum):
+    """User tasks of bpmn/meeting_request.bpmn (docs/inspections.md, meetings)."""
+
+    DRAFT_MEETING = "draft_meeting"
+    APPROVE_URGENT = "approve_urgent"
+
+
+class MeetingElement(StrEnum):
+    """Other elements of bpmn/meeting_request.bpmn that code or tests refer to."""
+
+    START_MEETING = "start_meeting"
+    CHECK_LENGTH = "check_length"
+    RECORD_LENGTH_RETURN = "record_length_return"
+    QUEUE_FOR_BUNDLE = "queue_for_bundle"
+    RECORD_URGENT_APPROVAL = "record_urgent_approval"
+    RECORD_URGENT_REFUSAL = "record_urgent_refusal"
+
+
+USER_TASKS[ProcessId.MEETING_REQUEST] = MeetingTask

@@ -11,7 +11,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from workflows.ids import InspectionTask, ProcessId
+from workflows.ids import InspectionTask, MeetingTask, ProcessId
 
 PROCESS = str(ProcessId.INSPECTION_REQUEST)
 
@@ -185,3 +185,55 @@ TASK_FORMS: dict[tuple[str, str], type[Schema]] = {
     (PROCESS, T.RATE_BURDEN): RateBurdenSchema,
 }
 
+
+# ------------------------------------------------------------------ meeting requests
+
+MEETING = str(ProcessId.MEETING_REQUEST)
+MEETING_MODES = ("on_site", "online")
+
+
+class MeetingStartSchema(_Strict):
+    title = fields.String(required=True, validate=validate.Length(min=2, max=200))
+
+
+class DraftMeetingSchema(_Strict):
+    purpose = fields.String(required=True, validate=validate.Length(min=2, max=2000))
+    # Who must attend from each village (e.g. 村党支部书记、村委会主任).
+    attendees = fields.String(required=True, validate=validate.Length(min=2, max=500))
+    village_ids = fields.List(fields.Integer(strict=True), load_default=list,
+                              validate=validate.Length(max=MAX_VILLAGES))
+    town_ids = fields.List(fields.Integer(strict=True), load_default=list,
+                           validate=validate.Length(max=50))
+    hours = fields.Float(required=True, validate=validate.Range(min=0.25, max=8))
+    mode = fields.String(required=True, validate=validate.OneOf(MEETING_MODES))
+    # The earliest day it is needed: the request joins the next combined session from then.
+    preferred_date = _date_field()
+    urgent = fields.Boolean(load_default=False)
+    urgent_reason = fields.String(load_default="", validate=validate.Length(max=2000))
+    urgent_date = fields.String(load_default="", validate=validate.Length(max=10))
+
+    @validates_schema
+    def consistent(self, data: dict[str, Any], **_: Any) -> None:
+        if not data.get("village_ids") and not data.get("town_ids"):
+            raise ValidationError("choose at least one village or town", "village_ids")
+        if data.get("urgent"):
+            if _blank(data.get("urgent_reason")):
+                raise ValidationError("an urgent meeting states why it cannot wait",
+                                      "urgent_reason")
+            try:
+                date.fromisoformat(data.get("urgent_date") or "")
+            except ValueError as err:
+                raise ValidationError("not a date (YYYY-MM-DD)", "urgent_date") from err
+
+
+class ApproveUrgentSchema(_Strict):
+    urgent_decision = fields.String(required=True, validate=validate.OneOf(["approve", "refuse"]))
+    comment = fields.String(load_default="", validate=validate.Length(max=2000))
+
+    @validates_schema
+    def reason(self, data: dict[str, Any], **_: Any) -> None:
+        _reason(data, "urgent_decision", "approve", "comment")
+
+
+TASK_FORMS[(MEETING, MeetingTask.DRAFT_MEETING)] = DraftMeetingSchema
+TASK_FORMS[(MEETING, MeetingTask.APPROVE_URGENT)] = ApproveUrgentSchema

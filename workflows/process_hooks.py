@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from models import Case
-from workflows import inspections, item_approval
+from workflows import inspections, item_approval, meetings
 from workflows.access import Actor
-from workflows.ids import InspectionTask, ItemTask, ProcessId
+from workflows.ids import InspectionTask, ItemTask, MeetingTask, ProcessId
 from workflows.state import CaseState
 
 StartHook = Callable[[Session, Actor, int, dict[str, Any]], dict[str, Any]]
@@ -25,14 +25,17 @@ TaskInputHook = Callable[[Session, Case, CaseState, dict[str, Any]], dict[str, A
 
 ITEM = str(ProcessId.ASSESSMENT_ITEM_APPROVAL)
 INSPECTION = str(ProcessId.INSPECTION_REQUEST)
+MEETING = str(ProcessId.MEETING_REQUEST)
 START_HOOKS: dict[str, StartHook] = {
     ITEM: item_approval.start_data,
     INSPECTION: inspections.start_data,
+    MEETING: meetings.start_data,
 }
 TASK_INPUT_HOOKS: dict[tuple[str, str], TaskInputHook] = {
     (ITEM, ItemTask.SIGN_OFF): item_approval.sign_off_inputs,
     (INSPECTION, InspectionTask.DRAFT_REQUEST): inspections.draft_inputs,
     (INSPECTION, InspectionTask.HEAD_REVIEW): inspections.head_review_inputs,
+    (MEETING, MeetingTask.DRAFT_MEETING): meetings.draft_inputs,
 }
 
 

@@ -31,6 +31,7 @@ CONSTANTS: dict[ids.ProcessId, tuple[type[StrEnum], ...]] = {
     ids.ProcessId.ASSESSMENT_ITEM_APPROVAL: (ids.ItemTask, ids.ItemElement),
     ids.ProcessId.SUPERVISION_REVIEW: (ids.SupervisionTask, ids.SupervisionElement),
     ids.ProcessId.INSPECTION_REQUEST: (ids.InspectionTask, ids.InspectionElement),
+    ids.ProcessId.MEETING_REQUEST: (ids.MeetingTask, ids.MeetingElement),
 }
 
 
