@@ -25,9 +25,12 @@ from webapp import (
     complaint_views,
     dashboard_views,
     db,
+    delegation_views,
     errors,
     health,
     i18n,
+    inbox_api,  # noqa: F401  (adds /inbox and /delegate to api.bp)
+    inbox_views,
     notification_views,
     open311,
     public,
@@ -97,6 +100,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(views.bp)
+    app.register_blueprint(inbox_views.bp)
+    app.register_blueprint(delegation_views.bp)
     app.register_blueprint(notification_views.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(complaint_views.bp)

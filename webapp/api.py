@@ -25,7 +25,6 @@ from webapp.complaint_settings import settings
 from webapp.db import get_session
 from webapp.lookups import unit_names
 from workflows import accounts, cases, complaint_staff, uploads
-from workflows import inbox as inbox_query
 from workflows.commands import Idempotency
 from workflows.store import case_events
 
@@ -37,7 +36,6 @@ PUBLIC_ENDPOINTS = frozenset({"api.login", "api.openapi"})
 CASE = f"<int(min=1, max={schemas.MAX_ID}):case_id>"
 # An attachment's body is the file; its declared type is not trusted (workflows.uploads sniffs).
 FILE_TYPES = ("image/jpeg", "image/png", "application/pdf", "application/octet-stream")
-MINE = {"1": True, "true": True, "0": False, "false": False}
 
 
 @bp.url_value_preprocessor
@@ -119,17 +117,6 @@ def logout() -> tuple[Response, int]:
 @bp.get("/me")
 def me() -> Response:
     return jsonify(user=_user_json())
-
-
-@bp.get("/inbox")
-def inbox() -> Response:
-    mine = MINE.get(request.args.get("mine", "0"))
-    if mine is None:
-        raise BadRequest(_("The query parameter mine must be 1, true, 0 or false."))
-    rows = inbox_query.inbox(get_session(), current_actor(), mine_only=mine)
-    actor = current_actor()
-    return jsonify(tasks=[presenters.inbox_row(r, complaint_staff.exact_times(actor, r.case_type))
-                          for r in rows])
 
 
 @bp.get(f"/cases/{CASE}")

@@ -188,3 +188,78 @@ def load(schema_cls: type[Schema], data: dict[str, Any]) -> dict[str, Any]:
              for k, v in messages.items()}) from err
     return loaded
 
+
+# ================================================================ inbox and delegation
+# (issue 4 item 2; webapp/inbox_api.py). Query parameters of GET /inbox, the body of
+# POST /cases/{case_id}/tasks/{task_uuid}/delegate, and the inbox page answered.
+# Kept as one block for the OpenAPI document (webapp/openapi.py).
+
+TEXT_PARAM = validate.Length(max=100)
+
+
+class InboxQuery(Schema):
+    """GET /inbox query parameters (all optional; a bad value is a 422 naming it, except
+    `mine`, which keeps its 400)."""
+
+    class Meta:
+        unknown = "exclude"  # marshmallow.EXCLUDE
+
+    tab = f.String(validate=validate.OneOf(["all", "mine", "groups", "following"]),
+                   metadata={"description": "all (default): mine and my groups; mine: "
+                             "claimed by or assigned to you (and tasks of people you stand "
+                             "in for); groups: unclaimed in your roles and scope; following: "
+                             "cases you follow"})
+    mine = f.String(validate=validate.OneOf(["1", "true", "0", "false"]),
+                    metadata={"description": "older spelling: 1 or true is tab=mine"})
+    process = f.String(validate=TEXT_PARAM, metadata={"description": "case_type"})
+    task = f.String(validate=TEXT_PARAM, metadata={"description": "task_id (BPMN id)"})
+    status = f.String(validate=TEXT_PARAM, metadata={"description": "case status"})
+    due = f.String(validate=validate.OneOf(["overdue", "today", "week"]))
+    town = _id(metadata={"description": "org unit id of a town"})
+    village = _id(metadata={"description": "org unit id of a village"})
+    unit = _id(metadata={"description": "org unit id (case, task or responsible unit)"})
+    category = f.String(validate=TEXT_PARAM, metadata={"description": "complaint category"})
+    q = f.String(validate=TEXT_PARAM,
+                 metadata={"description": "search in the case title and data, or a case id"})
+    page = f.Integer(strict=True, validate=validate.Range(min=1, max=100_000),
+                     metadata={"description": "1-based; 50 tasks a page, stable order"})
+
+
+class DelegateBody(Body):
+    to_user_id = _id(required=True, metadata={
+        "description": "a colleague of your unit who holds the task's role"})
+
+
+class InboxTask(Out):
+    case_id = f.Integer(required=True)
+    case_title = f.String(required=True)
+    case_type = f.String(required=True)
+    case_status = f.String(required=True)
+    case_version = f.Integer(required=True)
+    task_uuid = f.String(required=True)
+    task_id = f.String(required=True)
+    name = f.String(required=True)
+    role = f.String(required=True)
+    scope_org_unit_id = f.Integer(required=True, allow_none=True)
+    claimant_id = f.Integer(required=True, allow_none=True)
+    on_behalf_of = f.Integer(required=True, allow_none=True, metadata={
+        "description": "the absent holder, when you see the task as their substitute"})
+    due_at = _moment(allow_none=True)
+    working_days_left = f.Integer(required=True, allow_none=True)
+    due_level = f.String(required=True,
+                         validate=validate.OneOf(["none", "ok", "warning", "breach"]))
+    priority = f.String(required=True,
+                        validate=validate.OneOf(["low", "normal", "high", "urgent"]))
+    workable = f.Boolean(required=True)
+    town_id = f.Integer(required=True, allow_none=True)
+    village_id = f.Integer(required=True, allow_none=True)
+    responsible_unit_id = f.Integer(required=True, allow_none=True)
+    category = f.String(required=True, allow_none=True)
+
+
+class InboxPage(Out):
+    tasks = f.List(f.Nested(InboxTask), required=True)
+    total = f.Integer(required=True)
+    page = f.Integer(required=True)
+    pages = f.Integer(required=True)
+    per_page = f.Integer(required=True)

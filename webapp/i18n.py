@@ -187,6 +187,33 @@ CHOICE_LABELS.update({
     "substance": N_("Problem not really solved"), "records": N_("Records not true"),
 })
 
+# The inbox: delegation, substitutes, saved filters, bulk actions (issue 4).
+EVENT_LABELS["task_delegated"] = N_("Task delegated")
+FIELD_LABELS.update({
+    "substitute_id": N_("Substitute"), "starts_on": N_("First day away"),
+    "ends_on": N_("Last day away"), "filter_name": N_("Name of the filter"),
+    "org_unit_id": N_("Unit"),
+    "page": N_("Page"), "tab": N_("Inbox view"), "due": N_("Due"), "town": N_("Town"),
+    "village": N_("Village"), "unit": N_("Unit"), "q": N_("Search"), "task": N_("Task"),
+    "decision": N_("Decision"), "action": N_("Action"), "on_behalf_of": N_("On behalf of"),
+    "from_user_id": N_("Held by"), "query": N_("Filter"),
+})
+INBOX_MESSAGES = (
+    N_("choose someone other than yourself"),
+    N_("a substitute must hold one of your roles in your unit"),
+    N_("the last day must not be before the first day"),
+    N_("the last day must not be in the past"), N_("a substitution covers at most 366 days"),
+    N_("only a person can name a substitute"), N_("no such substitution"),
+    N_("only a task you hold can be delegated; claim it first"),
+    N_("this colleague already holds the task"), N_("this colleague is not in your unit"),
+    N_("only a person can follow a case"), N_("only staff with a role can save filters"),
+    N_("a name of 1 to 80 characters is required"), N_("choose one of your own units"),
+    N_("at most 50 saved filters per person"), N_("no such saved filter"),
+    N_("only the owner may delete a saved filter"),
+    N_("this task does not allow bulk decisions"), N_("select at least one task"),
+    N_("at most 100 tasks at once"), N_("Not a valid date."),
+)
+
 _PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
     (re.compile(r"^Length must be between (\d+) and (\d+)\.$"),
      lambda m: gettext("Length must be between %(min)s and %(max)s.",

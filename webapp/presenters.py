@@ -125,6 +125,6 @@ def user_ids(state: CaseState, events: list[CaseEvent]) -> set[int]:
     for e in events:
         for fields in (e.diff.get("tasks") or {}).values():
             ids |= {v for v in fields.get("claimant_id", []) if isinstance(v, int)}
-        if isinstance(e.inputs.get("user_id"), int):
-            ids.add(e.inputs["user_id"])
+        ids |= {e.inputs[k] for k in ("user_id", "on_behalf_of")
+                if isinstance(e.inputs.get(k), int)}
     return ids

@@ -15,13 +15,12 @@ from marshmallow import Schema
 from werkzeug.wrappers import Response
 
 from models import Case
-from webapp import complaint_views, diagram_svg, presenters
+from webapp import complaint_views, diagram_svg, inbox_views, presenters
 from webapp.auth import current_actor, login_required
 from webapp.db import get_session
 from webapp.lookups import unit_names, user_names
-from webapp.schema_form import FieldSpec, decision_field, field_specs, initial_values, parse
-from workflows import access, cases, complaint_staff, forms
-from workflows import inbox as inbox_query
+from webapp.schema_form import decision_field, field_specs, initial_values, parse
+from workflows import access, cases, complaint_staff, forms, substitutes
 from workflows.access import Actor
 from workflows.commands import Idempotency
 from workflows.errors import (
@@ -49,7 +48,9 @@ def _back(default: str) -> Response:
 
 def _can_work(actor: Actor, task: TaskView, paths: dict[int, str]) -> bool:
     path = paths.get(task.scope_org_unit_id or -1)
-    return actor.holds(task.role, path) and task.claimant_id in (None, actor.user_id)
+    return actor.holds(task.role, path) and (
+        task.claimant_id in (None, actor.user_id)
+        or task.claimant_id in substitutes.principals(get_session(), actor))
 
 
 @bp.get("/")
@@ -60,21 +61,7 @@ def index() -> Response:
 @bp.get("/inbox")
 @login_required
 def inbox() -> str:
-    actor = current_actor()
-    rows = inbox_query.inbox(get_session(), actor)
-    decisions: dict[str, tuple[FieldSpec, bool]] = {}
-    for row in rows:
-        schema = forms.form_schema(row.case_type, row.task_id)
-        specs = field_specs(schema) if schema else []
-        decision = decision_field(specs)
-        if decision is not None:
-            decisions[row.task_uuid] = (decision, any(s.name == "comment" for s in specs))
-    startable = (sorted(set(forms.START_FORMS) - forms.PUBLIC_STARTS)
-                 if access.CLERK in actor.role_names() else [])
-    reminders = complaint_staff.reminders_for(get_session(), actor)
-    return render_template("inbox.html", rows=rows, decisions=decisions, startable=startable,
-                           reminders=reminders,
-                           exact_times=complaint_staff.sees_exact_times(actor))
+    return inbox_views.page()
 
 
 @bp.get("/cases/<int:case_id>")
@@ -175,7 +162,7 @@ def task_page(case_id: int, task_uuid: str) -> Page:
     except ValidationFailedError as err:
         return render_template("task.html", values=values, errors=err.fields, **context), 422
     flash(_("“%(task)s” is done for “%(case)s”.", task=task.name, case=case.title), "success")
-    return redirect(url_for("staff.inbox"))
+    return redirect(inbox_views.after_decision())
 
 
 @bp.route("/cases/new/<process_id>", methods=["GET", "POST"])

@@ -11,8 +11,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from webapp import create_app
-from workflows import cases
-from workflows import inbox as inbox_query
+from workflows import cases, inbox_search
 from workflows.errors import ProcessError
 
 
@@ -52,7 +51,7 @@ def test_unexpected_errors_are_a_plain_500(template_db: Path, tmp_path: Path,
         def boom(*_args: Any, **_kwargs: Any) -> Any:
             raise RuntimeError("Traceback: internal detail")
 
-        monkeypatch.setattr(inbox_query, "inbox", boom)
+        monkeypatch.setattr(inbox_search, "search", boom)
         api = client.get("/api/v1/inbox")
         assert api.status_code == 500 and api.get_json()["error"] == "internal_error"
         page = client.get("/inbox")
