@@ -56,7 +56,14 @@ from workflows.outbox import (
     SmtpSettings,
     send_outbox,
 )
-from workflows.state import COMMENT_ADDED, TASK_REASSIGNED, CaseState, EventDraft, TaskView
+from workflows.state import (
+    COMMENT_ADDED,
+    TASK_DELEGATED,
+    TASK_REASSIGNED,
+    CaseState,
+    EventDraft,
+    TaskView,
+)
 
 __all__ = [
     "MailSettings",
@@ -170,7 +177,7 @@ def notify_for_event(
         if task.state == "open" and (before is None or before.state != "open"):
             tell(group_members(session, task.role, task.scope_org_unit_id),
                  TASK_AVAILABLE, _task_params(task))
-    if draft.type == TASK_REASSIGNED:
+    if draft.type in (TASK_REASSIGNED, TASK_DELEGATED):
         target, task_now = draft.inputs.get("user_id"), new.tasks.get(draft.task_uuid or "")
         if isinstance(target, int) and task_now is not None and _active(session, target):
             tell([target], TASK_ASSIGNED, _task_params(task_now))

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from models import CaseEvent, HumanTask, User, utcnow
+from models import CaseEvent, HumanTask, Notification, User, utcnow
 from workflows import access, bulk, cases, delegation, following, replay, saved_filters, substitutes
 from workflows.calendar import WorkCalendar
 from workflows.errors import (
@@ -86,6 +86,9 @@ def test_delegate_records_an_event_that_sets_the_claimant(world) -> None:  # typ
         assert event.inputs == {"user_id": clerk2.user_id, "from_user_id": clerk.user_id}
         assert event.diff["tasks"][uuid]["claimant_id"] == [clerk.user_id, clerk2.user_id]
         assert open_task(session, case_id).claimant_id == clerk2.user_id
+        told = set(session.scalars(select(Notification.kind).where(
+            Notification.user_id == clerk2.user_id, Notification.case_id == case_id)))
+        assert "task_assigned" in told  # the colleague hears of it
         # The old holder may no longer complete it; the new one may.
         with pytest.raises(NotAllowedError):
             cases.complete_task(session, clerk, case_id, uuid, DRAFT)
