@@ -178,7 +178,8 @@ def cases() -> str:
     audit_links = bool(actor.role_names() & AUDIT_ROLES)
     return render_template(
         "audit/dashboard_cases.html", metric=metric, key=key, value=board.value(metric, key),
-        label=metric_label(metric), dimension=DIMENSION_LABELS.get(dimension, dimension),
+        label=metric_label(metric),
+        dimension=None if dimension == ALL else DIMENSION_LABELS.get(dimension, dimension),
         group=group_label(group, names), period=period, rows=rows, marked=marked,
         audit_links=audit_links, process_label=process_label,
         rate=metric in dashboard.RATES, difference=metric in dashboard.DIFFERENCES)
