@@ -31,6 +31,7 @@ from webapp import (
     i18n,
     inbox_api,  # noqa: F401  (adds /inbox and /delegate to api.bp)
     inbox_views,
+    inspection_views,
     notification_views,
     open311,
     public,
@@ -110,6 +111,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(dashboard_views.bp)
     app.register_blueprint(sampling_views.bp)
     app.register_blueprint(catalog_views.bp)
+    app.register_blueprint(inspection_views.bp)
     complaint_settings.init_app(app)
     app.register_blueprint(public.bp)
     app.register_blueprint(open311.bp)

@@ -9,7 +9,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    pre_load,
+    validate,
+    validates_schema,
+)
 
 from workflows.ids import InspectionTask, MeetingTask, ProcessId
 
@@ -30,6 +38,30 @@ def _iso_date(value: str) -> None:
         date.fromisoformat(value)
     except ValueError as err:
         raise ValidationError("not a date (YYYY-MM-DD)") from err
+
+
+LIST_FIELDS = ("item_ids", "village_ids", "town_ids", "actual_materials")
+
+
+def _split(value: str) -> list[str]:
+    return [p for p in value.replace("，", ",").replace("、", ",").replace("\n", ",").split(",")
+            if p.strip()]
+
+
+def _lists_from_text(data: Any) -> Any:
+    """A web form posts lists as text: ids or names separated by commas (or lines); each
+    material on its own line, "*" in front when the district already holds it."""
+    if not isinstance(data, dict):
+        return data
+    out = dict(data)
+    for name in LIST_FIELDS:
+        if isinstance(out.get(name), str):
+            out[name] = [p.strip() for p in _split(out[name])]
+    if isinstance(out.get("materials"), str):
+        lines = [line.strip() for line in out["materials"].splitlines() if line.strip()]
+        out["materials"] = [{"name": line.lstrip("*").strip(), "already_held": line[0] == "*"}
+                            for line in lines]
+    return out
 
 
 def _date_field(required: bool = True) -> fields.String:
@@ -56,21 +88,25 @@ class MaterialSchema(_Strict):
 
 
 class DraftRequestSchema(_Strict):
+    @pre_load
+    def _web_lists(self, data: Any, **_: Any) -> Any:
+        return _lists_from_text(data)
+
     inspection_type = fields.String(required=True, validate=validate.OneOf(INSPECTION_TYPES))
     purpose = fields.String(required=True, validate=validate.Length(min=2, max=2000))
     # Catalog items assessed (required for an assessment) or the legal basis (law enforcement).
-    item_ids = fields.List(fields.Integer(strict=True), load_default=list,
+    item_ids = fields.List(fields.Integer(), load_default=list,
                            validate=validate.Length(max=20))
     legal_basis = fields.String(load_default="", validate=validate.Length(max=500))
     # Villages one by one and/or every village of some towns (resolved by the command).
-    village_ids = fields.List(fields.Integer(strict=True), load_default=list,
+    village_ids = fields.List(fields.Integer(), load_default=list,
                               validate=validate.Length(max=MAX_VILLAGES))
-    town_ids = fields.List(fields.Integer(strict=True), load_default=list,
+    town_ids = fields.List(fields.Integer(), load_default=list,
                            validate=validate.Length(max=50))
     window_start = _date_field()
     window_end = _date_field()
-    people = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=100))
-    days = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=60))
+    people = fields.Integer(required=True, validate=validate.Range(min=1, max=100))
+    days = fields.Integer(required=True, validate=validate.Range(min=1, max=60))
     materials = fields.List(fields.Nested(MaterialSchema), load_default=list,
                             validate=validate.Length(max=50))
 
@@ -106,7 +142,7 @@ class ResolveOverlapSchema(_Strict):
     # merge: join the approved inspection (a joint inspection); reschedule: another window.
     overlap_decision = fields.String(required=True,
                                      validate=validate.OneOf(["merge", "reschedule"]))
-    merge_with = fields.Integer(load_default=None, allow_none=True, strict=True)
+    merge_with = fields.Integer(load_default=None, allow_none=True)
     comment = fields.String(load_default="", validate=validate.Length(max=2000))
 
     @validates_schema
@@ -148,12 +184,16 @@ class ApprovalSchema(_Strict):
 
 class RecordOutcomeSchema(_Strict):
     """What actually happened on site (the ledger counts these, not the plan)."""
+    @pre_load
+    def _web_lists(self, data: Any, **_: Any) -> Any:
+        return _lists_from_text(data)
+
 
     actual_start = _date_field()
     actual_end = _date_field()
-    actual_people = fields.Integer(required=True, strict=True,
+    actual_people = fields.Integer(required=True,
                                    validate=validate.Range(min=0, max=100))
-    actual_days = fields.Integer(required=True, strict=True,
+    actual_days = fields.Integer(required=True,
                                  validate=validate.Range(min=0, max=60))
     actual_materials = fields.List(fields.String(validate=validate.Length(min=1, max=200)),
                                    load_default=list, validate=validate.Length(max=50))
@@ -168,7 +208,7 @@ class RecordOutcomeSchema(_Strict):
 
 class RateBurdenSchema(_Strict):
     # 1 = hardly a burden ... 5 = a heavy burden on the village.
-    burden_rating = fields.Integer(required=True, strict=True,
+    burden_rating = fields.Integer(required=True,
                                    validate=validate.Range(min=1, max=5))
     rating_comment = fields.String(required=True, validate=validate.Length(min=2, max=1000))
 
@@ -197,12 +237,16 @@ class MeetingStartSchema(_Strict):
 
 
 class DraftMeetingSchema(_Strict):
+    @pre_load
+    def _web_lists(self, data: Any, **_: Any) -> Any:
+        return _lists_from_text(data)
+
     purpose = fields.String(required=True, validate=validate.Length(min=2, max=2000))
     # Who must attend from each village (e.g. 村党支部书记、村委会主任).
     attendees = fields.String(required=True, validate=validate.Length(min=2, max=500))
-    village_ids = fields.List(fields.Integer(strict=True), load_default=list,
+    village_ids = fields.List(fields.Integer(), load_default=list,
                               validate=validate.Length(max=MAX_VILLAGES))
-    town_ids = fields.List(fields.Integer(strict=True), load_default=list,
+    town_ids = fields.List(fields.Integer(), load_default=list,
                            validate=validate.Length(max=50))
     hours = fields.Float(required=True, validate=validate.Range(min=0.25, max=8))
     mode = fields.String(required=True, validate=validate.OneOf(MEETING_MODES))

@@ -1,0 +1,109 @@
+"""Inspections and meetings as the villages see them (issue 6): each village's calendar of
+approved inspections and combined meeting sessions, the monthly burden ledger, and the
+combined sessions with their generated agendas. Everything here is read from
+`workflows.village_ledger` / `workflows.meeting_bundler` (folded from the case events).
+
+Requests are made on the generic pages (`/cases/new/inspection_request`,
+`/cases/new/meeting_request`) and worked in the inbox; the town review and the village
+rating are tasks there. A village outside the actor's scope is a 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, render_template, request
+from werkzeug.wrappers import Response
+
+from models import OrgUnit
+from webapp.auth import current_actor, login_required
+from webapp.db import get_session
+from workflows import access, meeting_bundler, village_ledger
+from workflows.access import Actor
+from workflows.errors import NotFoundError
+from workflows.ids import ProcessId
+
+bp = Blueprint("inspections", __name__, url_prefix="/inspections")
+
+Page = Response | str | tuple[str, int]
+INSPECTION = str(ProcessId.INSPECTION_REQUEST)
+MEETING = str(ProcessId.MEETING_REQUEST)
+
+
+def _villages(actor: Actor) -> list[OrgUnit]:
+    villages = village_ledger.visible_villages(get_session(), actor)
+    if not villages:
+        raise NotFoundError("no such page")
+    return villages
+
+
+def _chosen(villages: list[OrgUnit]) -> OrgUnit | None:
+    raw = request.args.get("village", "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or len(raw) > 9:
+        raise NotFoundError("no such village")
+    chosen = next((v for v in villages if v.id == int(raw)), None)
+    if chosen is None:
+        raise NotFoundError("no such village")
+    return chosen
+
+
+def _may_request(actor: Actor) -> bool:
+    return any(role == access.CLERK for role, _, _ in actor.roles)
+
+
+@bp.route("/")
+@login_required
+def index() -> Page:
+    actor = current_actor()
+    villages = village_ledger.visible_villages(get_session(), actor)
+    if not villages and not _may_request(actor):
+        raise NotFoundError("no such page")
+    return render_template("inspections/index.html", villages=villages,
+                           may_request=_may_request(actor), inspection=INSPECTION,
+                           meeting=MEETING)
+
+
+@bp.route("/calendar")
+@login_required
+def calendar() -> Page:
+    villages = _villages(current_actor())
+    chosen = _chosen(villages) or villages[0]
+    entries = [e for e in village_ledger.all_entries(get_session())
+               if e.village_id == chosen.id]
+    return render_template("inspections/calendar.html", villages=villages, chosen=chosen,
+                           entries=entries)
+
+
+@bp.route("/ledger")
+@login_required
+def ledger() -> Page:
+    actor = current_actor()
+    villages = _villages(actor)
+    chosen = _chosen(villages)
+    shown, rows = village_ledger.village_ledger(get_session(), actor,
+                                                chosen.id if chosen else None)
+    names = {v.id: v.name for v in shown}
+    return render_template("inspections/ledger.html", villages=villages, chosen=chosen,
+                           rows=list(rows.values()), names=names,
+                           totals=village_ledger.totals(rows))
+
+
+@bp.route("/sessions")
+@login_required
+def sessions() -> Page:
+    villages = _villages(current_actor())
+    session = get_session()
+    visible = {v.id for v in villages}
+    names = meeting_bundler.unit_names(session)
+    shown: list[dict[str, Any]] = []
+    for s in meeting_bundler.sessions(session):
+        mine = [v for v in s.village_ids if v in visible]
+        if not mine:
+            continue
+        shown.append({"on": s.on, "town": names.get(s.town_id, ""), "urgent": s.urgent,
+                      "mode": s.mode, "hours": s.hours,
+                      "villages": [names.get(v, "") for v in mine],
+                      "agenda": meeting_bundler.agenda_text(s, names)})
+    return render_template("inspections/sessions.html", sessions=shown)
