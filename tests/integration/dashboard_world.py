@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import User
-from workflows import access, cases, complaints, orgs
+from workflows import access, cases, complaints, demo_items, orgs
 from workflows.access import Actor
 from workflows.complaints import ComplaintSettings
 from workflows.receipts import ReceiptHasher
@@ -53,6 +53,9 @@ def do(session: Session, username: str, case_id: int, task_id: str, at: datetime
 class World:
     # name -> case id
     complaints: dict[str, int] = field(default_factory=dict)
+    # the item approvals that published a new item, and the one that retired an item
+    items: list[int] = field(default_factory=list)
+    retirement: int | None = None
 
 
 # name: (village, category, responsible unit, days after T0, the path)
@@ -114,4 +117,27 @@ def build(session: Session) -> World:
                visit_channel="phone")
         if steps[2:] == ["appeal"]:
             complaints.appeal(session, cid, "问题又出现了", now=at + timedelta(days=2))
+    _items(session, world)
     return world
+
+
+def _items(session: Session, world: World) -> None:
+    """The demo catalog (five items published in 2026, proposals at several steps) and the
+    retirement of one of them, taking effect in 2027."""
+    from models import Case
+
+    users = ("qnyw_clerk", "qnyw_head", "mz_clerk", "mz_head", "tj_clerk", "tj_head",
+             "nb_staff", "office_qw", "office_qzf")
+    actors = {u: actor(session, u) for u in users}
+    demo_items.load(session, actors, T0 + timedelta(days=60))
+    world.items = sorted(session.scalars(select(Case.id).where(
+        Case.case_type == demo_items.PROCESS, Case.status == "published")))
+    retired = world.items[1]  # 村务公开民主管理考评, owned by 区民政局
+    drive = demo_items.Driver(session, actors, T0 + timedelta(days=70))
+    draft = {**demo_items.CATALOG[1][2], "effective_date": "2027-01-01",
+             "change_note": "并入村级综合考评，不再单独考核"}
+    case_id = drive.to_review("mz_clerk", "mz_head", draft, "村务公开民主管理考评（取消）",
+                              kind="retire", item_id=retired)
+    drive.to_joint(case_id)
+    drive.publish(case_id)
+    world.retirement = case_id

@@ -198,6 +198,11 @@ def test_the_world_has_every_outcome_the_dashboard_counts(world: Session) -> Non
     assert {"2026-09", "2026-10", "2026-11"} <= board.months
     assert board.count("forms.approved", total) == 1 and board.count("forms.rejected", total) == 1
     assert board.has_data["inspections"] is None and board.has_data["meetings"] is None
+    # Five items came into force in 2026; one of 区民政局's is retired from 2027.
+    assert board.count("items.added", "all:all@2026") == 5
+    assert board.count("items.retired", "all:all@2027") == 1
+    assert board.count("items.net", "all:all@2027") == -1
+    assert board.count("items.active", "all:all@all") == 4
     # A case counted in a town is counted in the total and in exactly one village.
     towns = sum(board.count("complaints.filed", f"town:{g}@all")
                 for g in board.groups[("complaints", "town")])
