@@ -16,8 +16,10 @@ from flask import Blueprint, render_template, request
 from werkzeug.wrappers import Response
 
 from models import OrgUnit
+from webapp import i18n
 from webapp.auth import current_actor, login_required
 from webapp.db import get_session
+from webapp.i18n import N_
 from workflows import access, meeting_bundler, village_ledger
 from workflows.access import Actor
 from workflows.errors import NotFoundError
@@ -28,6 +30,68 @@ bp = Blueprint("inspections", __name__, url_prefix="/inspections")
 Page = Response | str | tuple[str, int]
 INSPECTION = str(ProcessId.INSPECTION_REQUEST)
 MEETING = str(ProcessId.MEETING_REQUEST)
+
+
+# Labels of the codes of both processes on the generic pages (start, task, case).
+i18n.PROCESS_LABELS.update({
+    "inspection_request": N_("Inspection request"),
+    "meeting_request": N_("Meeting or activity request"),
+})
+i18n.STATUS_LABELS.update({
+    "head_review": N_("At the department head"),
+    "town_review": N_("At the towns"),
+    "approval": N_("Awaiting approval"),
+    "scheduled": N_("Scheduled"),
+    "rating": N_("Villages rating the burden"),
+    "queued": N_("Waiting for the combined session"),
+    "urgent_approved": N_("Urgent meeting approved"),
+})
+i18n.FIELD_LABELS.update({
+    "inspection_type": N_("Kind of inspection"),
+    "item_ids": N_("Catalog items (ids, separated by commas)"),
+    "village_ids": N_("Villages (ids, separated by commas)"),
+    "town_ids": N_("Every village of these towns (ids)"),
+    "window_start": N_("From"),
+    "window_end": N_("Until"),
+    "people": N_("People on site"),
+    "days": N_("Days on site"),
+    "materials": N_("Materials demanded (one per line, * = already held)"),
+    "overlap_decision": N_("Overlap"),
+    "merge_with": N_("Join the inspection (case number)"),
+    "town_decision": N_("Town's opinion"),
+    "objection": N_("Objection"),
+    "approval_decision": N_("Approval"),
+    "actual_start": N_("Actually from"),
+    "actual_end": N_("Actually until"),
+    "actual_people": N_("People actually on site"),
+    "actual_days": N_("Days actually on site"),
+    "actual_materials": N_("Materials actually demanded"),
+    "outcome_note": N_("Note"),
+    "burden_rating": N_("Burden on the village (1 light .. 5 heavy)"),
+    "rating_comment": N_("Comment on the burden"),
+    "attendees": N_("Who must attend"),
+    "hours": N_("Length in hours"),
+    "mode": N_("On site or online"),
+    "preferred_date": N_("Needed from"),
+    "urgent": N_("Urgent: a stand-alone meeting"),
+    "urgent_reason": N_("Why it cannot wait for the combined session"),
+    "urgent_date": N_("Date of the urgent meeting"),
+    "urgent_decision": N_("Stand-alone meeting"),
+    "check_result": N_("Automatic check"),
+    "check_reason": N_("Reason"),
+})
+i18n.CHOICE_LABELS.update({
+    "assessment": N_("Assessment or rating"),
+    "supervision": N_("Supervision"),
+    "law_enforcement": N_("Law-enforcement inspection"),
+    "business": N_("Business inspection"),
+    "research": N_("Research visit"),
+    "merge": N_("Join it (joint inspection)"),
+    "reschedule": N_("Choose another window"),
+    "agree": N_("Agree"),
+    "object": N_("Object"),
+    "refuse": N_("Refuse: bundle it"),
+})
 
 
 def _villages(actor: Actor) -> list[OrgUnit]:
