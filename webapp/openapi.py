@@ -44,11 +44,12 @@ ERRORS: dict[int, str] = {
          " wait for Retry-After seconds.",
 }
 RESPONSE_SCHEMAS: tuple[type[Schema], ...] = (
-    schemas.ErrorBody, schemas.UserBody, schemas.LoggedOut, schemas.Inbox,
+    schemas.ErrorBody, schemas.UserBody, schemas.LoggedOut, schemas.InboxPage,
     schemas.CaseBody, schemas.CommandResult,
 )
 REQUEST_SCHEMAS: tuple[type[Schema], ...] = (
     schemas.LoginBody, schemas.EmptyBody, schemas.ReassignBody, schemas.CommentBody,
+    schemas.DelegateBody,
 )
 WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 415, 422)
 
@@ -80,7 +81,7 @@ FROM_INBOX = _task_link("$response.body#/tasks/0/case_id",
                         "$response.body#/tasks/0/task_uuid")
 FROM_COMMAND = _task_link("$response.body#/case_id", "$request.path.task_uuid")
 CASE_OF_RESULT = {"case_id": "$response.body#/case_id"}
-TASK_OPS = ("claim", "release", "complete", "reassign")
+TASK_OPS = ("claim", "release", "complete", "reassign", "delegate")
 EXAMPLE_UUID = "0b9c7a4e-2f8d-4c1e-9a53-6d1f2e3b4c5d"
 
 OPERATIONS: tuple[Op, ...] = (
@@ -91,7 +92,8 @@ OPERATIONS: tuple[Op, ...] = (
     Op("post", "/logout", "logout", "Log out (an empty body or {})", 200, "LoggedOut",
        (400, 401, 413, 415, 422), body="EmptyBody", example={}),
     Op("get", "/me", "me", "The logged-in user and roles", 200, "UserBody", (401,)),
-    Op("get", "/inbox", "inbox", "Open tasks you may work on", 200, "Inbox", (400, 401),
+    Op("get", "/inbox", "inbox", "One page of the tasks you may work on, with filters", 200,
+       "InboxPage", (400, 401, 422),
        links={"GetCase": ("get_case", {"case_id": "$response.body#/tasks/0/case_id"}),
               **{op.title(): (op, FROM_INBOX) for op in TASK_OPS}}),
     Op("get", "/cases/{case_id}", "get_case", "A case with its tasks and history", 200,
@@ -117,6 +119,10 @@ OPERATIONS: tuple[Op, ...] = (
     Op("post", "/cases/{case_id}/tasks/{task_uuid}/reassign", "reassign",
        "Give a task to a colleague (unit head)", 200, "CommandResult", WRITE_ERRORS,
        body="ReassignBody", key="optional", example={"to_user_id": 7},
+       links={"GetCase": ("get_case", CASE_OF_RESULT)}),
+    Op("post", "/cases/{case_id}/tasks/{task_uuid}/delegate", "delegate",
+       "Hand a task you hold to a colleague of your unit", 200, "CommandResult",
+       WRITE_ERRORS, body="DelegateBody", key="optional", example={"to_user_id": 7},
        links={"GetCase": ("get_case", CASE_OF_RESULT)}),
     Op("post", "/cases/{case_id}/comments", "comment", "Comment on a case", 201,
        "CommandResult", (400, 401, 404, 409, 413, 415, 422), body="CommentBody",
@@ -150,10 +156,7 @@ def _parameters(op: Op) -> list[dict[str, Any] | str]:
     if op.key != "none":
         out.append("IdempotencyKeyRequired" if op.key == "required" else "IdempotencyKey")
     if op.endpoint == "inbox":
-        out.append({"name": "mine", "in": "query", "required": False,
-                    "description": "1 or true: only the tasks you have claimed",
-                    "schema": {"type": "string", "enum": ["1", "true", "0", "false"]},
-                    "example": "1"})
+        out.append({"in": "query", "schema": schemas.InboxQuery})  # one parameter a field
     return out
 
 

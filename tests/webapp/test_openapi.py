@@ -45,7 +45,7 @@ RULE_PARAMETER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 # an Idempotency-Key already used for another request. Writes with a key may answer it;
 # so may an attachment whose bytes are no real JPEG, PNG or PDF.
 MAY_REFUSE_VALID = ("start_case", "complete", "claim", "release", "reassign", "comment",
-                    "attach")
+                    "attach", "delegate")
 
 
 def test_document_is_valid_openapi_3(client: Any) -> None:
