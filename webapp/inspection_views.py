@@ -91,6 +91,10 @@ i18n.CHOICE_LABELS.update({
     "agree": N_("Agree"),
     "object": N_("Object"),
     "refuse": N_("Refuse: bundle it"),
+    "items_invalid": N_("Items not in the catalog or not in force"),
+    "limit_exceeded": N_("Too many people or days"),
+    "quota_exceeded": N_("Village quota exceeded"),
+    "overlap": N_("Overlaps an approved inspection"),
 })
 
 
