@@ -18,8 +18,9 @@ from webapp.dashboard_svg import Bar, bar_chart
 from webapp.db import get_session
 from webapp.i18n import N_, choice_label, process_label, status_label
 from workflows import dashboard, dashboard_export
+from workflows import dashboard_export as tabular
 from workflows.audit_trail import AUDIT_ROLES
-from workflows.dashboard import ALL, Dashboard, Rate
+from workflows.dashboard import ALL, Average, Dashboard, Rate
 from workflows.errors import ValidationFailedError
 
 bp = Blueprint("dashboard", __name__, url_prefix="/audit")
@@ -47,6 +48,19 @@ METRIC_LABELS = {
     "supervision.reviews": N_("Reviews"), "supervision.no_violation": N_("No violation"),
     "supervision.violations": N_("Violation found"),
     "supervision.corrected": N_("Corrected"), "supervision.in_progress": N_("In progress"),
+    "inspections.requested": N_("Requested"), "inspections.approved": N_("Approved"),
+    "inspections.rejected": N_("Rejected"), "inspections.merged": N_("Merged"),
+    "inspections.in_progress": N_("In progress"),
+    "inspections.ratings": N_("Village ratings"),
+    "inspections.rating_points": N_("Rating points"),
+    "inspections.average_rating": N_("Average burden rating (1-5)"),
+    "meetings.requested": N_("Requested"),
+    "meetings.queued": N_("Queued for a combined session"),
+    "meetings.urgent": N_("Urgent, approved"), "meetings.in_progress": N_("In progress"),
+    "meetings.sessions": N_("Sessions"), "meetings.hours": N_("Meeting hours"),
+    "ledger.inspections": N_("Inspections"), "ledger.people_days": N_("People-days on site"),
+    "ledger.meeting_hours": N_("Meeting hours"),
+    "ledger.materials": N_("Materials demanded"),
 }
 DIMENSION_LABELS = {"town": N_("Town"), "village": N_("Village"),
                     "unit": N_("Responsible unit"), ALL: N_("Total")}
@@ -82,6 +96,8 @@ def cases_url(metric: str, key: str) -> str:
 def _number(board: Dashboard, metric: str, key: str) -> Markup:
     """A number of the table, linked to the cases behind it (a rate to both its parts)."""
     value = board.value(metric, key)
+    if isinstance(value, Average):
+        return Markup('<a href="{}">{}</a>').format(cases_url(metric, key), value.text)
     if isinstance(value, Rate):
         top, bottom = dashboard.RATES[metric]
         return Markup('<a href="{}">{}</a> <small>(<a href="{}">{}</a>/<a href="{}">{}</a>)'
@@ -110,7 +126,7 @@ def _charts(board: Dashboard, dim: str, period: str,
             Bar(m, board.count("complaints.filed", k), str(board.count("complaints.filed", k)),
                 cases_url("complaints.filed", k)) for m, k in total], None))
         bars = []
-        for row in dashboard.rows(board, "complaints", dim, period):
+        for row in tabular.rows(board, "complaints", dim, period):
             rate = board.rate("complaints.on_time_rate", row.key)
             if rate.denominator:
                 bars.append(Bar(group_label(row.group, names), (rate.value or 0) * 100,
@@ -130,19 +146,25 @@ def page() -> str:
     session = get_session()
     board = dashboard.compute(session, current_actor())
     dim, period = _choices()
-    names = dashboard.unit_names(session, board)
-    complaint_rows = dashboard.rows(board, "complaints", dim, period)
+    names = tabular.unit_names(session, board)
+    complaint_rows = tabular.rows(board, "complaints", dim, period)
     tables = {
         "complaints": (dashboard.COMPLAINT_COLUMNS, complaint_rows),
         "categories": (dashboard.CATEGORY_COLUMNS, complaint_rows),
         "statuses": (dashboard.STATUS_COLUMNS, complaint_rows),
         "report_forms": (dashboard.FORM_COLUMNS,
-                         dashboard.rows(board, "report_forms", "unit", period)),
+                         tabular.rows(board, "report_forms", "unit", period)),
         "supervision": (dashboard.REVIEW_COLUMNS,
-                        dashboard.rows(board, "supervision", "unit", period)),
+                        tabular.rows(board, "supervision", "unit", period)),
+        "inspections": (dashboard.INSPECTION_COLUMNS,
+                        tabular.rows(board, "inspections", dim, period)),
+        "meetings": (dashboard.MEETING_COLUMNS, tabular.rows(board, "meetings", dim, period)),
+        "burden_ledger": (dashboard.LEDGER_COLUMNS,
+                          tabular.rows(board, "burden_ledger",
+                                      dim if dim in ("village", "town") else "village", period)),
     }
     years = sorted(board.years)
-    item_rows = dashboard.rows(board, "assessment_items", "unit", ALL)
+    item_rows = tabular.rows(board, "assessment_items", "unit", ALL)
     return render_template(
         "audit/dashboard.html", board=board, dim=dim, period=period, units=names,
         tables=tables, months=sorted(board.months), years=years, item_rows=item_rows,
@@ -174,7 +196,7 @@ def cases() -> str:
         marked = {cid: "minus" for cid in ids if cid in minus}
     rows = list(session.execute(select(Case.id, Case.case_type, Case.title)
                                 .where(Case.id.in_(ids)).order_by(Case.id))) if ids else []
-    names = dashboard.unit_names(session, board)
+    names = tabular.unit_names(session, board)
     audit_links = bool(actor.role_names() & AUDIT_ROLES)
     return render_template(
         "audit/dashboard_cases.html", metric=metric, key=key, value=board.value(metric, key),
@@ -182,11 +204,12 @@ def cases() -> str:
         dimension=None if dimension == ALL else DIMENSION_LABELS.get(dimension, dimension),
         group=group_label(group, names), period=period, rows=rows, marked=marked,
         audit_links=audit_links, process_label=process_label,
-        rate=metric in dashboard.RATES, difference=metric in dashboard.DIFFERENCES)
+        rate=metric in dashboard.RATES, difference=metric in dashboard.DIFFERENCES,
+        average=metric in dashboard.AVERAGES)
 
 
 def _export_rows(board: Dashboard) -> list[list[Any]]:
-    names = dashboard.unit_names(get_session(), board)
+    names = tabular.unit_names(get_session(), board)
 
     def label(column: str, value: Any) -> str:
         if column == "section":

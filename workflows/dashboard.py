@@ -22,15 +22,14 @@ report form, the owner of an assessment item) and `all`; periods are local month
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import OrgUnit, utcnow
+from models import utcnow
 from workflows.access import Actor
 from workflows.calendar import WorkCalendar
 from workflows.complaint_forms import CATEGORIES
@@ -45,6 +44,8 @@ COMPLAINT = str(ProcessId.BURDEN_COMPLAINT)
 REPORT_FORM = str(ProcessId.REPORT_FORM_APPROVAL)
 ITEM = str(ProcessId.ASSESSMENT_ITEM_APPROVAL)
 REVIEW = str(ProcessId.SUPERVISION_REVIEW)
+INSPECTION = str(ProcessId.INSPECTION_REQUEST)
+MEETING = str(ProcessId.MEETING_REQUEST)
 COMPLAINANT = "complainant"
 TERMINAL = frozenset({"closed", "rejected", "merged"})
 COMPLAINT_STATUSES = ("intake", "correction", "extension_review", "verification",
@@ -57,9 +58,10 @@ SECTIONS: dict[str, str | None] = {
     "report_forms": REPORT_FORM,
     "assessment_items": ITEM,
     "supervision": REVIEW,
-    "inspections": None,
-    "meetings": None,
-    "burden_ledger": None,
+    "inspections": INSPECTION,
+    "meetings": MEETING,
+    # The village burden ledger (workflows.village_ledger): inspections and meetings.
+    "burden_ledger": INSPECTION,
 }
 # Columns of each table; a rate is (numerator, denominator), a difference (plus, minus).
 COMPLAINT_COLUMNS = (
@@ -81,8 +83,25 @@ RATES: dict[str, tuple[str, str]] = {
     "complaints.reopen_rate": ("complaints.reopened", "complaints.ever_closed"),
 }
 DIFFERENCES: dict[str, tuple[str, str]] = {"items.net": ("items.added", "items.retired")}
+# Metrics whose number is an amount (hours, people-days, ...), not the count of their cases;
+# an average is one amount divided by another.
+AMOUNTS = frozenset({
+    "inspections.ratings", "inspections.rating_points", "meetings.sessions", "meetings.hours",
+    "ledger.inspections", "ledger.people_days", "ledger.meeting_hours", "ledger.materials",
+})
+AVERAGES: dict[str, tuple[str, str]] = {
+    "inspections.average_rating": ("inspections.rating_points", "inspections.ratings"),
+}
+INSPECTION_COLUMNS = ("inspections.requested", "inspections.approved",
+                      "inspections.rejected", "inspections.merged", "inspections.in_progress",
+                      "inspections.ratings", "inspections.average_rating")
+MEETING_COLUMNS = ("meetings.requested", "meetings.queued", "meetings.urgent",
+                   "meetings.in_progress", "meetings.sessions", "meetings.hours")
+LEDGER_COLUMNS = ("ledger.inspections", "ledger.people_days", "ledger.meeting_hours",
+                  "ledger.materials")
 METRICS = frozenset({*COMPLAINT_COLUMNS, *CATEGORY_COLUMNS, *STATUS_COLUMNS, *FORM_COLUMNS,
-                     *ITEM_COLUMNS, *REVIEW_COLUMNS, "complaints.on_time_base"})
+                     *ITEM_COLUMNS, *REVIEW_COLUMNS, "complaints.on_time_base",
+                     *INSPECTION_COLUMNS, *MEETING_COLUMNS, *LEDGER_COLUMNS, *AMOUNTS})
 
 
 def require_dashboard(actor: Actor) -> None:
@@ -127,11 +146,28 @@ class Rate:
         return "—" if value is None else f"{value * 100:.1f}%"
 
 
+@dataclass(frozen=True)
+class Average:
+    total: float
+    count: float
+
+    @property
+    def value(self) -> float | None:
+        return self.total / self.count if self.count else None
+
+    @property
+    def text(self) -> str:
+        value = self.value
+        return "—" if value is None else f"{value:.2f}"
+
+
 @dataclass
 class Dashboard:
     as_of: datetime
     # metric -> key -> the cases counted
     cells: dict[str, dict[str, set[int]]] = field(default_factory=dict)
+    # metric -> key -> its amount, for a metric that sums (hours, people-days, sessions)
+    amounts: dict[str, dict[str, float]] = field(default_factory=dict)
     months: set[str] = field(default_factory=set)
     years: set[str] = field(default_factory=set)
     # (section, dimension) -> group ids seen (as text; "none": a case has no unit yet)
@@ -145,11 +181,22 @@ class Dashboard:
         for k in keys:
             by_key.setdefault(k, set()).add(case_id)
 
+    def add_amount(self, metric: str, case_ids: Iterable[int], keys: Iterable[str],
+                   amount: float) -> None:
+        """Add `amount` to the metric at each key; `case_ids` are the cases behind it."""
+        by_key = self.amounts.setdefault(metric, {})
+        ids = set(case_ids)
+        for k in keys:
+            by_key[k] = by_key.get(k, 0.0) + amount
+            self.cells.setdefault(metric, {}).setdefault(k, set()).update(ids)
+
     def cases(self, metric: str, k: str) -> set[int]:
-        """The cases behind a number; for a rate its denominator's, for a difference both
-        parts' cases."""
+        """The cases behind a number; for a rate or an average its denominator's, for a
+        difference both parts' cases."""
         if metric in RATES:
             return self.cases(RATES[metric][1], k)
+        if metric in AVERAGES:
+            return self.cases(AVERAGES[metric][1], k)
         if metric in DIFFERENCES:
             plus, minus = DIFFERENCES[metric]
             return self.cases(plus, k) | self.cases(minus, k)
@@ -165,12 +212,23 @@ class Dashboard:
         top, bottom = RATES[metric]
         return Rate(self.count(top, k), self.count(bottom, k))
 
-    def value(self, metric: str, k: str) -> int | Rate:
-        return self.rate(metric, k) if metric in RATES else self.count(metric, k)
+    def amount(self, metric: str, k: str) -> float:
+        return self.amounts.get(metric, {}).get(k, 0.0)
+
+    def value(self, metric: str, k: str) -> int | float | Rate | Average:
+        if metric in RATES:
+            return self.rate(metric, k)
+        if metric in AVERAGES:
+            total, count = AVERAGES[metric]
+            return Average(self.amount(total, k), self.amount(count, k))
+        if metric in AMOUNTS:
+            amount = self.amount(metric, k)
+            return int(amount) if amount == int(amount) else round(amount, 2)
+        return self.count(metric, k)
 
 
 
-def _keys(board: Dashboard, section: str, groups: list[tuple[str, object]],
+def _keys(board: Dashboard, section: str, groups: Sequence[tuple[str, object]],
           periods: list[str]) -> list[str]:
     for dimension, group in groups:
         if dimension != ALL:
@@ -330,70 +388,7 @@ def build(session: Session, as_of: datetime) -> Dashboard:
     _items(board, by_type.get(ITEM, []))
     for case in by_type.get(REVIEW, []):
         _review(board, case)
+    from workflows import dashboard_burden  # its folds use this module's Dashboard
+
+    dashboard_burden.fold(board, by_type.get(INSPECTION, []), by_type.get(MEETING, []))
     return board
-
-
-# ------------------------------------------------------------------ tables and exports
-
-
-@dataclass(frozen=True)
-class Row:
-    dimension: str
-    group: str  # an org unit id as text, "none" or "all"
-    key: str
-
-
-def rows(board: Dashboard, section: str, dimension: str, period: str) -> list[Row]:
-    """The rows of a section's table: one per group of `dimension` that has a case of the
-    section, then the total."""
-    if dimension not in DIMENSIONS:
-        raise ValidationFailedError({"dim": [f"one of {', '.join(DIMENSIONS)}"]})
-    groups = sorted(board.groups.get((section, dimension), set()),
-                    key=lambda g: (not g.isdigit(), int(g) if g.isdigit() else 0))
-    out = [Row(dimension, g, key(dimension, g, period)) for g in groups]
-    return [*out, Row(ALL, ALL, key(ALL, ALL, period))]
-
-
-def unit_names(session: Session, board: Dashboard) -> dict[str, str]:
-    """Names of the groups (org units) the dashboard shows, by id as text."""
-    ids = {int(g) for groups in board.groups.values() for g in groups if g.isdigit()}
-    if not ids:
-        return {}
-    return {str(uid): name for uid, name in
-            session.execute(select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(ids)))}
-
-
-@dataclass(frozen=True)
-class Cell:
-    section: str
-    metric: str
-    key: str
-    value: int | Rate
-
-
-def every_cell(board: Dashboard) -> list[Cell]:
-    """Every number the dashboard can show (what the exports hold), in a stable order."""
-    tables = (
-        ("complaints", COMPLAINT_COLUMNS + CATEGORY_COLUMNS + STATUS_COLUMNS, "months"),
-        ("report_forms", FORM_COLUMNS, "months"),
-        ("assessment_items", ITEM_COLUMNS, "years"),
-        ("supervision", REVIEW_COLUMNS, "months"),
-    )
-    dims = {"complaints": DIMENSIONS, "report_forms": ("unit",),
-            "assessment_items": ("unit",), "supervision": ("unit",)}
-    out: list[Cell] = []
-    for section, columns, periods_of in tables:
-        if not board.has_data.get(section):
-            continue
-        periods = [ALL, *sorted(board.months if periods_of == "months" else board.years)]
-        for dimension in dims[section]:
-            for period in periods:
-                for row in rows(board, section, dimension, period):
-                    if row.dimension == ALL and dimension != dims[section][0]:
-                        continue  # the total once per period, not once per dimension
-                    for metric in columns:
-                        if metric == "items.active" and period != ALL:
-                            continue
-                        out.append(Cell(section, metric, row.key,
-                                        board.value(metric, row.key)))
-    return out

@@ -56,6 +56,8 @@ class World:
     # the item approvals that published a new item, and the one that retired an item
     items: list[int] = field(default_factory=list)
     retirement: int | None = None
+    # name -> case id of the inspection and meeting requests
+    burden: dict[str, int] = field(default_factory=dict)
 
 
 # name: (village, category, responsible unit, days after T0, the path)
@@ -118,6 +120,7 @@ def build(session: Session) -> World:
         if steps[2:] == ["appeal"]:
             complaints.appeal(session, cid, "问题又出现了", now=at + timedelta(days=2))
     _items(session, world)
+    _inspections_and_meetings(session, world)
     return world
 
 
@@ -141,3 +144,59 @@ def _items(session: Session, world: World) -> None:
     drive.to_joint(case_id)
     drive.publish(case_id)
     world.retirement = case_id
+
+
+def _inspections_and_meetings(session: Session, world: World) -> None:
+    """Inspections at every outcome (approved and recorded and rated, approved as planned,
+    merged into another, rejected, objected to by the town) and meetings (routine, queued
+    for a combined session; urgent, approved; urgent, refused: queued like the others)."""
+    from tests.integration.inspection_world import InspectionDriver, T, draft
+    from workflows.ids import MeetingTask, ProcessId
+
+    drive = InspectionDriver(session)
+    v1, v2 = unit_id(session, "dgz-v1"), unit_id(session, "dgz-v2")
+    first = world.burden["recorded"] = drive.approve(draft(session, ["dgz-v1", "dgz-v2"]))
+    drive.do("mz_clerk", first, T.RECORD_OUTCOME, {
+        "actual_start": "2026-04-13", "actual_end": "2026-04-13", "actual_people": 2,
+        "actual_days": 1, "actual_materials": ["低保名册", "救助台账"]})
+    drive.do("dg_cadre", first, T.RATE_BURDEN, {"burden_rating": 4,
+                                                "rating_comment": "准备材料用了两天"})
+    world.burden["planned"] = drive.approve(draft(
+        session, ["dgz-v1"], inspection_type="research", people=2,
+        window_start="2026-05-06", window_end="2026-05-06"))
+    merged = world.burden["merged"] = drive.to_checks(draft(session, ["dgz-v2"]))
+    drive.do("mz_clerk", merged, T.RESOLVE_OVERLAP,
+             {"overlap_decision": "merge", "merge_with": first})
+    rejected = world.burden["rejected"] = drive.to_checks(draft(
+        session, ["dgz-v3"], window_start="2026-06-08", window_end="2026-06-08"))
+    drive.do("dg_official", rejected, T.TOWN_REVIEW, {"town_decision": "agree"})
+    drive.do("nb_staff", rejected, T.APPROVE_REQUEST,
+             {"approval_decision": "reject", "comment": "与年度考核重复"})
+    objected = world.burden["objected"] = drive.to_checks(draft(
+        session, ["dgz-v2"], window_start="2026-06-01", window_end="2026-06-02"))
+    drive.do("dg_official", objected, T.TOWN_REVIEW,
+             {"town_decision": "object", "objection": "农忙"})
+
+    meeting = str(ProcessId.MEETING_REQUEST)
+    base = {"attendees": "村党支部书记", "town_ids": [], "mode": "on_site",
+            "preferred_date": "2026-03-10"}
+    plans = {
+        "training": ({**base, "purpose": "低保政策培训", "village_ids": [v1], "hours": 1.5}, ""),
+        "town_wide": ({**base, "purpose": "防灾减灾部署", "village_ids": [],
+                       "town_ids": [unit_id(session, "dgz")], "hours": 1.0,
+                       "mode": "online"}, ""),
+        "urgent": ({**base, "purpose": "防汛紧急部署", "village_ids": [v2], "hours": 2.0,
+                    "urgent": True, "urgent_reason": "汛期", "urgent_date": "2026-03-20"},
+                   "approve"),
+        "refused": ({**base, "purpose": "临时统计布置", "village_ids": [v2], "hours": 1.0,
+                     "urgent": True, "urgent_reason": "上级要求",
+                     "urgent_date": "2026-03-25"}, "refuse"),
+    }
+    for name, (fields, urgent) in plans.items():
+        res = cases.start_case(session, actor(session, "mz_clerk"), meeting,
+                               {"title": str(fields["purpose"])}, now=drive.tick())
+        drive.do("mz_clerk", res.case_id, MeetingTask.DRAFT_MEETING, fields)
+        if urgent:
+            drive.do("nb_staff", res.case_id, MeetingTask.APPROVE_URGENT,
+                     {"urgent_decision": urgent, "comment": "" if urgent == "approve" else "合并"})
+        world.burden[name] = res.case_id

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from models import Case, User
 from tests.integration import dashboard_world
 from tests.integration.dashboard_world import T0
-from workflows import access, dashboard, processes
+from workflows import access, dashboard, dashboard_export, meeting_bundler, processes
 from workflows.calendar import WorkCalendar
 from workflows.errors import NotFoundError
 from workflows.state import TASK_COMPLETED, CaseState, apply_event
@@ -155,20 +155,136 @@ def expected_cells(session: Session, as_of: datetime) -> dict[str, dict[str, set
     return {m: {k: set(v) for k, v in by_key.items()} for m, by_key in cells.items()}
 
 
+def expected_burden(session: Session, as_of: datetime) -> tuple[
+        dict[str, dict[str, set[int]]], dict[str, dict[str, float]]]:
+    """Inspections, meetings and the ledger, recomputed from the replayed states and the
+    raw event inputs (the session bundling is the pure `meeting_bundler.bundle`)."""
+    cells: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
+    amounts: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+
+    def put(metric: str, cids: set[int], groups: list[str], periods: list[str],
+            amount: float | None = None) -> None:
+        for g in groups:
+            for p in periods:
+                cells[metric][f"{g}@{p}"] |= cids
+                if amount is not None:
+                    amounts[metric][f"{g}@{p}"] += amount
+
+    requests = []
+    for case in session.scalars(select(Case).where(Case.case_type.in_(
+            ["inspection_request", "meeting_request"])).order_by(Case.id)):
+        steps = replayed(session, case, as_of)
+        if not steps:
+            continue
+        final, data = steps[-1][1], steps[-1][1].data
+        started = month(steps[0][0].at)  # type: ignore[attr-defined]
+        villages = data.get("villages") or []
+        town_of = {v["unit_id"]: v["town_id"] for v in villages}
+        unit = steps[0][1].scope_org_unit_id
+        if case.case_type == "meeting_request":
+            unit = data.get("owner_unit_id", unit)
+        groups = ["all:all", *(f"village:{v}" for v in sorted(town_of)),
+                  *(f"town:{t}" for t in sorted(set(town_of.values()))), f"unit:{unit}"]
+        periods = [started, "all"]
+        statuses = {st.status for _, st in steps}
+        if case.case_type == "meeting_request":
+            put("meetings.requested", {case.id}, groups, periods)
+            put({"queued": "meetings.queued", "urgent_approved": "meetings.urgent"}.get(
+                final.status, "meetings.in_progress"), {case.id}, groups, periods)
+            if final.status in ("queued", "urgent_approved"):
+                queued = (data.get("queued_at") or data.get("urgent_approved_at"))[:10]
+                urgent = data.get("urgent_date") if final.status == "urgent_approved" else None
+                requests.append(meeting_bundler.MeetingRequest(
+                    case.id, case.title, data.get("owner_unit_id"), data["purpose"],
+                    data["attendees"], float(data["hours"]), data["mode"],
+                    tuple((v["unit_id"], v["town_id"]) for v in villages),
+                    date.fromisoformat(data["preferred_date"][:10]), date.fromisoformat(queued),
+                    date.fromisoformat(urgent[:10]) if urgent else None))
+            continue
+        put("inspections.requested", {case.id}, groups, periods)
+        if statuses & {"scheduled", "rating", "closed"}:
+            put("inspections.approved", {case.id}, groups, periods)
+        else:
+            put({"rejected": "inspections.rejected", "merged": "inspections.merged"}.get(
+                final.status, "inspections.in_progress"), {case.id}, groups, periods)
+        before: CaseState | None = None
+        for ev, st in steps:
+            if ev.type == TASK_COMPLETED and ev.task_id == "rate_burden":  # type: ignore[attr-defined]
+                assert before is not None
+                village = before.tasks[ev.task_uuid].scope_org_unit_id  # type: ignore[attr-defined]
+                where = ["all:all", f"unit:{unit}", f"village:{village}",
+                         f"town:{town_of[village]}"]
+                rating = ev.inputs["data"]["burden_rating"]  # type: ignore[attr-defined]
+                put("inspections.ratings", {case.id}, where, periods, 1)
+                put("inspections.rating_points", {case.id}, where, periods, rating)
+            before = st
+        if not statuses & {"scheduled", "rating", "closed"}:
+            continue
+        outcomes = [ev.inputs["data"] for ev, _ in steps  # type: ignore[attr-defined]
+                    if ev.task_id == "record_outcome"]  # type: ignore[attr-defined]
+        if outcomes:
+            o = outcomes[-1]
+            start, people_days = o["actual_start"], o["actual_people"] * o["actual_days"]
+            materials = len(o["actual_materials"])
+        else:
+            start, people_days = data["window_start"], data["people"] * data["days"]
+            materials = sum(1 for m in data["materials"] if not m["already_held"])
+        for row in data["calendar_entries"]:
+            where = ["all:all", f"village:{row['village_id']}", f"town:{row['town_id']}"]
+            put("ledger.inspections", {case.id}, where, [start[:7], "all"], 1)
+            put("ledger.people_days", {case.id}, where, [start[:7], "all"], people_days)
+            put("ledger.materials", {case.id}, where, [start[:7], "all"], materials)
+    town_of_village = {v: t for r in requests for v, t in r.villages}
+    for s in meeting_bundler.bundle(requests):
+        periods = [s.on.strftime("%Y-%m"), "all"]
+        ids = {i.case_id for i in s.agenda}
+        put("meetings.sessions", ids, ["all:all", f"town:{s.town_id}"], periods, 1)
+        put("meetings.hours", ids, ["all:all", f"town:{s.town_id}"], periods,
+            sum(i.hours for i in s.agenda))
+        for v in {v for i in s.agenda for v in i.village_ids}:
+            mine = [i for i in s.agenda if v in i.village_ids]
+            hours = sum(i.hours for i in mine)
+            put("meetings.sessions", {i.case_id for i in mine}, [f"village:{v}"], periods, 1)
+            put("meetings.hours", {i.case_id for i in mine}, [f"village:{v}"], periods, hours)
+            put("ledger.meeting_hours", {i.case_id for i in mine},
+                ["all:all", f"village:{v}", f"town:{town_of_village[v]}"], periods, hours)
+        for owner in {i.owner_unit_id for i in s.agenda}:
+            mine = [i for i in s.agenda if i.owner_unit_id == owner]
+            put("meetings.sessions", {i.case_id for i in mine}, [f"unit:{owner}"], periods, 1)
+            put("meetings.hours", {i.case_id for i in mine}, [f"unit:{owner}"], periods,
+                sum(i.hours for i in mine))
+    return ({m: {k: set(v) for k, v in by.items()} for m, by in cells.items()},
+            {m: dict(by) for m, by in amounts.items()})
+
+
+
 @pytest.mark.parametrize("days", [40, 100])
 def test_every_number_equals_a_recomputation_from_the_events(world: Session, days: int) -> None:
     as_of = T0 + timedelta(days=days)
     board = dashboard.build(world, as_of)
     expected = expected_cells(world, as_of)
+    burden_cells, burden_amounts = expected_burden(world, as_of)
+    assert not set(expected) & set(burden_cells)
+    expected.update(burden_cells)
     got = {m: {k: v for k, v in by_key.items() if v} for m, by_key in board.cells.items()}
     assert got == expected
+    assert {m: by for m, by in board.amounts.items()} == burden_amounts
     # Each rate is its two counts; each number's cases are exactly its cells' cases.
-    for cell in dashboard.every_cell(board):
+    for cell in dashboard_export.every_cell(board):
         if isinstance(cell.value, dashboard.Rate):
             top, bottom = dashboard.RATES[cell.metric]
             assert cell.value.numerator == len(expected.get(top, {}).get(cell.key, ()))
             assert cell.value.denominator == len(expected.get(bottom, {}).get(cell.key, ()))
             assert board.cases(cell.metric, cell.key) == expected.get(bottom, {}).get(
+                cell.key, set())
+        elif isinstance(cell.value, dashboard.Average):
+            total, count = dashboard.AVERAGES[cell.metric]
+            assert (cell.value.total, cell.value.count) == (
+                burden_amounts.get(total, {}).get(cell.key, 0.0),
+                burden_amounts.get(count, {}).get(cell.key, 0.0))
+        elif cell.metric in dashboard.AMOUNTS:
+            assert cell.value == burden_amounts.get(cell.metric, {}).get(cell.key, 0.0)
+            assert board.cases(cell.metric, cell.key) == expected.get(cell.metric, {}).get(
                 cell.key, set())
         elif cell.metric in dashboard.DIFFERENCES:
             plus, minus = dashboard.DIFFERENCES[cell.metric]
@@ -197,7 +313,16 @@ def test_the_world_has_every_outcome_the_dashboard_counts(world: Session) -> Non
     assert board.count("complaints.status.merged", total) == 1
     assert {"2026-09", "2026-10", "2026-11"} <= board.months
     assert board.count("forms.approved", total) == 1 and board.count("forms.rejected", total) == 1
-    assert board.has_data["inspections"] is None and board.has_data["meetings"] is None
+    assert all(board.has_data[s] is not None for s in dashboard.SECTIONS)
+    inspections = {m: board.count(f"inspections.{m}", total)
+                   for m in ("requested", "approved", "rejected", "merged", "in_progress")}
+    assert inspections == {"requested": 5, "approved": 2, "rejected": 1, "merged": 1,
+                           "in_progress": 1}
+    rating = board.value("inspections.average_rating", total)
+    assert isinstance(rating, dashboard.Average) and rating.text == "4.00"
+    assert board.value("meetings.sessions", total) == 2  # one combined, one urgent
+    assert board.value("meetings.hours", total) == 5.5  # 1.5 + 1 + 1 combined, 2 urgent
+    assert board.value("ledger.people_days", total) == 6  # recorded 2 x 2, planned 2
     # Five items came into force in 2026; one of 区民政局's is retired from 2027.
     assert board.count("items.added", "all:all@2026") == 5
     assert board.count("items.retired", "all:all@2027") == 1
