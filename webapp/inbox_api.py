@@ -53,6 +53,9 @@ def _page() -> int:
     return int(raw)
 
 
+ID_PARAMS = frozenset({"town", "village", "unit"})
+
+
 @bp.get("/inbox")
 def inbox() -> Response:
     params = dict(request.args.items())
@@ -61,6 +64,15 @@ def inbox() -> Response:
         raise BadRequest(_("The query parameter mine must be 1, true, 0 or false."))
     if mine:
         params["tab"] = MINE
+    # The API is strict where the HTML form is lenient: an empty or padded value is an
+    # error naming the parameter, as the OpenAPI document says (the page's filter form
+    # sends empty fields for "any").
+    padded = [k for k, v in params.items() if v != v.strip()]
+    if padded:
+        raise ValidationFailedError({k: ["no spaces around the value"] for k in padded})
+    schemas.load(schemas.InboxQuery, {
+        k: int(v) if k in ID_PARAMS and v.isascii() and v.isdigit() and len(v) < 12 else v
+        for k, v in params.items() if k != "page"})
     flt = parse_filter(params)
     per_page = int(current_app.config.get("INBOX_PAGE_SIZE", inbox_search.PAGE_SIZE))
     actor = current_actor()

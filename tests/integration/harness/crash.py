@@ -220,6 +220,24 @@ class CrashReport:
                 f"{self.seconds:.1f}s")
 
 
+STALL_SECONDS = 300
+
+
+def _join_while_progressing(proc: Any, journal: Path, stall: float) -> bool:
+    """Wait for the driver to end; False if it acknowledged no step for `stall` seconds (a
+    hang). A slow but moving driver (a loaded CI machine) is not a hang."""
+    size, since = -1, time.monotonic()
+    while True:
+        proc.join(1.0)
+        if not proc.is_alive():
+            return True
+        now_size = journal.stat().st_size if journal.exists() else 0
+        if now_size != size:
+            size, since = now_size, time.monotonic()
+        elif time.monotonic() - since > stall:
+            return False
+
+
 def run(url: str, workdir: Path, *, seed: int, steps: int, kills: int,
         mutant: bool = False) -> CrashReport:
     """Run the plan to the end through `kills` SIGKILLs, then check the database."""
@@ -246,10 +264,9 @@ def run(url: str, workdir: Path, *, seed: int, steps: int, kills: int,
             time.sleep(rng.uniform(0.0, 0.3))
             if proc.is_alive():
                 proc.kill()
-        proc.join(300)
-        if proc.is_alive():
+        if not _join_while_progressing(proc, journal, STALL_SECONDS):
             proc.kill()
-            report.problems.append("driver hung for 300 s")
+            report.problems.append(f"driver hung: no step acknowledged for {STALL_SECONDS} s")
             break
         if proc.exitcode == -signal.SIGKILL:
             report.kills[mode] += 1
