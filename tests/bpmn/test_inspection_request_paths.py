@@ -311,3 +311,21 @@ def test_approval_schedules_every_village_then_outcome_ratings_and_closure(new_c
     assert sorted(r["rating"] for r in result.data["village_ratings"]) == [2, 3, 5]
     assert result.data["average_rating"] == 3.33
     assert InspectionElement.CLOSE_REQUEST in result.finished_task_ids
+
+
+def test_every_decision_table_row_is_one_tested_here() -> None:
+    """A row added to a table without a path test above fails here."""
+    from lxml import etree
+
+    ns = {"dmn": "https://www.omg.org/spec/DMN/20191111/MODEL/"}
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    rows = {}
+    for name in ("inspection_quota.dmn", "inspection_check.dmn"):
+        root = etree.parse(str(BPMN_DIR / name), parser).getroot()
+        for decision in root.findall("dmn:decision", ns):
+            rows[decision.get("id")] = {r.get("id") for r in decision.iter(f"{{{ns['dmn']}}}rule")}
+    assert rows == {
+        "inspection_limits": {f"limits_{kind}" for kind in LIMITS},
+        "inspection_check": {"check_items_invalid", "check_limit_exceeded",
+                             "check_quota_exceeded", "check_overlap", "check_pass"},
+    }
