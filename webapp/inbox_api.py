@@ -54,6 +54,9 @@ def _page() -> int:
 
 
 ID_PARAMS = frozenset({"town", "village", "unit"})
+# Parameters with a fixed set of values or ids; free text (q, process, task, status,
+# category) is taken as given.
+CHOICE_PARAMS = ID_PARAMS | {"tab", "due"}
 
 
 @bp.get("/inbox")
@@ -67,7 +70,7 @@ def inbox() -> Response:
     # The API is strict where the HTML form is lenient: an empty or padded value is an
     # error naming the parameter, as the OpenAPI document says (the page's filter form
     # sends empty fields for "any").
-    padded = [k for k, v in params.items() if v != v.strip()]
+    padded = [k for k, v in params.items() if k in CHOICE_PARAMS and v != v.strip()]
     if padded:
         raise ValidationFailedError({k: ["no spaces around the value"] for k in padded})
     schemas.load(schemas.InboxQuery, {
