@@ -11,13 +11,14 @@ from datetime import date
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from models import Case, utcnow
+from models import Case, OrgUnit, RoleAssignment, User, utcnow
 from webapp.auth import current_actor, login_required
 from webapp.db import get_session
 from webapp.lookups import user_names
-from workflows import access, delegation, following, substitutes
+from workflows import access, cases, delegation, following, substitutes
 from workflows.access import Actor
 from workflows.calendar import WorkCalendar
 from workflows.errors import ValidationFailedError
@@ -33,6 +34,8 @@ class CaseTools:
     following: bool
     # task uuid -> (id, name) of the colleagues that task may be delegated to
     delegates: dict[str, list[tuple[int, str]]]
+    # task uuid -> (id, name) of the people the unit head may reassign the task to
+    reassignees: dict[str, list[tuple[int, str]]]
 
 
 def _holder(actor: Actor, task: TaskView, principals: frozenset[int]) -> Actor | None:
@@ -51,7 +54,7 @@ def _holder(actor: Actor, task: TaskView, principals: frozenset[int]) -> Actor |
 def case_tools(case: Case, tasks: list[TaskView]) -> CaseTools:
     session, actor = get_session(), g.get("actor")
     if actor is None:
-        return CaseTools(False, {})
+        return CaseTools(False, {}, {})
     principals = substitutes.principals(session, actor)
     delegates: dict[str, list[tuple[int, str]]] = {}
     for task in tasks:
@@ -59,7 +62,38 @@ def case_tools(case: Case, tasks: list[TaskView]) -> CaseTools:
         path = access.unit_path(session, task.scope_org_unit_id)
         if holder is not None and actor.holds(task.role, path):
             delegates[task.task_uuid] = delegation.colleagues(session, holder, task)
-    return CaseTools(following.is_following(session, actor, case.id), delegates)
+    reassignees = {
+        task.task_uuid: _role_holders(task, access.unit_path(session, task.scope_org_unit_id))
+        for task in tasks
+        if task.state == "open"
+        and actor.holds(access.UNIT_HEAD, access.unit_path(session, task.scope_org_unit_id))
+    }
+    return CaseTools(following.is_following(session, actor, case.id), delegates,
+                     {k: v for k, v in reassignees.items() if v})
+
+
+def _role_holders(task: TaskView, path: str | None) -> list[tuple[int, str]]:
+    """Active people who hold the task's role at its unit (whom a head may reassign it to)."""
+    session = get_session()
+    rows = session.execute(
+        select(User.id, User.display_name, RoleAssignment.role, OrgUnit.path)
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .join(OrgUnit, OrgUnit.id == RoleAssignment.org_unit_id)
+        .where(User.active.is_(True), User.id != task.claimant_id,
+               RoleAssignment.role.in_(access.lane_roles(task.role))))
+    found = {(uid, name) for uid, name, _role, unit_path in rows
+             if path is not None and path.startswith(unit_path)}
+    return sorted(found, key=lambda u: (u[1], u[0]))
+
+
+@bp.post("/cases/<int:case_id>/tasks/<task_uuid>/reassign")
+@login_required
+def reassign(case_id: int, task_uuid: str) -> Response:
+    """The unit head gives an open task to a colleague (the use case checks everything)."""
+    cases.reassign_task(get_session(), current_actor(), case_id, task_uuid,
+                        _user_id("to_user_id"))
+    flash(_("The task has been reassigned."), "success")
+    return redirect(url_for("staff.case_page", case_id=case_id))
 
 
 def _user_id(field: str) -> int:

@@ -149,7 +149,7 @@ def task_page(case_id: int, task_uuid: str) -> Page:
     shown = {k: v for k, v in state.data.items() if k not in presenters.HIDDEN_DATA}
     context = {"case": case, "task": task, "specs": specs,
                "data": shown if exact else presenters.coarsen(shown),
-               "decision": decision,
+               "decision": decision, "decision_spec": decision_field(specs),
                "templates": complaint_views.response_templates(case.case_type, task.task_id),
                "exact_times": exact,
                "diagram": diagram_svg.case_diagram(get_session(), case)}

@@ -180,3 +180,29 @@ def test_substitute_refusals_name_the_field(web: Any, client: FlaskClient, db: S
                              {"substitute_id": "1", "starts_on": "tomorrow", "ends_on": ""})
     assert bad_date.status_code == 422
     assert "不是有效的日期" in bad_date.get_data(as_text=True)
+
+
+def test_unit_head_reassigns_from_the_case_page(web: Any, client: Any) -> None:
+    """Only the unit head sees the reassign form; it records a task_reassigned event."""
+    case_id = web.case_id(web.DRAFT_CASE)
+    web.login("mz_clerk")
+    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert "/reassign" not in page
+    task = web.open_task(case_id)
+    refused = web.post_form(f"/cases/{case_id}", f"/cases/{case_id}/tasks/{task}/reassign",
+                            {"to_user_id": "2"})
+    assert refused.status_code == 403
+    web.post_form("/inbox", "/logout", {})
+    web.login("mz_head")
+    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert f"/cases/{case_id}/tasks/{task}/reassign" in page
+    target = re.search(r'<option value="(\d+)">民政局经办人二', page)
+    assert target
+    done = web.post_form(f"/cases/{case_id}", f"/cases/{case_id}/tasks/{task}/reassign",
+                         {"to_user_id": target.group(1)})
+    assert done.status_code == 302
+    history = client.get(f"/api/v1/cases/{case_id}").get_json()
+    assert history["events"][-1]["type"] == "task_reassigned"
+    bad = web.post_form(f"/cases/{case_id}", f"/cases/{case_id}/tasks/{task}/reassign",
+                        {"to_user_id": "abc"})
+    assert bad.status_code == 422

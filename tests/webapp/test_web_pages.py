@@ -40,8 +40,10 @@ def test_complete_a_task_through_the_form(web: Any, client: FlaskClient) -> None
     case_id = web.case_id(web.SIGN_OFF_CASE)
     page = f"/cases/{case_id}/tasks/{web.open_task(case_id)}"
     form = client.get(page).get_data(as_text=True)
-    assert '<select id="f-head_decision" name="head_decision"' in form
-    assert '<label for="f-head_decision">' in form
+    # One button per decision, the reason field above them.
+    assert 'name="head_decision" value="approve"' in form
+    assert 'name="head_decision" value="return"' in form
+    assert 'role="group"' in form and 'id="f-comment"' in form
     response = web.post_form(page, page, {"head_decision": "approve", "comment": "同意"})
     assert response.status_code == 302
     assert response.location == "/inbox"
@@ -76,10 +78,12 @@ def test_validation_error_names_the_field(web: Any, client: FlaskClient) -> None
     html = response.get_data(as_text=True)
     assert re.search(r'<p class="error" id="f-comment-err" data-field="comment">\s*'
                      r"不同意时必须填写理由", html)
-    assert '<option value="return" selected>' in html  # the input is kept
+    assert 'id="f-comment"' in html  # the form is shown again with its buttons
+    assert 'name="head_decision" value="return"' in html
     english = web.post_form(page, page + "?lang=en", {"head_decision": "maybe"})
     assert english.status_code == 422
     assert "Must be one of: Approve, Return for changes." in english.get_data(as_text=True)
+    assert 'data-field="head_decision"' in english.get_data(as_text=True)
 
 
 def test_draft_form_widgets_and_errors(web: Any, client: FlaskClient) -> None:
