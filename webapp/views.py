@@ -139,6 +139,16 @@ def _task_context(case_id: int,
     return case, state, task, schema
 
 
+def _history_context(case: Case, state: CaseState, exact: bool) -> dict[str, Any]:
+    """What templates/_history.html needs: the events, their changes and the names."""
+    session = get_session()
+    events = case_events(session, case.id)
+    shown = presenters.coarsen if not exact else (lambda v: v)
+    return {"events": events,
+            "changes": {e.seq: presenters.changes(shown(e.diff), state) for e in events},
+            "users": user_names(session, presenters.user_ids(state, events))}
+
+
 @bp.route("/cases/<int:case_id>/tasks/<task_uuid>", methods=["GET", "POST"])
 @login_required
 def task_page(case_id: int, task_uuid: str) -> Page:
@@ -152,7 +162,8 @@ def task_page(case_id: int, task_uuid: str) -> Page:
                "decision": decision, "decision_spec": decision_field(specs),
                "templates": complaint_views.response_templates(case.case_type, task.task_id),
                "exact_times": exact,
-               "diagram": diagram_svg.case_diagram(get_session(), case)}
+               "diagram": diagram_svg.case_diagram(get_session(), case),
+               **_history_context(case, state, exact)}
     if request.method == "GET":
         values = {} if decision else initial_values(specs, state.data)
         return render_template("task.html", values=values, errors={}, **context)

@@ -44,6 +44,7 @@ def test_complete_a_task_through_the_form(web: Any, client: FlaskClient) -> None
     assert 'name="head_decision" value="approve"' in form
     assert 'name="head_decision" value="return"' in form
     assert 'role="group"' in form and 'id="f-comment"' in form
+    assert '<ol class="history">' in form and "<svg" in form  # history and diagram
     response = web.post_form(page, page, {"head_decision": "approve", "comment": "同意"})
     assert response.status_code == 302
     assert response.location == "/inbox"
