@@ -104,10 +104,10 @@ class ComplaintFilingSchema(ComplaintSchema):
     and `phone` never reach the case data: the service seals them apart from the case."""
 
     category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
-    town_id = fields.Integer(required=True, validate=validate.Range(min=1))
-    village_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    town_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    village_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
     responsible_unit_id = fields.Integer(
-        load_default=None, allow_none=True, validate=validate.Range(min=1)
+        load_default=None, allow_none=True, validate=validate.Range(min=1, max=2**31 - 1)
     )
     description = fields.String(required=True, validate=[*_text(4000, 10), _description])
     anonymous = fields.Boolean(load_default=True)
@@ -136,9 +136,9 @@ class IntakeSchema(ComplaintSchema):
         required=True, validate=validate.OneOf(["accept", "reject", "duplicate"])
     )
     category = fields.String(validate=validate.OneOf(CATEGORIES))
-    responsible_unit_id = fields.Integer(validate=validate.Range(min=1))
+    responsible_unit_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
     reject_reason = fields.String(validate=_text(2000))
-    duplicate_of = fields.Integer(validate=validate.Range(min=1))
+    duplicate_of = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
     comment = fields.String(load_default="", validate=_text(2000))
 
     @validates_schema

@@ -21,6 +21,8 @@ from marshmallow import (
 
 from workflows.ids import InspectionTask, MeetingTask, ProcessId
 
+ID_RANGE = validate.Range(min=1, max=2**31 - 1)  # a database integer id
+
 PROCESS = str(ProcessId.INSPECTION_REQUEST)
 
 # 考核评比, 督查, 执法检查, 业务检查, 调研
@@ -95,13 +97,13 @@ class DraftRequestSchema(_Strict):
     inspection_type = fields.String(required=True, validate=validate.OneOf(INSPECTION_TYPES))
     purpose = fields.String(required=True, validate=validate.Length(min=2, max=2000))
     # Catalog items assessed (required for an assessment) or the legal basis (law enforcement).
-    item_ids = fields.List(fields.Integer(), load_default=list,
+    item_ids = fields.List(fields.Integer(validate=ID_RANGE), load_default=list,
                            validate=validate.Length(max=20))
     legal_basis = fields.String(load_default="", validate=validate.Length(max=500))
     # Villages one by one and/or every village of some towns (resolved by the command).
-    village_ids = fields.List(fields.Integer(), load_default=list,
+    village_ids = fields.List(fields.Integer(validate=ID_RANGE), load_default=list,
                               validate=validate.Length(max=MAX_VILLAGES))
-    town_ids = fields.List(fields.Integer(), load_default=list,
+    town_ids = fields.List(fields.Integer(validate=ID_RANGE), load_default=list,
                            validate=validate.Length(max=50))
     window_start = _date_field()
     window_end = _date_field()
@@ -142,7 +144,8 @@ class ResolveOverlapSchema(_Strict):
     # merge: join the approved inspection (a joint inspection); reschedule: another window.
     overlap_decision = fields.String(required=True,
                                      validate=validate.OneOf(["merge", "reschedule"]))
-    merge_with = fields.Integer(load_default=None, allow_none=True)
+    merge_with = fields.Integer(load_default=None, allow_none=True,
+                                validate=ID_RANGE)
     comment = fields.String(load_default="", validate=validate.Length(max=2000))
 
     @validates_schema
@@ -244,9 +247,9 @@ class DraftMeetingSchema(_Strict):
     purpose = fields.String(required=True, validate=validate.Length(min=2, max=2000))
     # Who must attend from each village (e.g. 村党支部书记、村委会主任).
     attendees = fields.String(required=True, validate=validate.Length(min=2, max=500))
-    village_ids = fields.List(fields.Integer(), load_default=list,
+    village_ids = fields.List(fields.Integer(validate=ID_RANGE), load_default=list,
                               validate=validate.Length(max=MAX_VILLAGES))
-    town_ids = fields.List(fields.Integer(), load_default=list,
+    town_ids = fields.List(fields.Integer(validate=ID_RANGE), load_default=list,
                            validate=validate.Length(max=50))
     hours = fields.Float(required=True, validate=validate.Range(min=0.25, max=8))
     mode = fields.String(required=True, validate=validate.OneOf(MEETING_MODES))

@@ -68,7 +68,7 @@ class ItemProposalSchema(ItemSchema):
     title = fields.String(required=True, validate=validate.Length(min=2, max=200))
     change_kind = fields.String(required=True, validate=validate.OneOf(CHANGE_KINDS))
     item_id = fields.Integer(load_default=None, allow_none=True,
-                             validate=validate.Range(min=1))
+                             validate=validate.Range(min=1, max=2**31 - 1))
 
     @validates_schema
     def item_named(self, data: dict[str, Any], **_: Any) -> None:

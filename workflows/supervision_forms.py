@@ -13,6 +13,8 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from workflows.ids import ProcessId, SupervisionTask
 
+ID_RANGE = validate.Range(min=1, max=2**31 - 1)  # a database integer id
+
 PROCESS = str(ProcessId.SUPERVISION_REVIEW)
 # What the reviewer may find wrong in a sampled case.
 VIOLATION_KINDS: tuple[str, ...] = (
@@ -56,21 +58,21 @@ class DrawSchema(SupervisionSchema):
     as_of = fields.String(required=True, validate=validate.Length(max=40))
     case_types = fields.List(fields.String(validate=validate.OneOf(SAMPLED_TYPES)),
                              required=True)
-    population = fields.List(fields.Integer(validate=validate.Range(min=1)), required=True)
+    population = fields.List(fields.Integer(validate=ID_RANGE), required=True)
     population_hash = fields.String(required=True, validate=validate.Length(equal=64))
-    drawn = fields.List(fields.Integer(validate=validate.Range(min=1)), required=True)
+    drawn = fields.List(fields.Integer(validate=ID_RANGE), required=True)
     drawn_by = fields.Integer(required=True)
 
 
 class ReviewStartSchema(SupervisionSchema):
     """The case_started data of one review: the sampled case and the draw."""
 
-    sampled_case_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    sampled_case_id = fields.Integer(required=True, validate=ID_RANGE)
     sampled_case_type = fields.String(required=True, validate=validate.OneOf(SAMPLED_TYPES))
     sampled_title = fields.String(load_default="", validate=validate.Length(max=300))
     # The unit that answers for the sampled case (its responsible or requesting unit).
     responsible_unit_id = fields.Integer(load_default=None, allow_none=True,
-                                         validate=validate.Range(min=1))
+                                         validate=ID_RANGE)
     draw = fields.Nested(DrawSchema, required=True)
 
 
@@ -83,7 +85,7 @@ class ReviewCaseSchema(SupervisionSchema):
     violation_kind = fields.String(validate=validate.OneOf(VIOLATION_KINDS))
     correction_required = fields.String(validate=validate.Length(max=4000))
     # Another unit than the sampled case's own may be made to correct.
-    responsible_unit_id = fields.Integer(validate=validate.Range(min=1))
+    responsible_unit_id = fields.Integer(validate=ID_RANGE)
 
     @validates_schema
     def conditional(self, data: dict[str, Any], **_: Any) -> None:
