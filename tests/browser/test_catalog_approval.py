@@ -53,8 +53,14 @@ def _submit(page: Any) -> None:
 
 
 def _decide(page: Any, field: str, value: str) -> None:
-    page.select_option(f"#f-{field}", value)
-    _submit(page)
+    """A decision: its button when the form shows decision buttons, else the select."""
+    button = page.locator(f"button[name={field}][value={value}]")
+    if button.count():
+        button.click()
+        page.locator(".flash", has_text="已办理").wait_for()
+    else:
+        page.select_option(f"#f-{field}", value)
+        _submit(page)
 
 
 def test_draft_sign_off_and_publish_in_the_browser(live_server: str, desk: Any,

@@ -22,11 +22,19 @@ def big_jpeg() -> bytes:
 
 
 def upload(client: Any, case_id: int, data: bytes, name: str = "x.jpg") -> Any:
+    """POST the multipart body as bytes: given a file, the test client would spool a large
+    body to a temporary file that it never closes (a ResourceWarning in a later test)."""
+    from werkzeug.datastructures import FileStorage, MultiDict
+    from werkzeug.test import encode_multipart
+
     page = client.get(f"/cases/{case_id}").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert token
-    return client.post(f"/cases/{case_id}/files", content_type="multipart/form-data",
-                       data={"csrf_token": token.group(1), "file": (io.BytesIO(data), name)})
+    parts = MultiDict([("csrf_token", token.group(1)),
+                       ("file", FileStorage(io.BytesIO(data), name, content_type="image/jpeg"))])
+    boundary, body = encode_multipart(parts)
+    return client.post(f"/cases/{case_id}/files", data=body,
+                       content_type=f"multipart/form-data; boundary={boundary}")
 
 
 def test_attach_list_and_download(app: Flask) -> None:  # noqa: F811
