@@ -10,7 +10,6 @@ from typing import Any
 from models import Case, CaseEvent
 from workflows.calendar import WorkCalendar
 from workflows.history import iso
-from workflows.inbox import InboxRow
 from workflows.state import CaseState, TaskView
 
 # Case data that is plumbing, not business content.
@@ -49,17 +48,6 @@ def coarsen(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [coarsen(v) for v in value]
     return value
-
-
-def inbox_row(row: InboxRow, exact: bool = True) -> dict[str, Any]:
-    if not exact:
-        return coarsen(inbox_row(row))  # type: ignore[no-any-return]
-    return {
-        "case_id": row.case_id, "case_title": row.case_title, "case_type": row.case_type,
-        "task_uuid": row.task_uuid, "task_id": row.task_id, "name": row.name,
-        "role": row.role, "claimant_id": row.claimant_id,
-        "due_at": iso(row.due_at) if row.due_at else None, "case_version": row.case_version,
-    }
 
 
 def event(ev: CaseEvent) -> dict[str, Any]:
