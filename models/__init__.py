@@ -13,6 +13,7 @@ from models.complaint import ComplaintIdentity, ComplaintReceipt
 from models.due_job import DueJob, DueJobState
 from models.human_task import HumanTask, HumanTaskState
 from models.idempotency_key import IdempotencyKey
+from models.inspection_slot import InspectionSlot
 from models.notification import Notification, OutboxMail, OutboxState
 from models.org_unit import OrgKind, OrgUnit
 from models.process_version import ProcessVersion
@@ -38,6 +39,7 @@ __all__ = [
     "HumanTask",
     "HumanTaskState",
     "IdempotencyKey",
+    "InspectionSlot",
     "ItemStatus",
     "LogCheckpoint",
     "LogHead",

@@ -19,7 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from models import Case, IdempotencyKey, utcnow
 from models.db import begin_write
-from workflows import catalog_projection, notifications, processes
+from workflows import catalog_projection, inspection_quota, notifications, processes
 from workflows.errors import CaseError, ConflictError, IdempotencyMismatchError
 from workflows.history import canonical, sha256
 from workflows.state import CaseState, EventDraft, apply_event
@@ -69,6 +69,7 @@ Hook = Callable[[Case, EventDraft], None]
 ProjectionHook = Callable[[Session, Case, EventDraft, CaseState | None, CaseState], object]
 AFTER_PROJECTIONS: tuple[ProjectionHook, ...] = (
     catalog_projection.project,  # publishing an assessment item writes the catalog rows
+    inspection_quota.project,  # an approved inspection takes its villages' quota slots
     notifications.notify_for_event,
 )
 

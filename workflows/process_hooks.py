@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from models import Case
-from workflows import inspections, item_approval, meetings
+from workflows import inspection_quota, inspections, item_approval, meetings
 from workflows.access import Actor
 from workflows.ids import InspectionTask, ItemTask, MeetingTask, ProcessId
 from workflows.state import CaseState
@@ -35,6 +35,8 @@ TASK_INPUT_HOOKS: dict[tuple[str, str], TaskInputHook] = {
     (ITEM, ItemTask.SIGN_OFF): item_approval.sign_off_inputs,
     (INSPECTION, InspectionTask.DRAFT_REQUEST): inspections.draft_inputs,
     (INSPECTION, InspectionTask.HEAD_REVIEW): inspections.head_review_inputs,
+    (INSPECTION, InspectionTask.APPROVE_REQUEST): inspection_quota.approval_inputs,
+    (INSPECTION, InspectionTask.APPROVE_SUPERVISION): inspection_quota.approval_inputs,
     (MEETING, MeetingTask.DRAFT_MEETING): meetings.draft_inputs,
 }
 

@@ -25,7 +25,8 @@ from workflows.access import Actor
 from workflows.commands import CommandResult
 
 PROCESS = "report_form_approval"
-PRELOAD = ["tests.integration.harness.procs", "tests.integration.harness.crash"]
+PRELOAD = ["tests.integration.harness.procs", "tests.integration.harness.crash",
+           "tests.integration.harness.quota_procs"]
 
 
 @pytest.fixture(autouse=True)
