@@ -115,12 +115,21 @@ TASK_CHECKS[(inspection_forms.PROCESS, inspection_forms.T.RESOLVE_OVERLAP)] = (
 )
 
 
+def _flat(messages: Any) -> list[str]:
+    """The messages of one field; a list field's are keyed by position ({0: [...]}), a nested
+    schema's by its fields: flattened, each once, so the form shows them by the field."""
+    if isinstance(messages, dict):
+        found = [m for v in messages.values() for m in _flat(v)]
+        return list(dict.fromkeys(found))
+    if isinstance(messages, list):
+        return [m for v in messages for m in _flat(v)]
+    return [str(messages)]
+
+
 def _failed(err: ValidationError) -> ValidationFailedError:
     # A check's error is keyed by its field_name; a schema's errors are already a dict.
     messages: Any = err.normalized_messages()  # type: ignore[no-untyped-call]
-    return ValidationFailedError(
-        {str(k): [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in messages.items()}
-    )
+    return ValidationFailedError({str(k): _flat(v) for k, v in messages.items()})
 
 
 def _load(schema_cls: type[Schema], data: dict[str, Any]) -> dict[str, Any]:

@@ -43,6 +43,13 @@ def _iso_date(value: str) -> None:
 
 
 LIST_FIELDS = ("item_ids", "village_ids", "town_ids", "actual_materials")
+ID_LIST_FIELDS = ("item_ids", "village_ids", "town_ids")
+# Form widgets the web layer draws for a field (webapp/schema_form.py): the villages grouped
+# by town, the whole-town boxes of that picker, the catalog items in force, material rows.
+VILLAGES = {"widget": "villages"}
+TOWNS = {"widget": "towns"}
+CATALOG_ITEMS = {"widget": "catalog_items"}
+MATERIALS = {"widget": "materials"}
 
 
 def _split(value: str) -> list[str]:
@@ -51,14 +58,20 @@ def _split(value: str) -> list[str]:
 
 
 def _lists_from_text(data: Any) -> Any:
-    """A web form posts lists as text: ids or names separated by commas (or lines); each
-    material on its own line, "*" in front when the district already holds it."""
+    """Lists arrive as lists (JSON, or the checkboxes of a web form posting one value each)
+    or as text: ids or names separated by commas (or lines); each material on its own line,
+    "*" in front when the district already holds it. An id list may mix both."""
     if not isinstance(data, dict):
         return data
     out = dict(data)
     for name in LIST_FIELDS:
         if isinstance(out.get(name), str):
             out[name] = [p.strip() for p in _split(out[name])]
+    for name in ID_LIST_FIELDS:
+        if isinstance(out.get(name), list):
+            out[name] = [part for v in out[name]
+                         for part in ([p.strip() for p in _split(v)] if isinstance(v, str)
+                                      else [v])]
     if isinstance(out.get("materials"), str):
         lines = [line.strip() for line in out["materials"].splitlines() if line.strip()]
         out["materials"] = [{"name": line.lstrip("*").strip(), "already_held": line[0] == "*"}
@@ -98,19 +111,19 @@ class DraftRequestSchema(_Strict):
     purpose = fields.String(required=True, validate=validate.Length(min=2, max=2000))
     # Catalog items assessed (required for an assessment) or the legal basis (law enforcement).
     item_ids = fields.List(fields.Integer(validate=ID_RANGE), load_default=list,
-                           validate=validate.Length(max=20))
+                           validate=validate.Length(max=20), metadata=CATALOG_ITEMS)
     legal_basis = fields.String(load_default="", validate=validate.Length(max=500))
     # Villages one by one and/or every village of some towns (resolved by the command).
     village_ids = fields.List(fields.Integer(validate=ID_RANGE), load_default=list,
-                              validate=validate.Length(max=MAX_VILLAGES))
+                              validate=validate.Length(max=MAX_VILLAGES), metadata=VILLAGES)
     town_ids = fields.List(fields.Integer(validate=ID_RANGE), load_default=list,
-                           validate=validate.Length(max=50))
+                           validate=validate.Length(max=50), metadata=TOWNS)
     window_start = _date_field()
     window_end = _date_field()
     people = fields.Integer(required=True, validate=validate.Range(min=1, max=100))
     days = fields.Integer(required=True, validate=validate.Range(min=1, max=60))
     materials = fields.List(fields.Nested(MaterialSchema), load_default=list,
-                            validate=validate.Length(max=50))
+                            validate=validate.Length(max=50), metadata=MATERIALS)
 
     @validates_schema
     def consistent(self, data: dict[str, Any], **_: Any) -> None:
@@ -248,9 +261,9 @@ class DraftMeetingSchema(_Strict):
     # Who must attend from each village (e.g. 村党支部书记、村委会主任).
     attendees = fields.String(required=True, validate=validate.Length(min=2, max=500))
     village_ids = fields.List(fields.Integer(validate=ID_RANGE), load_default=list,
-                              validate=validate.Length(max=MAX_VILLAGES))
+                              validate=validate.Length(max=MAX_VILLAGES), metadata=VILLAGES)
     town_ids = fields.List(fields.Integer(validate=ID_RANGE), load_default=list,
-                           validate=validate.Length(max=50))
+                           validate=validate.Length(max=50), metadata=TOWNS)
     hours = fields.Float(required=True, validate=validate.Range(min=0.25, max=8))
     mode = fields.String(required=True, validate=validate.OneOf(MEETING_MODES))
     # The earliest day it is needed: the request joins the next combined session from then.
