@@ -235,6 +235,12 @@ _PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
 ]
 
 
+def add_message_pattern(pattern: str, render: Callable[[re.Match[str]], str]) -> None:
+    """Translate another parametrized message of a lower layer (a blueprint registers its
+    own, e.g. "12 is not a village")."""
+    _PATTERNS.append((re.compile(pattern), render))
+
+
 def _lookup(table: dict[str, str], key: object) -> str:
     text = table.get(str(key))
     return gettext(text) if text is not None else str(key)

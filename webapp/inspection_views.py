@@ -5,7 +5,9 @@ combined sessions with their generated agendas. Everything here is read from
 
 Requests are made on the generic pages (`/cases/new/inspection_request`,
 `/cases/new/meeting_request`) and worked in the inbox; the town review and the village
-rating are tasks there. A village outside the actor's scope is a 404.
+rating are tasks there. Their draft forms pick villages by town, catalog items and
+materials with the widgets of `webapp.schema_form` (choices from `webapp.pickers`). A
+village outside the actor's scope is a 404.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, render_template, request
+from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from models import OrgUnit
@@ -48,14 +51,14 @@ i18n.STATUS_LABELS.update({
 })
 i18n.FIELD_LABELS.update({
     "inspection_type": N_("Kind of inspection"),
-    "item_ids": N_("Catalog items (ids, separated by commas)"),
-    "village_ids": N_("Villages (ids, separated by commas)"),
-    "town_ids": N_("Every village of these towns (ids)"),
+    "item_ids": N_("Catalog items assessed"),
+    "village_ids": N_("Villages concerned"),
+    "town_ids": N_("Whole towns (every village)"),
     "window_start": N_("From"),
     "window_end": N_("Until"),
     "people": N_("People on site"),
     "days": N_("Days on site"),
-    "materials": N_("Materials demanded (one per line, * = already held)"),
+    "materials": N_("Materials demanded"),
     "overlap_decision": N_("Overlap"),
     "merge_with": N_("Join the inspection (case number)"),
     "town_decision": N_("Town's opinion"),
@@ -96,6 +99,17 @@ i18n.CHOICE_LABELS.update({
     "quota_exceeded": N_("Village quota exceeded"),
     "overlap": N_("Overlaps an approved inspection"),
 })
+
+
+# What the draft forms' checks say (workflows/inspection_forms.py, workflows/inspections.py).
+PICKER_MESSAGES = (
+    N_("choose at least one village or town"), N_("no village chosen"),
+    N_("an assessment names its catalog items"),
+)
+i18n.add_message_pattern(r"^(\d+) is not a village$",
+                        lambda m: gettext("%(id)s is not a village", id=m[1]))
+i18n.add_message_pattern(r"^(\d+) is not a town$",
+                        lambda m: gettext("%(id)s is not a town", id=m[1]))
 
 
 def _villages(actor: Actor) -> list[OrgUnit]:

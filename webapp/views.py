@@ -15,7 +15,7 @@ from marshmallow import Schema
 from werkzeug.wrappers import Response
 
 from models import Case
-from webapp import complaint_views, diagram_svg, inbox_views, presenters
+from webapp import complaint_views, diagram_svg, inbox_views, pickers, presenters
 from webapp.auth import current_actor, login_required
 from webapp.db import get_session
 from webapp.lookups import unit_names, user_names
@@ -166,12 +166,15 @@ def task_page(case_id: int, task_uuid: str) -> Page:
                **_history_context(case, state, exact)}
     if request.method == "GET":
         values = {} if decision else initial_values(specs, state.data)
-        return render_template("task.html", values=values, errors={}, **context)
+        return render_template("task.html", values=values, errors={},
+                               pickers=pickers.build(get_session(), specs, values), **context)
     values = parse(specs, request.form)
     try:
         cases.complete_task(get_session(), current_actor(), case_id, task_uuid, values)
     except ValidationFailedError as err:
-        return render_template("task.html", values=values, errors=err.fields, **context), 422
+        return render_template("task.html", values=values, errors=err.fields,
+                               pickers=pickers.build(get_session(), specs, values),
+                               **context), 422
     flash(_("“%(task)s” is done for “%(case)s”.", task=task.name, case=case.title), "success")
     return redirect(inbox_views.after_decision())
 
@@ -185,7 +188,8 @@ def start(process_id: str) -> Page:
     specs = field_specs(schema)
     if request.method == "GET":
         return render_template("start.html", process_id=process_id, specs=specs, values={},
-                               errors={}, form_key=secrets.token_urlsafe(16))
+                               errors={}, form_key=secrets.token_urlsafe(16),
+                               pickers=pickers.build(get_session(), specs, {}))
     values = parse(specs, request.form)
     form_key = request.form.get("form_key", "")[:MAX_FORM_KEY]
     actor = current_actor()
@@ -195,7 +199,8 @@ def start(process_id: str) -> Page:
         result = cases.start_case(get_session(), actor, process_id, values, idempotency=idem)
     except ValidationFailedError as err:
         return render_template("start.html", process_id=process_id, specs=specs,
-                               values=values, errors=err.fields, form_key=form_key), 422
+                               values=values, errors=err.fields, form_key=form_key,
+                               pickers=pickers.build(get_session(), specs, values)), 422
     flash(_("The case has been started."), "success")
     return redirect(url_for("staff.case_page", case_id=result.case_id))
 
