@@ -1,7 +1,8 @@
 """An inspection request in a real browser (Chromium): a 民政局 clerk asks to inspect a
 village of 大观镇, the head approves, the automatic checks pass, 大观镇 agrees, 区委农办
 approves; the village cadre finds it on the village calendar, the department records what
-happened, and the cadre rates the burden; the ledger counts it."""
+happened, and the cadre rates the burden; the ledger counts it. And the draft's pickers on a
+360 px phone, with and without JavaScript: villages by town, whole towns, material rows."""
 
 from __future__ import annotations
 
@@ -94,13 +95,19 @@ def test_request_town_review_approval_calendar_rating(live_app: Flask, live_serv
     _open(page, base, case_id, "draft_request")
     page.select_option("#f-inspection_type", "business")
     page.fill("#f-purpose", "检查低保台账")
-    page.fill("#f-village_ids", str(_village_id(live_app)))
+    page.get_by_role("group", name="大观镇").get_by_label("大观镇示例村1（演示）").check()
     page.fill("#f-window_start", "2026-04-13")
     page.fill("#f-window_end", "2026-04-14")
     page.fill("#f-people", "3")
     page.fill("#f-days", "1")
-    page.fill("#f-materials", "低保名册")
+    page.fill("#f-materials-0", "低保名册")
+    page.fill("#f-materials-1", "户籍底册")
+    page.check("#f-materials-1-held")
     _submit(page)
+    data = page.request.get(f"{base}/api/v1/cases/{case_id}").json()["data"]
+    assert [v["unit_id"] for v in data["villages"]] == [_village_id(live_app)]
+    assert data["materials"] == [{"name": "低保名册", "already_held": False},
+                                 {"name": "户籍底册", "already_held": True}]
 
     page = _log_in(desk, base, "mz_head")
     _open(page, base, case_id, "head_review")
@@ -144,3 +151,64 @@ def _village_id(app: Flask) -> int:
         vid = db.scalar(select(OrgUnit.id).where(OrgUnit.code == "dgz-v1"))
     assert vid is not None
     return int(vid)
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_draft_pickers_on_a_360px_phone(live_app: Flask, live_server: str, chromium: Any,
+                                        screenshots: Path, javascript: bool) -> None:
+    base = live_server
+    context = chromium.new_context(viewport={"width": 360, "height": 780}, is_mobile=True,
+                                   has_touch=True, locale="zh-CN",
+                                   java_script_enabled=javascript)
+    context.set_default_timeout(20000)
+    try:
+        page = context.new_page()
+        page.goto(f"{base}/login")
+        page.fill("#username", "mz_clerk")
+        page.fill("#password", "jianfu-demo-2026")
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{base}/inbox")
+        page.goto(f"{base}/cases/new/inspection_request")
+        page.fill("#f-title", "手机上的检查申请")
+        page.click("form[action*='/cases/new/'] button[type=submit]")
+        page.wait_for_url(re.compile(r".*/cases/\d+$"))
+        case_id = int(page.url.rsplit("/", 1)[1])
+        _open(page, base, case_id, "draft_request")
+        page.select_option("#f-inspection_type", "research")
+        page.fill("#f-purpose", "了解村级事务负担")
+        town = page.get_by_role("group", name="木凉镇")
+        town.get_by_label("木凉镇全部村").check()
+        villages = town.locator("input[name=village_ids]")
+        if javascript:  # the script ticks the town's villages; unticking one unticks the town
+            assert [villages.nth(i).is_checked() for i in range(3)] == [True, True, True]
+            town.get_by_label("木凉镇示例村2（演示）").uncheck()
+            assert not town.get_by_label("木凉镇全部村").is_checked()
+            page.get_by_role("button", name="再加一行").click()
+            page.fill("#f-materials-5", "第六项材料")
+        else:
+            assert not villages.nth(0).is_checked()
+            assert page.get_by_role("button", name="再加一行").is_hidden()
+            page.get_by_label("兴隆镇示例村3（演示）").check()
+        page.fill("#f-window_start", "2026-05-11")
+        page.fill("#f-window_end", "2026-05-11")
+        page.fill("#f-people", "2")
+        page.fill("#f-days", "1")
+        page.fill("#f-materials-0", "村务公开台账")
+        width: int = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360, f"the draft scrolls sideways on a 360 px phone ({width} px)"
+        page.screenshot(path=str(screenshots / f"inspection-draft-phone-{javascript}.png"),
+                        full_page=True)
+        page.click("form[method=post] button[type=submit]:has-text('提交')")
+        page.locator(".flash", has_text="已办理").wait_for()
+        data = page.request.get(f"{base}/api/v1/cases/{case_id}").json()["data"]
+        names = sorted(v["name"] for v in data["villages"])
+        if javascript:
+            assert data["town_ids"] == []
+            assert names == ["木凉镇示例村1（演示）", "木凉镇示例村3（演示）"]
+            assert [m["name"] for m in data["materials"]] == ["村务公开台账", "第六项材料"]
+        else:
+            mlz = [f"木凉镇示例村{i}（演示）" for i in (1, 2, 3)]
+            assert names == ["兴隆镇示例村3（演示）", *mlz]
+            assert [m["name"] for m in data["materials"]] == ["村务公开台账"]
+    finally:
+        context.close()
