@@ -15,7 +15,7 @@ from models import Attachment, Case
 from webapp.auth import current_actor, login_required
 from webapp.complaint_settings import settings
 from webapp.db import get_session
-from workflows import access, cases, complaint_staff, complaints
+from workflows import access, cases, complaint_calendar, complaint_staff, complaints, village_ledger
 from workflows.access import Actor
 from workflows.errors import NotFoundError, ValidationFailedError
 from workflows.ids import ComplaintTask, ProcessId
@@ -51,6 +51,11 @@ def panel(actor: Actor, case: Case, state: CaseState) -> dict[str, Any] | None:
         if office and intake_open else [],
         "files": [(f.id, f.mime, f.size) for f in files],
         "can_original": access.SUPERVISOR in roles,
+        # An "unapproved inspection" beside the village's calendar: for the district offices
+        # (intake and verification), who see every village's calendar.
+        "calendar": complaint_calendar.calendar_check(session, case, state.data)
+        if roles & village_ledger.DISTRICT_ROLES else None,
+        "near_days": complaint_calendar.NEAR_DAYS,
     }
 
 
@@ -132,7 +137,7 @@ def original(case_id: int, attachment_id: int) -> Response:
 @login_required
 def hotline() -> Page:
     """区委农办 files a complaint for a caller (channel "hotline"); the caller gets the code."""
-    from webapp import public
+    from webapp import public, public_text
 
     actor, session = current_actor(), get_session()
     if access.BURDEN_OFFICE not in actor.role_names():
@@ -150,7 +155,7 @@ def hotline() -> Page:
                                           public._uploaded(), settings=settings(),
                                           channel="hotline", staff=actor)
     except ValidationFailedError as err:
-        form.errors = public._errors(err)
+        form.errors = public_text._errors(err)
         return public._render_filing(form, 422, action=action)
     return render_template("public/receipt.html", code=format_code(filed.code),
                            qr=public.qr_svg(url_for("public.track", _external=True)

@@ -23,7 +23,7 @@ from webapp import i18n
 from webapp.auth import current_actor, login_required
 from webapp.db import get_session
 from webapp.i18n import N_
-from workflows import access, meeting_bundler, village_ledger
+from workflows import access, complaint_calendar, meeting_bundler, village_ledger
 from workflows.access import Actor
 from workflows.errors import NotFoundError
 from workflows.ids import ProcessId
@@ -110,6 +110,11 @@ i18n.add_message_pattern(r"^(\d+) is not a village$",
                         lambda m: gettext("%(id)s is not a village", id=m[1]))
 i18n.add_message_pattern(r"^(\d+) is not a town$",
                         lambda m: gettext("%(id)s is not a town", id=m[1]))
+i18n.add_message_pattern(  # workflows.inspection_quota
+    r"^quota used up since the check: (.+), (\S+) \((\d+) of (\d+) approved\)$",
+    lambda m: gettext("Quota used up since the check: %(village)s, %(period)s (%(used)s of "
+                      "%(quota)s approved). Return or reject the request.",
+                      village=m[1], period=m[2], used=m[3], quota=m[4]))
 
 
 def _villages(actor: Actor) -> list[OrgUnit]:
@@ -154,8 +159,10 @@ def calendar() -> Page:
     chosen = _chosen(villages) or villages[0]
     entries = [e for e in village_ledger.all_entries(get_session())
                if e.village_id == chosen.id]
+    reported = complaint_calendar.reported(get_session(), current_actor(), chosen.id)
     return render_template("inspections/calendar.html", villages=villages, chosen=chosen,
-                           entries=entries)
+                           entries=entries, reported=reported,
+                           category=complaint_calendar.CATEGORY)
 
 
 @bp.route("/ledger")

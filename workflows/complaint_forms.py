@@ -9,9 +9,13 @@ module imports nothing from it, so there is no import cycle.
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from models import utcnow
+from workflows.calendar import WorkCalendar
 
 # Category codes (the Open311 service codes too) and their labels.
 CATEGORIES: tuple[str, ...] = (
@@ -99,6 +103,22 @@ def _description(value: str) -> None:
 # ---------------------------------------------------------------- the public filing form
 
 
+OCCURRED_WITHIN_DAYS = 366
+
+
+def _past_day(value: str) -> None:
+    """A date (YYYY-MM-DD) in the last year, not after today in China."""
+    try:
+        day = date.fromisoformat(value)
+    except ValueError as err:
+        raise ValidationError("not a date (YYYY-MM-DD)") from err
+    today = WorkCalendar.local_date(utcnow())
+    if day > today:
+        raise ValidationError("this date is in the future")
+    if day < today - timedelta(days=OCCURRED_WITHIN_DAYS):
+        raise ValidationError("more than a year ago")
+
+
 class ComplaintFilingSchema(ComplaintSchema):
     """What the complainant (or staff on the hotline, or an Open311 client) files. `name`
     and `phone` never reach the case data: the service seals them apart from the case."""
@@ -110,6 +130,9 @@ class ComplaintFilingSchema(ComplaintSchema):
         load_default=None, allow_none=True, validate=validate.Range(min=1, max=2**31 - 1)
     )
     description = fields.String(required=True, validate=[*_text(4000, 10), _description])
+    # The day it happened (optional): an "unapproved inspection" is checked against the
+    # village's calendar around that day (workflows.complaint_calendar).
+    occurred_on = fields.String(load_default=None, allow_none=True, validate=_past_day)
     anonymous = fields.Boolean(load_default=True)
     name = fields.String(validate=_text(50))
     phone = fields.String(validate=[*_text(20), _phone])

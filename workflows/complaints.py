@@ -205,6 +205,8 @@ def file_complaint(
         "lane_scopes": {access.BURDEN_OFFICE: office.id, "verifier": office.id},
         "case_status": "intake",
     }
+    if data.get("occurred_on"):
+        start["occurred_on"] = data["occurred_on"]
     title = " ".join(description.split())[:TITLE_CHARS]
 
     def load() -> tuple[Case, CaseState | None]:
