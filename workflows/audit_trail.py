@@ -163,6 +163,17 @@ def certificate(session: Session, actor: Actor, case_id: int) -> Certificate:
     return cert
 
 
+def form_fields(process_id: str, task_id: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    """The recorded data of a completion as the form took it: without what the command
+    computed and added (`workflows.process_hooks`, e.g. an inspection's check facts)."""
+    data = dict(inputs.get("data") or {})
+    schema = forms.form_schema(process_id, task_id)
+    if schema is None:
+        return data
+    names = {f.data_key or name for name, f in schema._declared_fields.items()}
+    return {k: v for k, v in data.items() if k in names}
+
+
 def _check_forms(session: Session, case: Case, cert: Certificate) -> None:
     """Each recorded task input must still pass the form it was validated with: the schema
     hash recorded in the event must be the code's, and the recorded data must load."""
@@ -179,7 +190,8 @@ def _check_forms(session: Session, case: Case, cert: Certificate) -> None:
                 f"({recorded[:12]} then, {now[:12]} now)")
             continue
         try:
-            forms.validate_task(case.case_type, task_id, dict(ev.inputs.get("data") or {}))
+            forms.validate_task(case.case_type, task_id,
+                                form_fields(case.case_type, task_id, ev.inputs))
         except CaseError as err:
             cert.differences.append(f"event {ev.seq}: the recorded {task_id} form no longer "
                                     f"validates: {err}")

@@ -3,14 +3,18 @@ schema; unknown keys are refused, not ignored (DESIGN §2 step 3)."""
 
 from __future__ import annotations
 
-import hashlib
-import inspect
 from collections.abc import Callable
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from workflows import complaint_forms, inspection_forms, item_forms, supervision_forms
+from workflows import (
+    complaint_forms,
+    form_hash,
+    inspection_forms,
+    item_forms,
+    supervision_forms,
+)
 from workflows.errors import ValidationFailedError
 from workflows.ids import ComplaintTask, ItemTask, ProcessId, ReportFormTask, SupervisionTask
 
@@ -173,9 +177,7 @@ def form_schema(process_id: str, task_id: str) -> type[Schema] | None:
 
 
 def schema_hash(process_id: str, task_id: str) -> str | None:
-    """SHA-256 of the source of a task's form schema: the form's content hash, recorded with
-    every completion so an auditor can tell which form validated it."""
+    """The content hash of a task's form schema (`workflows.form_hash`), recorded with every
+    completion so an auditor can tell which form validated it."""
     schema = form_schema(process_id, task_id)
-    if schema is None:
-        return None
-    return hashlib.sha256(inspect.getsource(schema).encode("utf-8")).hexdigest()
+    return None if schema is None else form_hash.form_hash(schema)

@@ -30,7 +30,7 @@ from tests.integration.harness import (
 )
 from tests.integration.harness.quota_procs import approval_racer
 from tests.integration.inspection_world import InspectionDriver, actor, draft
-from workflows import cases, inspection_quota, process_hooks
+from workflows import audit_trail, cases, inspection_quota, process_hooks
 from workflows.errors import ValidationFailedError
 from workflows.ids import InspectionTask, ProcessId
 
@@ -111,6 +111,9 @@ def test_second_approval_is_refused_and_slots_rebuild(demo_world):
         assert slot_rows(s) == live
         s.commit()
         assert history_problems(s) == []
+        # The certificate re-validates every recorded form: the hook's inputs included.
+        cert = audit_trail.certificate(s, actor(s, "auditor"), first)
+        assert cert.differences == []
 
 
 def test_without_the_recheck_both_are_approved(demo_world, monkeypatch):
