@@ -36,6 +36,7 @@ from webapp import (
     open311,
     public,
     sampling_views,
+    scorecard_views,
     security,
     throttle,
     verification_views,
@@ -110,6 +111,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(verification_views.bp)  # /audit: the last verification
     app.register_blueprint(dashboard_views.bp)
     app.register_blueprint(sampling_views.bp)
+    app.register_blueprint(scorecard_views.bp)
     app.register_blueprint(catalog_views.bp)
     app.register_blueprint(inspection_views.bp)
     complaint_settings.init_app(app)
