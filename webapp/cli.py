@@ -96,7 +96,8 @@ def _load_demo(make: sessionmaker[Session], bpmn_dir: Path) -> demo.DemoData | N
         if not demo.is_empty(session):
             processes.deploy(session, bpmn_dir)
             return None
-        return demo.load(session, bpmn_dir, complaint_settings=settings, items=True)
+        return demo.load(session, bpmn_dir, complaint_settings=settings, items=True,
+                         inspections=True)
 
 
 def _print_logins(data: demo.DemoData | None) -> None:

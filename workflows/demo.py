@@ -12,7 +12,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import Case, OrgKind, OrgUnit, User, utcnow
-from workflows import access, accounts, cases, demo_complaints, demo_items, orgs, processes
+from workflows import (
+    access,
+    accounts,
+    cases,
+    demo_complaints,
+    demo_inspections,
+    demo_items,
+    orgs,
+    processes,
+)
 from workflows.complaints import ComplaintSettings
 from workflows.receipts import ReceiptHasher
 from workflows.vault import Vault, generate_key
@@ -120,11 +129,14 @@ def load(
     now: datetime | None = None,
     complaint_settings: ComplaintSettings | None = None,
     items: bool = False,
+    inspections: bool = False,
 ) -> DemoData:
     """Create the demo tree, users and cases. Call on an empty database only. Without
     `complaint_settings` the demo complaints get throwaway keys (their codes do not work).
     With `items`, also the demo assessment item catalog and proposals (`demo_items`: some
-    forty commands, so tests that do not need them leave them out)."""
+    forty commands, so tests that do not need them leave them out). With `inspections`,
+    also inspection and meeting requests at several steps and two more village cadres
+    (`demo_inspections`: some fifty commands; `jianfu demo` and `jianfu run` load both)."""
     now = now or utcnow()
     district = orgs.add_unit(session, "nanchuan", "南川区", OrgKind.DISTRICT)
     units = {
@@ -146,13 +158,15 @@ def load(
             )
     logins: list[DemoLogin] = []
     by_code = {**units, **towns, "nanchuan": district}
-    village = orgs.by_code(session, "dgz-v1")
-    assert village is not None
-    by_code["dgz-v1"] = village
+    plan = DEMO_USERS + (demo_inspections.USERS if inspections else [])
+    for code in {c for _u, _n, grants in plan for _r, c in grants} - by_code.keys():
+        village = orgs.by_code(session, code)
+        assert village is not None, code
+        by_code[code] = village
     users = {
         username: _user(session, username, name,
                         [(role, by_code[code]) for role, code in grants], logins)
-        for username, name, grants in DEMO_USERS
+        for username, name, grants in plan
     }
     clerk, tj_clerk = users["mz_clerk"], users["tj_clerk"]
     session.commit()
@@ -166,6 +180,8 @@ def load(
     receipts = demo_complaints.load(session, actors, settings, now)
     if items:
         demo_items.load(session, actors, now)
+    if inspections:
+        demo_inspections.load(session, actors, now)
     return DemoData(logins, receipts)
 
 
