@@ -29,7 +29,7 @@ from PIL import Image
 
 import models
 from models.db import make_engine, make_sessionmaker
-from workflows import complaints, demo, orgs, uploads
+from workflows import complaint_tracking, complaints, demo, orgs, uploads
 from workflows.complaints import ComplaintSettings
 from workflows.errors import NotFoundError
 from workflows.receipts import ReceiptHasher
@@ -90,11 +90,11 @@ def main() -> None:
             with_photo.append(time.perf_counter() - t)
         for code in codes:
             t = time.perf_counter()
-            complaints.track(s, complaints.case_for_code(s, code, settings))
+            complaint_tracking.track(s, complaint_tracking.case_for_code(s, code, settings))
             lookups.append(time.perf_counter() - t)
             t = time.perf_counter()
             with contextlib.suppress(NotFoundError):
-                complaints.case_for_code(s, code[::-1], settings)
+                complaint_tracking.case_for_code(s, code[::-1], settings)
             wrong.append(time.perf_counter() - t)
     stats("filing, no files", plain)
     stats("filing, one 12 MP photo", with_photo)

@@ -48,7 +48,7 @@ from webapp.public_text import (
     public_field_label,
     rating_label,
 )
-from workflows import complaints, uploads
+from workflows import complaint_tracking, complaints, uploads
 from workflows.errors import (
     CaseError,
     ConflictError,
@@ -304,7 +304,7 @@ def _case_for(code: str) -> int | None:
     """The case of a typed code; None when no complaint has it or it is malformed (the
     same answer, after the same work, either way)."""
     try:
-        return complaints.case_for_code(get_session(), code, settings())
+        return complaint_tracking.case_for_code(get_session(), code, settings())
     except NotFoundError:
         return None
 
@@ -316,7 +316,7 @@ def _not_found() -> tuple[str, int]:
 def _render_status(case_id: int, code: str, *, notice: str = "",
                    errors: dict[str, list[str]] | None = None, form: str = "",
                    values: dict[str, str] | None = None, status: int = 200) -> tuple[str, int]:
-    tracking = complaints.track(get_session(), case_id)
+    tracking = complaint_tracking.track(get_session(), case_id)
     return render_template(
         "public/status.html", t=tracking, code=code, notice=notice, errors=errors or {},
         form=form, values=values or {}, ratings=RATINGS, accept=ACCEPT, max_files=MAX_FILES,
@@ -353,7 +353,7 @@ def reply() -> Page:
                               errors={"attachments": [_("Attach at most %(count)s files.",
                                                         count=MAX_FILES)]})
     try:
-        complaints.reply(get_session(), case_id, text, files, vault=settings().vault)
+        complaint_tracking.reply(get_session(), case_id, text, files, vault=settings().vault)
     except ValidationFailedError as err:
         return _render_status(case_id, code, form="reply", values={"text": text},
                               errors=_errors(err), status=422)
@@ -376,7 +376,7 @@ def rate() -> Page:
         return _render_status(case_id, code, form="rate", values=values, status=422,
                               errors={"rating": [_(FIELD_HINTS["rating"])]})
     try:
-        complaints.rate(get_session(), case_id, rating, comment)
+        complaint_tracking.rate(get_session(), case_id, rating, comment)
     except ValidationFailedError as err:
         return _render_status(case_id, code, form="rate", values=values,
                               errors=_errors(err), status=422)
@@ -396,7 +396,7 @@ def appeal() -> Page:
     reason = request.form.get("appeal_reason", "")
     values = {"appeal_reason": reason}
     try:
-        complaints.appeal(get_session(), case_id, reason)
+        complaint_tracking.appeal(get_session(), case_id, reason)
     except ValidationFailedError as err:
         return _render_status(case_id, code, form="appeal", values=values,
                               errors=_errors(err), status=422)

@@ -167,7 +167,7 @@ def window(query: RequestQuery) -> tuple[datetime, datetime]:
 
 def _notes(session: Session, cases: dict[int, dict[str, Any]]) -> dict[int, str]:
     """The latest thing the complainant can read on each case: a public office reply, the
-    reject reason or (when verification passed) the actions taken, as `complaints.track`."""
+    reject reason or (when verification passed) the actions taken, as `complaint_tracking.track`."""
     notes: dict[int, str] = {}
     rows = session.execute(
         select(CaseEvent.case_id, CaseEvent.type, CaseEvent.actor_role, CaseEvent.task_id,

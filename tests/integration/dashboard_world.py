@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import User
-from workflows import access, cases, complaints, demo_items, orgs
+from workflows import access, cases, complaint_tracking, complaints, demo_items, orgs
 from workflows.access import Actor
 from workflows.complaints import ComplaintSettings
 from workflows.receipts import ReceiptHasher
@@ -118,7 +118,7 @@ def build(session: Session) -> World:
             do(session, "nb_staff", cid, "return_visit", at, rating="satisfied",
                visit_channel="phone")
         if steps[2:] == ["appeal"]:
-            complaints.appeal(session, cid, "问题又出现了", now=at + timedelta(days=2))
+            complaint_tracking.appeal(session, cid, "问题又出现了", now=at + timedelta(days=2))
     _items(session, world)
     _inspections_and_meetings(session, world)
     return world

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import Attachment, Case, CaseEvent, ComplaintIdentity, ComplaintReceipt, User
-from workflows import access, cases, complaint_staff, complaints, orgs, worker
+from workflows import access, cases, complaint_staff, complaint_tracking, complaints, orgs, worker
 from workflows.access import Actor
 from workflows.complaints import ComplaintSettings
 from workflows.errors import (
@@ -89,9 +89,9 @@ def test_phone_to_closure_and_through_an_appeal(world: Session,
     s = world
     filed = complaints.file_complaint(s, filing(s), [photo()], settings=settings, now=T0)
     assert len(filed.code) == 16 and filed.code.isdigit()
-    case_id = complaints.case_for_code(s, filed.code, settings)
+    case_id = complaint_tracking.case_for_code(s, filed.code, settings)
     assert case_id == filed.case_id
-    seen = complaints.track(s, case_id)
+    seen = complaint_tracking.track(s, case_id)
     assert (seen.status, seen.holder, seen.attachments) == ("intake", "区委农办", 1)
     assert seen.due_on is not None and seen.anonymous
 
@@ -107,7 +107,7 @@ def test_phone_to_closure_and_through_an_appeal(world: Session,
     mz = unit_id(s, "qmzj")
     do(s, "nb_staff", case_id, "intake", T0 + timedelta(hours=2), intake_decision="accept",
        category="too_many_forms", responsible_unit_id=mz)
-    assert complaints.track(s, case_id).holder == "区民政局"
+    assert complaint_tracking.track(s, case_id).holder == "区民政局"
     # The responsible unit's clerk works it; another department's clerk cannot even see it.
     with pytest.raises(NotFoundError):
         cases.get_case(s, actor(s, "tj_clerk"), case_id)
@@ -116,30 +116,30 @@ def test_phone_to_closure_and_through_an_appeal(world: Session,
     # Verification: the supervision office may do it too (the verifier lane).
     do(s, "dc_staff", case_id, "verification", T0 + timedelta(days=2),
        verification_decision="pass")
-    seen = complaints.track(s, case_id)
+    seen = complaint_tracking.track(s, case_id)
     assert seen.can_rate and seen.outcome["actions_taken"] == "三张表合并为一张，每月报一次"
 
     # The complainant rates through the code: not satisfied goes back to verification.
-    complaints.rate(s, case_id, "not_satisfied", "还在报", now=T0 + timedelta(days=3))
-    assert complaints.track(s, case_id).status == "verification"
+    complaint_tracking.rate(s, case_id, "not_satisfied", "还在报", now=T0 + timedelta(days=3))
+    assert complaint_tracking.track(s, case_id).status == "verification"
     do(s, "nb_staff", case_id, "verification", T0 + timedelta(days=4),
        verification_decision="pass")
-    complaints.rate(s, case_id, "satisfied", now=T0 + timedelta(days=5))
-    seen = complaints.track(s, case_id)
+    complaint_tracking.rate(s, case_id, "satisfied", now=T0 + timedelta(days=5))
+    seen = complaint_tracking.track(s, case_id)
     assert seen.status == "closed" and seen.can_appeal and seen.appeal_until is not None
     with pytest.raises(InvalidTransitionError):
-        complaints.rate(s, case_id, "satisfied", now=T0 + timedelta(days=5))
+        complaint_tracking.rate(s, case_id, "satisfied", now=T0 + timedelta(days=5))
 
     # An appeal within 15 working days reopens the case at verification.
-    complaints.appeal(s, case_id, "整改后又恢复了每周报表", now=T0 + timedelta(days=8))
-    seen = complaints.track(s, case_id)
+    complaint_tracking.appeal(s, case_id, "整改后又恢复了每周报表", now=T0 + timedelta(days=8))
+    seen = complaint_tracking.track(s, case_id)
     assert seen.status == "verification" and not seen.can_appeal
     assert "reopen_count" in cases.get_case(s, actor(s, "nb_staff"), case_id)[1].data
     do(s, "nb_staff", case_id, "verification", T0 + timedelta(days=9),
        verification_decision="pass")
     do(s, "nb_staff", case_id, "return_visit", T0 + timedelta(days=10), rating="partly",
        visit_channel="phone", comment="电话回访")
-    assert complaints.track(s, case_id).can_appeal
+    assert complaint_tracking.track(s, case_id).can_appeal
 
     # Nobody appeals: the worker closes the window for good after 15 working days.
     s.commit()
@@ -147,10 +147,10 @@ def test_phone_to_closure_and_through_an_appeal(world: Session,
     make = sessionmaker(bind=s.get_bind(), expire_on_commit=False)
     assert worker.run_once(make, clock=lambda: later) >= 1
     s.expire_all()
-    seen = complaints.track(s, case_id)
+    seen = complaint_tracking.track(s, case_id)
     assert seen.status == "closed" and not seen.can_appeal
     with pytest.raises(InvalidTransitionError):
-        complaints.appeal(s, case_id, "太晚了", now=later)
+        complaint_tracking.appeal(s, case_id, "太晚了", now=later)
     case = s.get(Case, case_id)
     assert case is not None and case.status == "closed"
 
@@ -173,10 +173,10 @@ def test_reject_and_merge_are_shown_to_the_complainant(world: Session,
 
     do(s, "nb_staff", second.case_id, "intake", T0 + timedelta(hours=1),
        intake_decision="duplicate", duplicate_of=first.case_id)
-    assert complaints.track(s, second.case_id).merged
+    assert complaint_tracking.track(s, second.case_id).merged
     do(s, "nb_staff", other.case_id, "intake", T0 + timedelta(hours=1),
        intake_decision="reject", reject_reason="属于村内事务，不在减负投诉范围")
-    seen = complaints.track(s, other.case_id)
+    seen = complaint_tracking.track(s, other.case_id)
     assert seen.status == "rejected"
     assert seen.outcome == {"reject_reason": "属于村内事务，不在减负投诉范围"}
     with pytest.raises(ValidationFailedError) as err:
@@ -190,14 +190,14 @@ def test_replies_public_and_internal(world: Session, settings: ComplaintSettings
     nb = actor(s, "nb_staff")
     cases.add_comment(s, nb, filed.case_id, "内部：先核实镇里通知", now=T0)
     cases.add_comment(s, nb, filed.case_id, "请问是哪个部门的报表？", public=True, now=T0)
-    complaints.reply(s, filed.case_id, "是镇统计站的表", [photo()], vault=settings.vault,
+    complaint_tracking.reply(s, filed.case_id, "是镇统计站的表", [photo()], vault=settings.vault,
                      now=T0 + timedelta(hours=1))
-    seen = complaints.track(s, filed.case_id)
+    seen = complaint_tracking.track(s, filed.case_id)
     assert [(r.by, r.text) for r in seen.replies] == [
         ("office", "请问是哪个部门的报表？"), ("you", "是镇统计站的表")]
     assert seen.attachments == 1
     with pytest.raises(ValidationFailedError) as err:
-        complaints.reply(s, filed.case_id, "", [], vault=settings.vault)
+        complaint_tracking.reply(s, filed.case_id, "", [], vault=settings.vault)
     assert "text" in err.value.fields
 
 
@@ -223,10 +223,10 @@ def test_identity_is_sealed_and_unsealed_only_with_approval(world: Session,
     with pytest.raises(NotAllowedError):  # intake cannot approve its own request
         complaint_staff.decide_unseal(s, nb, named.case_id, True)
     complaint_staff.decide_unseal(s, dc, named.case_id, True, now=T0)
-    assert not complaints.track(s, named.case_id).identity_accessed
+    assert not complaint_tracking.track(s, named.case_id).identity_accessed
     identity = complaint_staff.read_identity(s, nb, named.case_id, settings.vault, now=T0)
     assert identity == {"name": "王小明", "phone": "13912345678"}
-    assert complaints.track(s, named.case_id).identity_accessed
+    assert complaint_tracking.track(s, named.case_id).identity_accessed
 
     # A department never reaches it: not even the case, until it holds a task of it.
     with pytest.raises(NotFoundError):
@@ -333,7 +333,7 @@ def test_unknown_and_malformed_codes_get_the_same_answer(world: Session,
     complaints.file_complaint(s, filing(s), [], settings=settings, now=T0)
     for guess in ("0000000000000000", "12345", "abcd efgh ijkl mnop", ""):
         with pytest.raises(NotFoundError) as err:
-            complaints.case_for_code(s, guess, settings)
+            complaint_tracking.case_for_code(s, guess, settings)
         assert str(err.value) == "no complaint has this receipt code"
 
 
@@ -366,7 +366,7 @@ def test_ten_thousand_guesses_find_nothing(world: Session, settings: ComplaintSe
         if guess in real:
             continue
         try:
-            complaints.case_for_code(s, guess, settings)
+            complaint_tracking.case_for_code(s, guess, settings)
             hits += 1
         except NotFoundError:
             pass
@@ -387,7 +387,7 @@ def test_lookup_time_does_not_tell_malformed_from_unknown(world: Session,
     def timed(code: str) -> float:
         start = time.perf_counter()
         with pytest.raises(NotFoundError):
-            complaints.case_for_code(s, code, settings)
+            complaint_tracking.case_for_code(s, code, settings)
         return time.perf_counter() - start
 
     slow = ComplaintSettings(hasher=ReceiptHasher(b"complaint-tests-salt", time_cost=1,

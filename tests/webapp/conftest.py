@@ -242,7 +242,7 @@ class Public:
 
     def case_id(self, code: str) -> int:
         from webapp.complaint_settings import EXTENSION
-        from workflows.complaints import case_for_code
+        from workflows.complaint_tracking import case_for_code
 
         database: Database = self.app.extensions["jianfu.db"]
         with database.sessions() as session:
