@@ -159,7 +159,7 @@ def calendar() -> Page:
     chosen = _chosen(villages) or villages[0]
     entries = [e for e in village_ledger.all_entries(get_session())
                if e.village_id == chosen.id]
-    reported = complaint_calendar.reported(get_session(), current_actor(), chosen.id)
+    reported = complaint_calendar.reported(get_session(), current_actor(), chosen.id, entries)
     return render_template("inspections/calendar.html", villages=villages, chosen=chosen,
                            entries=entries, reported=reported,
                            category=complaint_calendar.CATEGORY)

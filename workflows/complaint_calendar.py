@@ -81,9 +81,10 @@ class Reported:
     on_calendar: bool
 
 
-def reported(session: Session, actor: Actor, village_id: int) -> list[Reported]:
-    """Complaints of category CATEGORY about the village that the actor may open."""
-    entries: list[village_ledger.CalendarEntry] | None = None
+def reported(session: Session, actor: Actor, village_id: int,
+             entries: list[village_ledger.CalendarEntry]) -> list[Reported]:
+    """Complaints of category CATEGORY about the village that the actor may open, each
+    checked against `entries` (the calendar the caller has already folded)."""
     out: list[Reported] = []
     for case in session.scalars(select(Case).where(Case.case_type == COMPLAINT)
                                 .order_by(Case.id)):
@@ -94,8 +95,6 @@ def reported(session: Session, actor: Actor, village_id: int) -> list[Reported]:
             cases.get_case(session, actor, case.id)
         except NotFoundError:
             continue
-        if entries is None:
-            entries = village_ledger.all_entries(session)
         day, given = _day(data, case)
         out.append(Reported(case.id, case.title, day, given, case.status,
                             bool(near(entries, village_id, day))))

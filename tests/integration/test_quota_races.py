@@ -29,7 +29,7 @@ from tests.integration.harness import (
     mp_context,
 )
 from tests.integration.harness.quota_procs import approval_racer
-from tests.integration.inspection_world import InspectionDriver, actor, draft
+from tests.integration.inspection_world import InspectionDriver, actor, draft, unit_id
 from workflows import audit_trail, cases, inspection_quota, process_hooks
 from workflows.errors import ValidationFailedError
 from workflows.ids import InspectionTask, ProcessId
@@ -124,14 +124,8 @@ def test_without_the_recheck_both_are_approved(demo_world, monkeypatch):
         driver = InspectionDriver(s)
         for case_id in pair_at_approval(driver, "dgz-v2", WINDOWS[1]):
             approve(driver, case_id)
-        assert over_quota(s) == [f"({driver_village(s, 'dgz-v2')}, 'research', '2026-Q3'): "
+        assert over_quota(s) == [f"({unit_id(s, 'dgz-v2')}, 'research', '2026-Q3'): "
                                  "2 approved, quota 1"]
-
-
-def driver_village(session: Session, code: str) -> int:
-    from tests.integration.inspection_world import unit_id
-
-    return unit_id(session, code)
 
 
 def race(demo_world: Any, db_url: str) -> tuple[list[tuple[int, str, str | None]], list[int]]:

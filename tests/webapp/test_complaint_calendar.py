@@ -15,10 +15,10 @@ from flask import Flask
 from sqlalchemy import select
 
 from models import OrgUnit
-from tests.integration.inspection_world import InspectionDriver, draft
+from tests.integration.inspection_world import InspectionDriver, actor, draft
 from tests.webapp.conftest import Web
 from webapp.db import Database
-from workflows import complaint_calendar
+from workflows import complaint_calendar, village_ledger
 
 Public = Any
 
@@ -84,12 +84,11 @@ def test_the_day_named_is_checked_against_the_calendar(public: Public,
     assert f"/cases/{on}" in reported and f"/cases/{off}" in reported
     database: Database = public_app.extensions["jianfu.db"]
     with database.sessions() as s:
-        from tests.integration.inspection_world import actor
-
-        rows = complaint_calendar.reported(s, actor(s, "nb_staff"), village)
+        entries = village_ledger.all_entries(s)
+        rows = complaint_calendar.reported(s, actor(s, "nb_staff"), village, entries)
         assert {(r.case_id, r.on_calendar) for r in rows} >= {(on, True), (off, False)}
         # A department clerk may not open these complaints: none listed.
-        assert complaint_calendar.reported(s, actor(s, "mz_clerk"), village) == []
+        assert complaint_calendar.reported(s, actor(s, "mz_clerk"), village, entries) == []
 
 
 def test_a_bad_day_is_named_and_nothing_is_filed(public: Public, public_app: Flask) -> None:
