@@ -24,7 +24,7 @@ from webapp.auth import current_actor, log_in, logout_session
 from webapp.complaint_settings import settings
 from webapp.db import get_session
 from webapp.lookups import unit_names
-from workflows import accounts, cases, complaint_staff, uploads
+from workflows import accounts, cases, uploads
 from workflows.commands import Idempotency
 from workflows.store import case_events
 
@@ -123,9 +123,8 @@ def me() -> Response:
 def get_case(case_id: int) -> Response:
     session = get_session()
     case, state = cases.get_case(session, current_actor(), case_id)
-    payload = presenters.case(case, state, case_events(session, case_id))
-    if not complaint_staff.exact_times(current_actor(), case.case_type):
-        payload = presenters.coarsen(payload)
+    payload = presenters.case_for_viewer(current_actor(), case, state,
+                                         case_events(session, case_id))
     return jsonify(payload)
 
 

@@ -3,6 +3,7 @@ codes the lower layers use (roles, statuses, event types, form fields and choice
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from datetime import datetime
@@ -322,6 +323,12 @@ class CatalogDomain(Domain):  # type: ignore[misc]
         return translations
 
 
+def json_text(value: object) -> str:
+    """A structured value as readable JSON text: Chinese as characters, not \\u escapes
+    (plain text, so the template escapes it)."""
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
 def init_app(app: Flask) -> None:
     babel = Babel(app, locale_selector=select_locale)
     babel.domain_instance = CatalogDomain()
@@ -329,7 +336,8 @@ def init_app(app: Flask) -> None:
     for name, fn in (("role_label", role_label), ("status_label", status_label),
                      ("event_label", event_label), ("process_label", process_label),
                      ("field_label", field_label), ("choice_label", choice_label),
-                     ("msg", message), ("iso_datetime", iso_datetime)):
+                     ("msg", message), ("iso_datetime", iso_datetime),
+                     ("json_text", json_text)):
         app.add_template_filter(fn, name)
     app.jinja_env.globals.update(LOCALES=LOCALES, LOCALE_NAMES=LOCALE_NAMES,
                                  current_locale=current_locale, lang_url=lang_url)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from models import Case, CaseEvent
+from workflows import complaint_staff, rating_privacy
+from workflows.access import Actor
 from workflows.calendar import WorkCalendar
 from workflows.history import iso
 from workflows.state import CaseState, TaskView
@@ -67,6 +70,43 @@ def case(c: Case, state: CaseState, events: list[CaseEvent]) -> dict[str, Any]:
         "tasks": [t.as_dict() for t in sorted(state.tasks.values(), key=_task_order)],
         "events": [event(e) for e in events],
     }
+
+
+def for_viewer(actor: Actor, case_type: str,
+               events: list[CaseEvent]) -> Callable[[Any], Any]:
+    """What a viewer sees of a case's values (data, diffs, payloads): moments cut to dates
+    on complaints outside intake (T2.2), village ratings withheld from the department they
+    judge (`workflows.rating_privacy`)."""
+    coarse = not complaint_staff.exact_times(actor, case_type)
+    withheld = rating_privacy.withheld(actor, case_type)
+    raters = rating_privacy.raters(events) if withheld else 0
+
+    def shown(value: Any) -> Any:
+        if coarse:
+            value = coarsen(value)
+        if withheld:
+            value = rating_privacy.redact(value, raters)
+        return value
+
+    return shown
+
+
+def anonymous_events(actor: Actor, case_type: str, events: list[CaseEvent]) -> set[int]:
+    """The seqs of events whose actor this viewer is not told (a village's rating)."""
+    if not rating_privacy.withheld(actor, case_type):
+        return set()
+    return rating_privacy.anonymous_events(events)
+
+
+def case_for_viewer(actor: Actor, c: Case, state: CaseState,
+                    events: list[CaseEvent]) -> dict[str, Any]:
+    """`case` as this actor may see it (the API's case document)."""
+    payload: dict[str, Any] = for_viewer(actor, c.case_type, events)(case(c, state, events))
+    hidden = anonymous_events(actor, c.case_type, events)
+    for ev in payload["events"]:
+        if ev["seq"] in hidden:
+            ev["actor_id"] = None
+    return payload
 
 
 def _task_order(task: TaskView) -> tuple[str, str]:

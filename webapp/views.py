@@ -79,7 +79,7 @@ def _render_case(case_id: int, comment_errors: dict[str, list[str]] | None = Non
     tasks = presenters.open_tasks(state)
     complaint = complaint_views.panel(actor, case, state)
     exact = complaint_staff.exact_times(actor, case.case_type)
-    shown = presenters.coarsen if not exact else (lambda v: v)
+    shown = presenters.for_viewer(actor, case.case_type, events)
     page = render_template(
         "case.html", case=case, state=state, tasks=tasks, events=events,
         data=shown({k: v for k, v in state.data.items() if k not in presenters.HIDDEN_DATA}),
@@ -89,6 +89,7 @@ def _render_case(case_id: int, comment_errors: dict[str, list[str]] | None = Non
         units=unit_names(session, [case.scope_org_unit_id,
                                    *(t.scope_org_unit_id for t in tasks)]),
         comment_errors=comment_errors or {}, complaint=complaint, exact_times=exact,
+        anonymous_events=presenters.anonymous_events(actor, case.case_type, events),
         diagram=diagram_svg.case_diagram(session, case, events))
     return page, status
 
@@ -139,14 +140,18 @@ def _task_context(case_id: int,
     return case, state, task, schema
 
 
-def _history_context(case: Case, state: CaseState, exact: bool) -> dict[str, Any]:
-    """What templates/_history.html needs: the events, their changes and the names."""
-    session = get_session()
+def _history_context(case: Case, state: CaseState) -> dict[str, Any]:
+    """What templates/_history.html needs: the events, their changes and the names, and
+    the case data as this viewer may see it."""
+    session, actor = get_session(), current_actor()
     events = case_events(session, case.id)
-    shown = presenters.coarsen if not exact else (lambda v: v)
+    shown = presenters.for_viewer(actor, case.case_type, events)
     return {"events": events,
             "changes": {e.seq: presenters.changes(shown(e.diff), state) for e in events},
-            "users": user_names(session, presenters.user_ids(state, events))}
+            "users": user_names(session, presenters.user_ids(state, events)),
+            "anonymous_events": presenters.anonymous_events(actor, case.case_type, events),
+            "data": shown({k: v for k, v in state.data.items()
+                           if k not in presenters.HIDDEN_DATA})}
 
 
 @bp.route("/cases/<int:case_id>/tasks/<task_uuid>", methods=["GET", "POST"])
@@ -156,14 +161,12 @@ def task_page(case_id: int, task_uuid: str) -> Page:
     specs = field_specs(schema)
     decision = decision_field(specs) is not None
     exact = complaint_staff.exact_times(current_actor(), case.case_type)
-    shown = {k: v for k, v in state.data.items() if k not in presenters.HIDDEN_DATA}
     context = {"case": case, "task": task, "specs": specs,
-               "data": shown if exact else presenters.coarsen(shown),
                "decision": decision, "decision_spec": decision_field(specs),
                "templates": complaint_views.response_templates(case.case_type, task.task_id),
                "exact_times": exact,
                "diagram": diagram_svg.case_diagram(get_session(), case),
-               **_history_context(case, state, exact)}
+               **_history_context(case, state)}
     if request.method == "GET":
         values = {} if decision else initial_values(specs, state.data)
         return render_template("task.html", values=values, errors={},

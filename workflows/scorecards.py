@@ -31,7 +31,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import OrgKind, OrgUnit, utcnow
-from workflows import access, dashboard, dashboard_burden, meeting_bundler, village_ledger
+from workflows import (
+    access,
+    dashboard,
+    dashboard_burden,
+    meeting_bundler,
+    rating_privacy,
+    village_ledger,
+)
 from workflows.access import Actor
 from workflows.dashboard import ALL, Dashboard, Rate
 from workflows.errors import NotFoundError, ValidationFailedError
@@ -43,7 +50,7 @@ FULL_ROLES = village_ledger.DISTRICT_ROLES
 # Roles of a department that see its own card (redacted).
 OWN_ROLES = frozenset({access.CLERK, access.UNIT_HEAD})
 # Comments reach the department only once this many villages have rated it.
-MIN_RATERS = 3
+MIN_RATERS = rating_privacy.MIN_RATERS
 RATE = str(InspectionTask.RATE_BURDEN)
 SORTS = ("average", "ratings", "requested", "approved", "people_days", "materials",
          "meeting_hours", "village_hours", "complaints", "closed_on_time", "name")
