@@ -6,25 +6,30 @@ import logging
 import os
 import secrets
 import sys
-from collections.abc import Iterable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Iterable
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
 from models import Case
-from models.db import check_durability, make_engine, make_sessionmaker
 from models.db import database_url as resolve_url
 from models.migrate import upgrade
+from webapp.cli_audit import audit_group
+from webapp.cli_common import (
+    DEFAULT_BPMN,
+    bpmn_dir_option,
+    env_signer,
+    sessions,
+    url_option,
+    verify_every,
+)
 from workflows import (
-    audit,
-    audit_export,
-    audit_runs,
     calendar_admin,
     demo,
     processes,
@@ -34,32 +39,6 @@ from workflows import (
     worker,
 )
 from workflows.access import SYSTEM_ACTOR
-
-DEFAULT_BPMN = Path(__file__).resolve().parent.parent / "bpmn"
-bpmn_dir_option = click.option(
-    "--bpmn-dir",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=DEFAULT_BPMN,
-    show_default=True,
-    help="Folder with the .bpmn/.dmn files to deploy.",
-)
-url_option = click.option(
-    "--database-url",
-    envvar="DATABASE_URL",
-    default=None,
-    help="SQLAlchemy URL (default: $DATABASE_URL or the SQLite file).",
-)
-
-
-@contextmanager
-def _sessions(url: str | None) -> Iterator[sessionmaker[Session]]:
-    """A sessionmaker on a checked engine, disposed (connections closed) afterwards."""
-    engine = make_engine(resolve_url(url))
-    try:
-        check_durability(engine)
-        yield make_sessionmaker(engine)
-    finally:
-        engine.dispose()
 
 
 @click.group()
@@ -82,7 +61,7 @@ def init_db(database_url: str | None) -> None:
 @bpmn_dir_option
 def deploy_cmd(database_url: str | None, bpmn_dir: Path) -> None:
     """Store the current bpmn/ files as new process versions (unchanged files are kept)."""
-    with _sessions(database_url) as make, make() as session:
+    with sessions(database_url) as make, make() as session:
         for pv in processes.deploy(session, bpmn_dir):
             click.echo(f"{pv.process_id} v{pv.version} {pv.content_hash[:12]}")
 
@@ -118,7 +97,7 @@ def _print_logins(data: demo.DemoData | None) -> None:
 def demo_cmd(database_url: str | None, bpmn_dir: Path) -> None:
     """Load demo org units, users and cases into an empty database."""
     upgrade(database_url)
-    with _sessions(database_url) as make:
+    with sessions(database_url) as make:
         _print_logins(_load_demo(make, bpmn_dir))
 
 
@@ -183,8 +162,8 @@ def _serve(url: str | None, host: str, port: int, in_process_worker: bool) -> No
     app = create_app(config)
     stop = None
     if in_process_worker:
-        stop = worker.start_in_process(app.extensions["jianfu.db"].sessions, signer=_env_signer(),
-                                       verify_every=_verify_every())
+        stop = worker.start_in_process(app.extensions["jianfu.db"].sessions, signer=env_signer(),
+                                       verify_every=verify_every())
     server = make_anonymous_server(app, host, port)
     _request_log.info("serving on http://%s:%s/ (development server)", host, server.port)
     try:
@@ -216,7 +195,7 @@ def serve(database_url: str | None, host: str, port: int, with_worker: bool) -> 
 def run_cmd(database_url: str | None, host: str, port: int) -> None:
     """Migrate, load the demo if the database is empty, and serve with the worker in-process."""
     upgrade(database_url)
-    with _sessions(database_url) as make:
+    with sessions(database_url) as make:
         _print_logins(_load_demo(make, DEFAULT_BPMN))
     click.echo(f"Jianfu is running at http://{host}:{port}/  (Ctrl+C stops it)")
     _serve(database_url, host, port, True)
@@ -228,11 +207,11 @@ def run_cmd(database_url: str | None, host: str, port: int) -> None:
 @click.option("--once", is_flag=True, help="Fire one batch of due jobs and exit.")
 def worker_cmd(database_url: str | None, poll: float, once: bool) -> None:
     """Fire due timers (several workers may run at once; each job fires exactly once)."""
-    with _sessions(database_url) as make:
+    with sessions(database_url) as make:
         if once:
             click.echo(f"fired {worker.run_once(make)} job(s)")
             return
-        worker.run_forever(make, poll=poll, signer=_env_signer(), verify_every=_verify_every())
+        worker.run_forever(make, poll=poll, signer=env_signer(), verify_every=verify_every())
 
 
 @main.command("replay")
@@ -244,7 +223,7 @@ def replay_cmd(database_url: str | None, case_id: int | None, all_cases: bool) -
     if (case_id is None) == (not all_cases):
         raise click.UsageError("give a CASE_ID or --all")
     failed = 0
-    with _sessions(database_url) as make, make() as session:
+    with sessions(database_url) as make, make() as session:
         ids: list[int] = (
             list(session.scalars(select(Case.id).order_by(Case.id)))
             if all_cases
@@ -273,128 +252,6 @@ def replay_cmd(database_url: str | None, case_id: int | None, all_cases: bool) -
     sys.exit(1 if failed else 0)
 
 
-@main.group("audit")
-def audit_group() -> None:
-    """Verify the tamper-evident history."""
-
-
-@audit_group.command("verify")
-@url_option
-@click.option(
-    "--file",
-    "export_file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Verify an export file offline (no database) instead of the database.",
-)
-@click.option(
-    "--public-key",
-    default=None,
-    help="With --file: the public key (hex) you trust; default: the file's own.",
-)
-def audit_verify(
-    database_url: str | None, export_file: Path | None, public_key: str | None
-) -> None:
-    """Check every hash chain, the log head and checkpoints; exit 1 naming what broke."""
-    if export_file is not None:
-        problems = audit_export.verify_export(export_file, public_key)
-        for p in problems:
-            click.echo(str(p), err=True)
-        if problems:
-            click.echo(f"export FAILED: {len(problems)} problem(s)", err=True)
-            sys.exit(1)
-        click.echo(f"export ok: {export_file} verifies (every chain and signed checkpoint)")
-        return
-    with _sessions(database_url) as make, make() as session:
-        # Recorded as an audit run: the audit page shows the last verification.
-        run = audit_runs.record(session, source="cli", public_key=_env_public_key())
-        events = session.scalar(select(func.count()).select_from(Case))
-    if not run.ok:
-        for found in run.problems:
-            click.echo(str(found["text"]), err=True)
-        click.echo(f"audit FAILED: {len(run.problems)} problem(s)", err=True)
-        sys.exit(1)
-    click.echo(f"audit ok: {events} cases, every chain and checkpoint verifies")
-
-
-def _env_signer() -> audit_export.Signer | None:
-    """The checkpoint signer when JIANFU_AUDIT_KEY is set (workers sign periodically)."""
-    return _signer() if os.environ.get("JIANFU_AUDIT_KEY") else None
-
-
-def _env_public_key() -> str | None:
-    """The key checkpoint signatures are verified with: JIANFU_AUDIT_PUBLIC_KEY (hex), else
-    the public half of JIANFU_AUDIT_KEY; None when neither is set."""
-    public = os.environ.get("JIANFU_AUDIT_PUBLIC_KEY", "").strip()
-    if public:
-        return public
-    signer = _env_signer()
-    return signer.public_hex if signer is not None else None
-
-
-def _verify_every() -> float | None:
-    """Seconds between the worker's recorded verifications (JIANFU_AUDIT_VERIFY_EVERY;
-    0 turns them off; default worker.VERIFY_EVERY)."""
-    raw = os.environ.get("JIANFU_AUDIT_VERIFY_EVERY", "").strip()
-    if not raw:
-        return worker.VERIFY_EVERY
-    try:
-        return float(raw) or None
-    except ValueError as err:
-        raise click.UsageError("JIANFU_AUDIT_VERIFY_EVERY must be a number of seconds") from err
-
-
-def _signer() -> audit_export.Signer:
-    seed = os.environ.get("JIANFU_AUDIT_KEY", "")
-    if not seed:
-        raise click.UsageError("set JIANFU_AUDIT_KEY (see `jianfu audit keygen`)")
-    try:
-        return audit_export.Signer(seed)
-    except ValueError as err:
-        raise click.UsageError(str(err)) from err
-
-
-@audit_group.command("keygen")
-def audit_keygen() -> None:
-    """Print a new Ed25519 signing key (keep it secret) and its public key (give it out)."""
-    signer, seed = audit_export.Signer.generate()
-    click.echo(f"JIANFU_AUDIT_KEY={seed}")
-    click.echo(f"public key: {signer.public_hex}")
-
-
-@audit_group.command("sign")
-@url_option
-def audit_sign(database_url: str | None) -> None:
-    """Checkpoint the log tip and sign every unsigned checkpoint with JIANFU_AUDIT_KEY."""
-    signer = _signer()
-    with _sessions(database_url) as make, make() as session:
-        n = audit_export.sign_checkpoints(session, signer)
-    click.echo(f"signed {n} checkpoint(s); public key {signer.public_hex}")
-
-
-@audit_group.command("export")
-@url_option
-@click.option("--file", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
-def audit_export_cmd(database_url: str | None, out: Path) -> None:
-    """Write the whole history, signed at its tip, to a file an auditor verifies offline."""
-    signer = _signer()
-    with _sessions(database_url) as make, make() as session:
-        counts = audit_export.export(session, signer, out)
-    click.echo(
-        f"exported {counts['events']} events of {counts['cases']} cases, "
-        f"{counts['checkpoints']} signed checkpoints to {out}; "
-        f"public key {signer.public_hex}"
-    )
-
-
-@audit_group.command("checkpoint")
-@url_option
-def audit_checkpoint(database_url: str | None) -> None:
-    """Record a checkpoint of the current log tip."""
-    with _sessions(database_url) as make, make() as session:
-        cp = audit.checkpoint(session)
-    click.echo("log is empty" if cp is None else f"checkpoint at {cp.size}: {cp.hash}")
-
-
 @main.group("calendar")
 def calendar_group() -> None:
     """Announced changes to the official working-day calendar."""
@@ -407,7 +264,7 @@ def calendar_group() -> None:
 @click.option("--note", required=True, help="Which announcement this follows.")
 def calendar_override(database_url: str | None, day: datetime, workday: bool, note: str) -> None:
     """Record that DAY (YYYY-MM-DD) is a working day or a day off, from now on."""
-    with _sessions(database_url) as make, make() as session:
+    with sessions(database_url) as make, make() as session:
         row = calendar_admin.add_override(session, SYSTEM_ACTOR, day.date(), workday, note)
         click.echo(f"{row.day} is now a {'working day' if workday else 'day off'} ({row.note})")
 
@@ -416,7 +273,7 @@ def calendar_override(database_url: str | None, day: datetime, workday: bool, no
 @url_option
 def calendar_list(database_url: str | None) -> None:
     """List the overrides, oldest first."""
-    with _sessions(database_url) as make, make() as session:
+    with sessions(database_url) as make, make() as session:
         for row in calendar_admin.list_overrides(session):
             kind = "working day" if row.is_workday else "day off"
             click.echo(f"{row.day}  {kind:<11}  {row.created_at:%Y-%m-%d %H:%M}  {row.note}")
@@ -435,7 +292,7 @@ def channel_add(database_url: str | None, name: str) -> None:
     from workflows import open311 as channels
     from workflows.errors import ValidationFailedError
 
-    with _sessions(database_url) as make, make() as session:
+    with sessions(database_url) as make, make() as session:
         try:
             key = channels.add_channel(session, name)
         except ValidationFailedError as err:
@@ -450,7 +307,7 @@ def channel_list(database_url: str | None) -> None:
     """List the channels (names, not keys)."""
     from workflows import open311 as channels
 
-    with _sessions(database_url) as make, make() as session:
+    with sessions(database_url) as make, make() as session:
         for ch in channels.list_channels(session):
             state = "active" if ch.active else "disabled"
             click.echo(f"{ch.name:<24} {state:<8} {ch.created_at:%Y-%m-%d %H:%M}")
@@ -467,3 +324,6 @@ def complaints_keygen() -> None:
     JIANFU_RECEIPT_SALT; losing the vault key loses sealed identities and originals)."""
     click.echo(f"JIANFU_VAULT_KEY={vault.generate_key()}")
     click.echo(f"JIANFU_RECEIPT_SALT={secrets.token_hex(16)}")
+
+
+main.add_command(audit_group)
