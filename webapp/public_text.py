@@ -3,8 +3,6 @@ the service's messages in the user's language (zh_CN first). Split from `webapp.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from typing import Any
 
 from flask_babel import gettext
@@ -103,25 +101,27 @@ def public_field_label(name: object) -> str:
     return _(text) if text else i18n.field_label(name)
 
 
-# Messages of workflows.uploads and workflows.complaints that carry numbers.
-_PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
-    (re.compile(r"^file (\d+): only JPEG, PNG and PDF files can be attached"),
+# Messages of workflows.uploads and workflows.complaints that carry numbers (translated by
+# `i18n.message` on every page, the staff's upload form too).
+for _pattern, _render in (
+    (r"^file (\d+): only JPEG, PNG and PDF files can be attached",
      lambda m: _("File %(n)s: only JPEG, PNG and PDF files can be attached.", n=m[1])),
-    (re.compile(r"^file (\d+) is larger than (\d+) MiB"),
+    (r"^file (\d+) is larger than (\d+) MiB",
      lambda m: _("File %(n)s is larger than %(size)s MB.", n=m[1], size=m[2])),
-    (re.compile(r"^file (\d+) is empty$"), lambda m: _("File %(n)s is empty.", n=m[1])),
-    (re.compile(r"^file (\d+): the PDF is (password protected|encrypted)"),
+    (r"^file (\d+) is empty$", lambda m: _("File %(n)s is empty.", n=m[1])),
+    (r"^file (\d+): the PDF is (password protected|encrypted)",
      lambda m: _("File %(n)s: the PDF is protected by a password; attach it without one.",
                  n=m[1])),
-    (re.compile(r"^file (\d+): "),
+    (r"^file (\d+): ",
      lambda m: _("File %(n)s is damaged or not a photo or PDF that can be read.", n=m[1])),
-    (re.compile(r"^at most (\d+) files may be attached"),
+    (r"^at most (\d+) files may be attached",
      lambda m: _("Attach at most %(count)s files.", count=m[1])),
-    (re.compile(r"^a complaint holds at most (\d+) files$"),
+    (r"^a complaint holds at most (\d+) files$",
      lambda m: _("A complaint holds at most %(count)s files.", count=m[1])),
-    (re.compile(r"^at most (\d+) characters$"),
+    (r"^at most (\d+) characters$",
      lambda m: _("At most %(max)s characters.", max=m[1])),
-]
+):
+    i18n.add_message_pattern(_pattern, _render)
 
 
 # marshmallow's generic messages: the field's own hint says more.
@@ -130,10 +130,6 @@ _GENERIC = ("Must be one of", "Not a valid", "Field may not be null", "Must be g
 
 def _message(name: str, raw: str) -> str:
     """The service's message in the user's language, else a hint for the field."""
-    for pattern, render in _PATTERNS:
-        match = pattern.match(raw)
-        if match:
-            return render(match)
     if raw.startswith(_GENERIC) and name in FIELD_HINTS:
         return _(FIELD_HINTS[name])  # "Must be one of: unapproved_inspection, ..." says less
     shown = i18n.message(raw)
