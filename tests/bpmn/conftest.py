@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests.bpmn.complaint_paths_helpers import Complaint
 from workflows import engine
 from workflows.calendar import WorkCalendar
 
@@ -90,5 +91,19 @@ def new_case(report_form: engine.ProcessDefinition,
              calendar: WorkCalendar) -> Callable[..., SnapshotDriver]:
     def make(case: str = "case-1") -> SnapshotDriver:
         return SnapshotDriver(report_form, calendar, case)
+
+    return make
+
+
+@pytest.fixture
+def complaint_definition() -> engine.ProcessDefinition:
+    return load_definition("burden_complaint")
+
+
+@pytest.fixture
+def new_complaint(complaint_definition: engine.ProcessDefinition,
+                  calendar: WorkCalendar) -> Callable[..., Complaint]:
+    def make(case: str = "complaint-1") -> Complaint:
+        return Complaint(SnapshotDriver(complaint_definition, calendar, case))
 
     return make

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from lxml import etree
 
+from tests.bpmn.complaint_paths_helpers import ACCEPT, DONE, PASS, cst, start_data
 from tests.bpmn.conftest import load_definition
-from tests.bpmn.test_burden_complaint_paths import ACCEPT, DONE, PASS, cst, start_data
 from webapp.diagram_svg import render, wrap
 from workflows import engine, forms
 from workflows.calendar import WorkCalendar
