@@ -143,7 +143,6 @@ def test_verification_return_reopens_the_correction_with_a_new_window(new_compla
     assert open_tasks(visit) == [("return_visit", "burden_office")]
 
 
-
 # ------------------------------------------------------------------ appeal
 
 
