@@ -29,14 +29,20 @@ PASSWORD = demo.DEMO_PASSWORD
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-@pytest.fixture(scope="session")
-def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("template") / "demo.db"
+def demo_db(path: Path, **options: Any) -> Path:
+    """A new SQLite file at `path` with the demo data (`options` go to workflows.demo.load)."""
     engine = make_engine(f"sqlite:///{path}")
     Base.metadata.create_all(engine)
     with make_sessionmaker(engine)() as session:
-        demo.load(session, BPMN_DIR)
+        demo.load(session, BPMN_DIR, **options)
     engine.dispose()  # closing the last connection checkpoints the WAL into the file
+    return path
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo database that `app` copies for each test (a test module may override it)."""
+    path = demo_db(tmp_path_factory.mktemp("template") / "demo.db")
     assert not Path(f"{path}-wal").exists()
     return path
 

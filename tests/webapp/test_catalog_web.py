@@ -9,23 +9,17 @@ from __future__ import annotations
 import csv
 import io
 import re
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import AssessmentItem, Base, Case, HumanTask, OrgUnit, RoleAssignment, User
-from models.db import make_engine, make_sessionmaker
-from tests.webapp.conftest import BPMN_DIR, Web
-from webapp import create_app
-from webapp.db import Database
+from models import AssessmentItem, Case, HumanTask, OrgUnit, RoleAssignment, User
+from tests.webapp.conftest import Web, demo_db
 from workflows import demo
 
 PROCESS = "assessment_item_approval"
@@ -37,40 +31,9 @@ READ_ALL = {"supervisor", "auditor", "admin"}
 
 
 @pytest.fixture(scope="module")
-def items_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("catalog") / "demo.db"
-    engine = make_engine(f"sqlite:///{path}")
-    Base.metadata.create_all(engine)
-    with make_sessionmaker(engine)() as session:
-        demo.load(session, BPMN_DIR, items=True)
-    engine.dispose()
-    return path
-
-
-@pytest.fixture
-def app(items_db: Path, tmp_path: Path) -> Iterator[Flask]:
-    shutil.copy(items_db, tmp_path / "t.db")
-    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path}/t.db",
-                      "SECRET_KEY": "test", "WTF_CSRF_ENABLED": True})
-    yield app
-    app.extensions["jianfu.db"].engine.dispose()
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
-@pytest.fixture
-def db(app: Flask) -> Iterator[Session]:
-    database: Database = app.extensions["jianfu.db"]
-    with database.sessions() as session:
-        yield session
-
-
-@pytest.fixture
-def web(client: FlaskClient, db: Session) -> Web:
-    return Web(client, db)
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo with its assessment items: the conftest's app, client, db and web run on it."""
+    return demo_db(tmp_path_factory.mktemp("catalog") / "demo.db", items=True)
 
 
 def login(web: Web, username: str) -> None:
