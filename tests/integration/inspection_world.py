@@ -1,16 +1,21 @@
-"""Drives inspection requests through the command layer as the demo users (shared by the
-inspection, ledger and web tests)."""
+"""Drives inspection requests through the command layer as the demo users, on a copy of
+the demo world made once per module (shared by the inspection, ledger, scorecard and web
+tests)."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+import models
 from models import OrgUnit, User
-from workflows import access, cases
+from models.db import make_engine, make_sessionmaker
+from workflows import access, cases, demo
 from workflows.access import Actor
 from workflows.errors import NotFoundError
 from workflows.ids import InspectionTask, ProcessId
@@ -18,6 +23,32 @@ from workflows.ids import InspectionTask, ProcessId
 T = InspectionTask
 PROCESS = str(ProcessId.INSPECTION_REQUEST)
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in China
+BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
+
+
+def demo_template(folder: Path) -> Path:
+    """The demo world loaded at T0 into a new SQLite file in `folder` (a module-scoped
+    fixture's: copy_demo copies it for each test)."""
+    path = folder / "template.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    models.Base.metadata.create_all(engine)
+    with make_sessionmaker(engine)() as session:
+        demo.load(session, BPMN_DIR, now=T0)
+    engine.dispose()
+    return path
+
+
+def copy_demo(sessions: sessionmaker[Session], template: Path) -> None:
+    """The demo world at T0 into the test's database: on SQLite a copy of `template`
+    (SQLite's backup API), else loaded afresh."""
+    engine = sessions.kw["bind"]
+    if engine.dialect.name == "sqlite":
+        with sqlite3.connect(template) as source, sqlite3.connect(engine.url.database) as target:
+            source.backup(target)
+        engine.dispose()
+    else:
+        with sessions() as session:
+            demo.load(session, BPMN_DIR, now=T0)
 
 
 def actor(session: Session, username: str) -> Actor:

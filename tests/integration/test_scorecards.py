@@ -6,7 +6,6 @@ village and withholds the comments until three villages have rated."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,15 +16,22 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import models
 from models import Case, User
-from models.db import make_engine, make_sessionmaker
 from tests.integration import dashboard_world
-from tests.integration.inspection_world import T0, InspectionDriver, T, actor, draft, unit_id
-from workflows import accounts, cases, complaints, dashboard, demo, orgs, scorecards
+from tests.integration.inspection_world import (
+    T0,
+    InspectionDriver,
+    T,
+    actor,
+    copy_demo,
+    demo_template,
+    draft,
+    unit_id,
+)
+from workflows import accounts, cases, complaints, dashboard, orgs, scorecards
 from workflows.errors import NotFoundError, ValidationFailedError
 from workflows.ids import MeetingTask, ProcessId
 from workflows.scorecards import Scorecard
 
-BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
 AS_OF = datetime(2026, 12, 31, tzinfo=UTC)
 COMMENTS = {"dg_cadre": (4, "准备材料用了两天"), "dg_cadre2": (2, "还好，材料是现成的"),
             "dg_cadre3": (5, "占用了农忙时间")}
@@ -33,25 +39,12 @@ COMMENTS = {"dg_cadre": (4, "准备材料用了两天"), "dg_cadre2": (2, "还�
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("scorecards") / "template.sqlite3"
-    engine = make_engine(f"sqlite:///{path}")
-    models.Base.metadata.create_all(engine)
-    with make_sessionmaker(engine)() as session:
-        demo.load(session, BPMN_DIR, now=T0)
-    engine.dispose()
-    return path
+    return demo_template(tmp_path_factory.mktemp("scorecards"))
 
 
 @pytest.fixture
 def world(sessions: sessionmaker[Session], template: Path) -> Iterator[Session]:
-    engine = sessions.kw["bind"]
-    if engine.dialect.name == "sqlite":
-        with sqlite3.connect(template) as source, sqlite3.connect(engine.url.database) as target:
-            source.backup(target)
-        engine.dispose()
-    else:
-        with sessions() as session:
-            demo.load(session, BPMN_DIR, now=T0)
+    copy_demo(sessions, template)
     with sessions() as session:
         build(session)
         yield session

@@ -4,7 +4,6 @@ month of inspections and meetings, checked by hand, come out the same after the 
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,38 +11,30 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
-import models
 from models import Case
-from models.db import make_engine, make_sessionmaker
-from tests.integration.inspection_world import T0, InspectionDriver, T, actor, draft, unit_id
-from workflows import cases, demo, meeting_bundler, village_ledger
+from tests.integration.inspection_world import (
+    InspectionDriver,
+    T,
+    actor,
+    copy_demo,
+    demo_template,
+    draft,
+    unit_id,
+)
+from workflows import cases, meeting_bundler, village_ledger
 from workflows.ids import MeetingTask, ProcessId
 
-BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
 MEETING = str(ProcessId.MEETING_REQUEST)
 
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("ledger") / "template.sqlite3"
-    engine = make_engine(f"sqlite:///{path}")
-    models.Base.metadata.create_all(engine)
-    with make_sessionmaker(engine)() as session:
-        demo.load(session, BPMN_DIR, now=T0)
-    engine.dispose()
-    return path
+    return demo_template(tmp_path_factory.mktemp("ledger"))
 
 
 @pytest.fixture
 def world(sessions: sessionmaker[Session], template: Path) -> Iterator[Session]:
-    engine = sessions.kw["bind"]
-    if engine.dialect.name == "sqlite":
-        with sqlite3.connect(template) as source, sqlite3.connect(engine.url.database) as target:
-            source.backup(target)
-        engine.dispose()
-    else:
-        with sessions() as session:
-            demo.load(session, BPMN_DIR, now=T0)
+    copy_demo(sessions, template)
     with sessions() as session:
         yield session
 
