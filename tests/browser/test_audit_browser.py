@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from models import Case, CaseEvent
 from tests.browser.conftest import REPO
+from tests.browser.helpers import log_in_new_page
 
 OUT = REPO / "test-output" / "audit"
 
@@ -30,17 +31,6 @@ def desk(chromium: Any) -> Iterator[Any]:
         yield context
     finally:
         context.close()
-
-
-def _log_in(context: Any, base: str, username: str) -> Any:
-    context.clear_cookies()
-    page = context.new_page()
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", "jianfu-demo-2026")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/inbox")
-    return page
 
 
 def _busiest_complaint(app: Flask) -> tuple[int, int]:
@@ -70,7 +60,7 @@ def test_history_time_travel_and_certificate(live_server: str, live_app: Flask, 
     case_id, events = _busiest_complaint(live_app)
     assert events >= 3
     problems: list[str] = []
-    page = _log_in(desk, base, "auditor")
+    page = log_in_new_page(desk, base, "auditor")
     page.on("pageerror", lambda e: problems.append(str(e)))
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
 
@@ -115,7 +105,7 @@ def test_history_time_travel_and_certificate(live_server: str, live_app: Flask, 
 
 def test_dashboard_chart_bars_lead_to_their_cases(live_server: str, desk: Any,
                                                   screenshots: Path) -> None:
-    page = _log_in(desk, live_server, "dc_staff")
+    page = log_in_new_page(desk, live_server, "dc_staff")
     page.locator("nav.main a[href='/audit/dashboard']").click()
     chart = page.locator("svg#chart-filed")
     chart.wait_for()

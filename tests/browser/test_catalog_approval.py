@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import REPO
+from tests.browser.helpers import decide, log_in_new_page, submit
 
 ITEM = "农村儿童之家规范化建设评估"
 
@@ -26,17 +27,6 @@ def desk(chromium: Any) -> Iterator[Any]:
         context.close()
 
 
-def _log_in(context: Any, base: str, username: str) -> Any:
-    context.clear_cookies()
-    page = context.new_page()
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", "jianfu-demo-2026")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/inbox")
-    return page
-
-
 def _open_task(page: Any, base: str, case_id: int, task_name: str) -> None:
     """Open the task from the case page (the user's own view of the proposal)."""
     page.goto(f"{base}/cases/{case_id}")
@@ -46,29 +36,12 @@ def _open_task(page: Any, base: str, case_id: int, task_name: str) -> None:
     page.locator("h1", has_text=task_name).wait_for()
 
 
-def _submit(page: Any) -> None:
-    """Submit the task form and wait for the "done" message (wherever the app goes next)."""
-    page.click("form[method=post] button[type=submit]:has-text('提交')")
-    page.locator(".flash", has_text="已办理").wait_for()
-
-
-def _decide(page: Any, field: str, value: str) -> None:
-    """A decision: its button when the form shows decision buttons, else the select."""
-    button = page.locator(f"button[name={field}][value={value}]")
-    if button.count():
-        button.click()
-        page.locator(".flash", has_text="已办理").wait_for()
-    else:
-        page.select_option(f"#f-{field}", value)
-        _submit(page)
-
-
 def test_draft_sign_off_and_publish_in_the_browser(live_server: str, desk: Any,
                                                   screenshots: Path) -> None:
     base = live_server
     problems: list[str] = []
 
-    page = _log_in(desk, base, "mz_clerk")
+    page = log_in_new_page(desk, base, "mz_clerk")
     page.on("pageerror", lambda e: problems.append(str(e)))
     page.get_by_role("link", name="考核项目目录").click()
     page.get_by_role("link", name="申请新增项目").click()
@@ -86,23 +59,23 @@ def test_draft_sign_off_and_publish_in_the_browser(live_server: str, desk: Any,
     page.fill("#f-weight", "2")
     page.fill("#f-legal_basis", "《关于加强农村留守儿童关爱保护工作的意见》")
     page.fill("#f-effective_date", "2027-01-01")
-    _submit(page)
+    submit(page)
 
-    page = _log_in(desk, base, "mz_head")
+    page = log_in_new_page(desk, base, "mz_head")
     _open_task(page, base, case_id, "部门负责人签批")
-    _decide(page, "head_decision", "approve")
+    decide(page, "head_decision", "approve")
 
-    page = _log_in(desk, base, "nb_staff")
+    page = log_in_new_page(desk, base, "nb_staff")
     _open_task(page, base, case_id, "区委农办审核")
     assert page.locator("#item-panel").is_visible()
     assert "重复和交叉查重" in page.locator("#item-panel").inner_text()
     page.screenshot(path=str(screenshots / "catalog-review.png"), full_page=True)
-    _decide(page, "review_decision", "forward")
+    decide(page, "review_decision", "forward")
 
     for username, task in (("office_qw", "区委办公室会签"), ("office_qzf", "区政府办公室会签")):
-        page = _log_in(desk, base, username)
+        page = log_in_new_page(desk, base, username)
         _open_task(page, base, case_id, task)
-        _decide(page, "office_decision", "approve")
+        decide(page, "office_decision", "approve")
 
     page.goto(f"{base}/catalog")
     page.get_by_role("link", name=ITEM).click()

@@ -7,16 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from tests.browser.helpers import log_in
+
 SIGN_OFF_CASE = "村级低保台账季报（演示）"
 MAX_TABS = 80
-
-
-def _log_in(page: Any, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", "jianfu-demo-2026")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/inbox")
 
 
 def _overflow(page: Any) -> int:
@@ -26,7 +20,7 @@ def _overflow(page: Any) -> int:
 
 def test_inbox_on_a_phone_with_the_keyboard(live_server: str, phone: Any,
                                             screenshots: Path) -> None:
-    _log_in(phone, live_server, "mz_head")
+    log_in(phone, live_server, "mz_head")
     phone.locator("tr.task-row", has_text=SIGN_OFF_CASE).wait_for()
     assert _overflow(phone) <= 0
     phone.locator("details.filters summary").click()
@@ -49,7 +43,7 @@ def test_inbox_on_a_phone_with_the_keyboard(live_server: str, phone: Any,
 
 
 def test_case_page_follow_and_substitutes_fit_a_phone(live_server: str, phone: Any) -> None:
-    _log_in(phone, live_server, "mz_clerk")
+    log_in(phone, live_server, "mz_clerk")
     phone.goto(f"{live_server}/account/substitutes")
     assert _overflow(phone) <= 0
     phone.get_by_label("代办人").select_option(label="民政局经办人二（演示）")

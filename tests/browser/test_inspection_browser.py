@@ -16,6 +16,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from models import OrgUnit
+from tests.browser.helpers import decide, log_in, submit
 
 TITLE = "二季度低保工作检查（浏览器）"
 
@@ -49,11 +50,7 @@ def _log_in(desk: Any, base: str, username: str) -> Any:
         return PAGES[key]
     page = desk(username).new_page()
     PAGES[key] = page
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", "jianfu-demo-2026")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/inbox")
+    log_in(page, base, username)
     return page
 
 
@@ -62,22 +59,6 @@ def _open(page: Any, base: str, case_id: int, task_id: str) -> None:
     uuid = next(t["task_uuid"] for t in data["tasks"]
                 if t["state"] == "open" and t["task_id"] == task_id)
     page.goto(f"{base}/cases/{case_id}/tasks/{uuid}")
-
-
-def _submit(page: Any) -> None:
-    page.click("form[method=post] button[type=submit]:has-text('提交')")
-    page.locator(".flash", has_text="已办理").wait_for()
-
-
-def _decide(page: Any, field: str, value: str) -> None:
-    """A decision: its button when the form shows decision buttons, else the select."""
-    button = page.locator(f"button[name={field}][value={value}]")
-    if button.count():
-        button.click()
-        page.locator(".flash", has_text="已办理").wait_for()
-    else:
-        page.select_option(f"#f-{field}", value)
-        _submit(page)
 
 
 def test_request_town_review_approval_calendar_rating(live_app: Flask, live_server: str,
@@ -103,7 +84,7 @@ def test_request_town_review_approval_calendar_rating(live_app: Flask, live_serv
     page.fill("#f-materials-0", "低保名册")
     page.fill("#f-materials-1", "户籍底册")
     page.check("#f-materials-1-held")
-    _submit(page)
+    submit(page)
     data = page.request.get(f"{base}/api/v1/cases/{case_id}").json()["data"]
     assert [v["unit_id"] for v in data["villages"]] == [_village_id(live_app)]
     assert data["materials"] == [{"name": "低保名册", "already_held": False},
@@ -111,15 +92,15 @@ def test_request_town_review_approval_calendar_rating(live_app: Flask, live_serv
 
     page = _log_in(desk, base, "mz_head")
     _open(page, base, case_id, "head_review")
-    _decide(page, "head_decision", "approve")
+    decide(page, "head_decision", "approve")
 
     page = _log_in(desk, base, "dg_official")
     _open(page, base, case_id, "town_review")
-    _decide(page, "town_decision", "agree")
+    decide(page, "town_decision", "agree")
 
     page = _log_in(desk, base, "nb_staff")
     _open(page, base, case_id, "approve_request")
-    _decide(page, "approval_decision", "approve")
+    decide(page, "approval_decision", "approve")
 
     page = _log_in(desk, base, "dg_cadre")
     page.goto(f"{base}/inspections/calendar")
@@ -132,18 +113,17 @@ def test_request_town_review_approval_calendar_rating(live_app: Flask, live_serv
     page.fill("#f-actual_end", "2026-04-13")
     page.fill("#f-actual_people", "2")
     page.fill("#f-actual_days", "1")
-    _submit(page)
+    submit(page)
 
     page = _log_in(desk, base, "dg_cadre")
     _open(page, base, case_id, "rate_burden")
     page.fill("#f-burden_rating", "2")
     page.fill("#f-rating_comment", "准备材料半天")
-    _submit(page)
+    submit(page)
     page.goto(f"{base}/inspections/ledger")
     assert "2026-04" in page.content()
     assert page.request.get(f"{base}/api/v1/cases/{case_id}").json()["status"] == "closed"
     assert problems == []
-
 
 
 def _village_id(app: Flask) -> int:
@@ -163,11 +143,7 @@ def test_draft_pickers_on_a_360px_phone(live_app: Flask, live_server: str, chrom
     context.set_default_timeout(20000)
     try:
         page = context.new_page()
-        page.goto(f"{base}/login")
-        page.fill("#username", "mz_clerk")
-        page.fill("#password", "jianfu-demo-2026")
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{base}/inbox")
+        log_in(page, base, "mz_clerk")
         page.goto(f"{base}/cases/new/inspection_request")
         page.fill("#f-title", "手机上的检查申请")
         page.click("form[action*='/cases/new/'] button[type=submit]")
@@ -198,8 +174,7 @@ def test_draft_pickers_on_a_360px_phone(live_app: Flask, live_server: str, chrom
         assert width <= 360, f"the draft scrolls sideways on a 360 px phone ({width} px)"
         page.screenshot(path=str(screenshots / f"inspection-draft-phone-{javascript}.png"),
                         full_page=True)
-        page.click("form[method=post] button[type=submit]:has-text('提交')")
-        page.locator(".flash", has_text="已办理").wait_for()
+        submit(page)
         data = page.request.get(f"{base}/api/v1/cases/{case_id}").json()["data"]
         names = sorted(v["name"] for v in data["villages"])
         if javascript:

@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from tests.browser.helpers import log_in
+
 SIGN_OFF_CASE = "村级低保台账季报（演示）"  # waits for mz_head's sign-off
 DRAFT_CASE = "新增村级报表申请（草稿）（演示）"  # waits for mz_clerk's draft
 REVIEW_CASE = "养老服务统计表（演示）"  # waits for 区委农办's review
@@ -24,14 +26,6 @@ def desk(chromium: Any) -> Iterator[Any]:
         yield page
     finally:
         context.close()
-
-
-def log_in(page: Any, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", "jianfu-demo-2026")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/inbox")
 
 
 def log_out(page: Any) -> None:
