@@ -26,21 +26,22 @@ T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in China
 BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
 
 
-def demo_template(folder: Path) -> Path:
-    """The demo world loaded at T0 into a new SQLite file in `folder` (a module-scoped
-    fixture's: copy_demo copies it for each test)."""
+def demo_template(folder: Path, now: datetime = T0, **options: bool) -> Path:
+    """The demo world loaded at `now` into a new SQLite file in `folder` (a module-scoped
+    fixture's: copy_demo copies it for each test). `options` go to workflows.demo.load."""
     path = folder / "template.sqlite3"
     engine = make_engine(f"sqlite:///{path}")
     models.Base.metadata.create_all(engine)
     with make_sessionmaker(engine)() as session:
-        demo.load(session, BPMN_DIR, now=T0)
+        demo.load(session, BPMN_DIR, now=now, **options)
     engine.dispose()
     return path
 
 
-def copy_demo(sessions: sessionmaker[Session], template: Path) -> None:
-    """The demo world at T0 into the test's database: on SQLite a copy of `template`
-    (SQLite's backup API), else loaded afresh."""
+def copy_demo(sessions: sessionmaker[Session], template: Path, now: datetime = T0,
+              **options: bool) -> None:
+    """The demo world into the test's database: on SQLite a copy of `template` (SQLite's
+    backup API), else loaded afresh (with the template's `now` and `options`)."""
     engine = sessions.kw["bind"]
     if engine.dialect.name == "sqlite":
         with sqlite3.connect(template) as source, sqlite3.connect(engine.url.database) as target:
@@ -48,7 +49,7 @@ def copy_demo(sessions: sessionmaker[Session], template: Path) -> None:
         engine.dispose()
     else:
         with sessions() as session:
-            demo.load(session, BPMN_DIR, now=T0)
+            demo.load(session, BPMN_DIR, now=now, **options)
 
 
 def actor(session: Session, username: str) -> Actor:
