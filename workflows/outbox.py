@@ -1,7 +1,7 @@
 """The e-mail outbox: SMTP settings and the sender the worker runs.
 
 Mails are rows (`OutboxMail`) written in the transaction that decided to send them
-(`notifications.queue_digests`). A worker claims pending rows with a lease (PostgreSQL
+(`notification_mail.queue_digests`). A worker claims pending rows with a lease (PostgreSQL
 `FOR UPDATE SKIP LOCKED`, SQLite a conditional UPDATE), renews its lease just before
 handing each mail to the SMTP server, and then marks it sent, so two workers never send
 the same mail. A failed attempt is recorded (attempts, last_error) and retried with

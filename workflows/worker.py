@@ -30,7 +30,7 @@ from workflows.access import SYSTEM
 from workflows.audit_export import Signer, sign_checkpoints
 from workflows.commands import run_command
 from workflows.errors import CaseError, ConflictError
-from workflows.notifications import queue_digests
+from workflows.notification_mail import queue_digests
 from workflows.outbox import MailSettings, send_outbox
 from workflows.state import TIMER_FIRED, TIMER_JOB, CaseState, EventDraft
 from workflows.store import load_state

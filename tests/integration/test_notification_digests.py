@@ -32,7 +32,7 @@ from tests.integration.notification_world import (
     uid,
 )
 from tests.integration.notification_world import smtp as smtp  # fixture
-from workflows import cases, notifications
+from workflows import cases, notification_mail, notifications
 from workflows.outbox import send_outbox
 
 # ------------------------------------------------------------------ digests and budget
@@ -46,11 +46,11 @@ def test_ten_events_make_one_digest(demo_world: sessionmaker[Session], smtp: Smt
         me = uid(s, "mz_clerk2")
         assert notifications.unread_count(s, me) >= 10
         # Not yet: the oldest is younger than 30 minutes.
-        assert notifications.queue_digests(s, base + timedelta(minutes=29),
+        assert notification_mail.queue_digests(s, base + timedelta(minutes=29),
                                            base_url=BASE_URL) == 0
-        assert notifications.queue_digests(s, base + timedelta(minutes=31),
+        assert notification_mail.queue_digests(s, base + timedelta(minutes=31),
                                            base_url=BASE_URL) == 1
-        assert notifications.queue_digests(s, base + timedelta(minutes=32),
+        assert notification_mail.queue_digests(s, base + timedelta(minutes=32),
                                            base_url=BASE_URL) == 0
         mail = s.scalars(select(OutboxMail)).one()
         assert (mail.user_id, mail.to_address) == (me, "mz_clerk2@demo.jianfu.invalid")
@@ -85,7 +85,7 @@ def test_daily_budget_per_local_day(demo_world: sessionmaker[Session],
         me = uid(s, "mz_clerk2")
 
         def digest_at(moment: datetime) -> int:
-            return notifications.queue_digests(s, moment, budget_per_day=2, base_url=BASE_URL)
+            return notification_mail.queue_digests(s, moment, budget_per_day=2, base_url=BASE_URL)
 
         first = start(s, "预算一", local(day, 7, 0))
         assert digest_at(local(day, 7, 31)) == 1
@@ -119,7 +119,7 @@ def test_no_email_address_means_in_app_only(demo_world: sessionmaker[Session],
                             open_task(s, case_id, "draft_form"), draft_fields("无邮箱"),
                             now=base + timedelta(minutes=1))
         assert mine(s, "mz_clerk2", case_id) and mine(s, "mz_head", case_id)
-        assert notifications.queue_digests(s, base + timedelta(hours=2)) == 0
+        assert notification_mail.queue_digests(s, base + timedelta(hours=2)) == 0
         assert s.scalar(select(func.count()).select_from(OutboxMail)) == 0
         assert send_outbox(s, smtp.settings, base + timedelta(hours=2), "w1").sent == 0
     time.sleep(0.3)

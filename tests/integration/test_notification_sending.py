@@ -28,7 +28,7 @@ from tests.integration.harness import (
 from tests.integration.harness.mail_procs import mail_worker
 from tests.integration.notification_world import BASE_URL, FROM, SmtpServer, body, settle, start
 from tests.integration.notification_world import smtp as smtp  # fixture
-from workflows import notifications, worker
+from workflows import notification_mail, worker
 from workflows.outbox import MAX_ATTEMPTS, MailSettings, SmtpSettings, claim_mail, send_outbox
 
 # ------------------------------------------------------------------ sending
@@ -37,7 +37,7 @@ from workflows.outbox import MAX_ATTEMPTS, MailSettings, SmtpSettings, claim_mai
 def _one_mail(s: Session, base: datetime) -> OutboxMail:
     settle(s, base)
     start(s, "发送测试", base)
-    assert notifications.queue_digests(s, base + timedelta(minutes=31)) == 1
+    assert notification_mail.queue_digests(s, base + timedelta(minutes=31)) == 1
     return s.scalars(select(OutboxMail)).one()
 
 

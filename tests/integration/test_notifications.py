@@ -35,7 +35,16 @@ from tests.integration.notification_world import (
     uid,
 )
 from tests.integration.notification_world import smtp as smtp  # fixture
-from workflows import audit, cases, complaints, notifications, orgs, replay, worker
+from workflows import (
+    audit,
+    cases,
+    complaints,
+    notification_mail,
+    notifications,
+    orgs,
+    replay,
+    worker,
+)
 from workflows.complaints import ComplaintSettings
 from workflows.outbox import send_outbox
 from workflows.receipts import ReceiptHasher
@@ -138,7 +147,7 @@ def test_deadlines_reach_the_unit_head_and_no_complainant_data(
         stored = json.dumps([n.params for n in s.scalars(
             select(Notification).where(Notification.case_id == case_id))], ensure_ascii=False)
         assert "张三" not in stored and "13800138000" not in stored and "重复" not in stored
-        assert notifications.queue_digests(s, T0 + timedelta(days=6), base_url=BASE_URL) >= 2
+        assert notification_mail.queue_digests(s, T0 + timedelta(days=6), base_url=BASE_URL) >= 2
         send_outbox(s, smtp.settings, T0 + timedelta(days=6), "w1")
     sent = {m["To"]: body(m) for m in smtp.wait_for(2)}
     head = sent["nb_head@demo.jianfu.invalid"]
