@@ -12,6 +12,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from models import Attachment, Case
+from webapp import filing_form, public_text
 from webapp.auth import current_actor, login_required
 from webapp.complaint_settings import settings
 from webapp.db import get_session
@@ -19,7 +20,6 @@ from workflows import access, cases, complaint_calendar, complaint_staff, compla
 from workflows.access import Actor
 from workflows.errors import NotFoundError, ValidationFailedError
 from workflows.ids import ComplaintTask, ProcessId
-from workflows.receipts import format_code
 from workflows.state import CaseState
 
 bp = Blueprint("complaints", __name__)
@@ -137,30 +137,25 @@ def original(case_id: int, attachment_id: int) -> Response:
 @login_required
 def hotline() -> Page:
     """区委农办 files a complaint for a caller (channel "hotline"); the caller gets the code."""
-    from webapp import public, public_text
-
     actor, session = current_actor(), get_session()
     if access.BURDEN_OFFICE not in actor.role_names():
         raise NotFoundError("no such page")
     action = url_for("complaints.hotline")
     if request.method == "GET":
-        return public._render_filing(public.FilingForm(values={"anonymous": "1"}),
-                                     action=action)
-    values = {name: request.form.get(name, "").strip() for name in public.TEXT_FIELDS}
-    form = public.FilingForm(values=values)
+        return filing_form.render_filing(filing_form.FilingForm(values={"anonymous": "1"}),
+                                         action=action)
+    values = {name: request.form.get(name, "").strip() for name in filing_form.TEXT_FIELDS}
+    form = filing_form.FilingForm(values=values)
     options = complaints.filing_options(session)
     session.rollback()
     try:
-        filed = complaints.file_complaint(session, public._service_fields(values, options),
-                                          public._uploaded(), settings=settings(),
+        filed = complaints.file_complaint(session, filing_form.service_fields(values, options),
+                                          filing_form.uploaded_files(), settings=settings(),
                                           channel="hotline", staff=actor)
     except ValidationFailedError as err:
-        form.errors = public_text._errors(err)
-        return public._render_filing(form, 422, action=action)
-    return render_template("public/receipt.html", code=format_code(filed.code),
-                           qr=public.qr_svg(url_for("public.track", _external=True)
-                                            + "#code=" + filed.code),
-                           anonymous=values.get("anonymous") != "0")
+        form.errors = public_text.field_errors(err)
+        return filing_form.render_filing(form, 422, action=action)
+    return filing_form.receipt_page(filed.code, anonymous=values.get("anonymous") != "0")
 
 
 @bp.get("/complaints/supervision")

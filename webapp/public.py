@@ -22,33 +22,41 @@ HTTPS "strict referrer" check would refuse every POST of a page sent with no-ref
 from __future__ import annotations
 
 import logging
-import secrets
-from dataclasses import dataclass, field
 from typing import Any
 
-import segno
-from flask import Blueprint, current_app, render_template, request, session, url_for
+from flask import Blueprint, current_app, render_template, request, session
 from flask_babel import format_date
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError, ValidationError, validate_csrf
-from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from webapp import throttle
 from webapp.complaint_settings import settings
 from webapp.db import get_session
+from webapp.filing_form import (
+    ACCEPT,
+    MAX_FILE_MB,
+    MAX_FILES,
+    TEXT_FIELDS,
+    FilingForm,
+    MiB,
+    receipt_page,
+    render_filing,
+    service_fields,
+    uploaded_files,
+)
 from webapp.public_text import (
     CATEGORY_LABELS,
     FIELD_HINTS,
     _,
-    _errors,
     category_label,
     complaint_status_label,
+    field_errors,
     public_field_label,
     rating_label,
 )
-from workflows import complaint_tracking, complaints, uploads
+from workflows import complaint_tracking, complaints
 from workflows.errors import (
     CaseError,
     ConflictError,
@@ -56,32 +64,15 @@ from workflows.errors import (
     ProcessError,
     ValidationFailedError,
 )
-from workflows.receipts import format_code
 
 logger = logging.getLogger(__name__)
 
 bp = Blueprint("public", __name__, url_prefix="/report")
 
-MiB = 1024 * 1024
 DEFAULT_MAX_CONTENT_LENGTH = 32 * MiB
-MAX_FILES = uploads.MAX_FILES
-MAX_FILE_MB = uploads.MAX_BYTES // MiB
-DESCRIPTION_MIN, DESCRIPTION_MAX = 10, 4000  # complaint_forms.ComplaintFilingSchema
-ACCEPT = "image/jpeg,image/png,application/pdf"
 UPLOAD_ENDPOINTS = frozenset({"public.file", "public.reply"})
 RATINGS = ("satisfied", "partly", "not_satisfied")
 SUBMISSIONS_KEPT = 5
-
-# The three steps of the filing page and the fields each one holds.
-STEP_FIELDS = {
-    1: ("category", "town_id", "village_id", "responsible_unit_id", "description",
-        "occurred_on"),
-    2: ("attachments", "files"),
-    3: ("anonymous", "name", "phone"),
-}
-TEXT_FIELDS = ("category", "town_id", "village_id", "responsible_unit_id", "description",
-               "occurred_on",
-               "anonymous", "name", "phone")
 
 Page = tuple[str, int] | str | Response
 
@@ -169,69 +160,6 @@ def _case_error(err: CaseError) -> tuple[str, int]:
 # ------------------------------------------------------------------ filing
 
 
-@dataclass
-class FilingForm:
-    values: dict[str, str] = field(default_factory=dict)
-    errors: dict[str, list[str]] = field(default_factory=dict)
-
-    @property
-    def first_step(self) -> int:
-        for step, names in STEP_FIELDS.items():
-            if any(n in self.errors for n in names):
-                return step
-        return 1
-
-
-def _uploaded() -> list[bytes]:
-    """The bytes of each uploaded file; the client's file name is never read."""
-    files: list[bytes] = []
-    for storage in request.files.getlist("files"):
-        if isinstance(storage, FileStorage):
-            data = storage.read()
-            if data:
-                files.append(data)
-    return files
-
-
-def _int_or_raw(value: str) -> int | str:
-    return int(value) if value.isdigit() else value
-
-
-def _town_of(options: complaints.FilingOptions, village: str) -> int | None:
-    for town_id, _name, villages in options.towns:
-        if any(str(v_id) == village for v_id, _v in villages):
-            return town_id
-    return None
-
-
-def _service_fields(values: dict[str, str], options: complaints.FilingOptions) -> dict[str, Any]:
-    fields: dict[str, Any] = {"description": values.get("description", "")}
-    for name in ("category", "town_id", "village_id", "responsible_unit_id", "occurred_on"):
-        if values.get(name):
-            fields[name] = _int_or_raw(values[name]) if name.endswith("_id") else values[name]
-    if "town_id" not in fields and values.get("village_id"):
-        town = _town_of(options, values["village_id"])  # no JS: the village names its town
-        if town is not None:
-            fields["town_id"] = town
-    named = values.get("anonymous") == "0"
-    fields["anonymous"] = not named
-    if named:
-        fields["name"] = values.get("name", "")
-        fields["phone"] = values.get("phone", "")
-    return fields
-
-
-def _render_filing(form: FilingForm, status: int = 200,
-                   action: str | None = None) -> tuple[str, int]:
-    """The filing form; `action` is the staff hotline's own address when staff file."""
-    options = complaints.filing_options(get_session())
-    return render_template(
-        "public/file.html", form=form, options=options, accept=ACCEPT,
-        max_files=MAX_FILES, max_file_mb=MAX_FILE_MB, description_min=DESCRIPTION_MIN,
-        description_max=DESCRIPTION_MAX, submission=secrets.token_urlsafe(16),
-        action=action), status
-
-
 def _filed_before(token: str) -> bool:
     return bool(token) and token in session.get("public_filed", [])
 
@@ -240,14 +168,6 @@ def _remember_filed(token: str) -> None:
     if token:
         kept = [t for t in session.get("public_filed", []) if t != token]
         session["public_filed"] = [*kept, token][-SUBMISSIONS_KEPT:]
-
-
-def qr_svg(url: str) -> str:
-    """The QR code of `url` as inline SVG (no image request, nothing third-party)."""
-    code = segno.make(url, error="m")
-    svg: str = code.svg_inline(scale=1, border=2, omitsize=True, svgclass="qr",
-                               dark="#000", light="#fff")
-    return svg
 
 
 def _prefilled() -> dict[str, str]:
@@ -265,7 +185,7 @@ def _prefilled() -> dict[str, str]:
 @throttle.filing
 def file() -> Page:
     if request.method == "GET":
-        return _render_filing(FilingForm(values=_prefilled()))
+        return render_filing(FilingForm(values=_prefilled()))
     values = {name: request.form.get(name, "").strip() for name in TEXT_FIELDS}
     if "town_id" not in request.form:
         values.pop("town_id")
@@ -273,28 +193,26 @@ def file() -> Page:
     submission = request.form.get("submission", "")
     if _filed_before(submission):
         return render_template("public/already_filed.html"), 409
-    files = _uploaded()
+    files = uploaded_files()
     db = get_session()
     options = complaints.filing_options(db)
     db.rollback()
     if len(files) > MAX_FILES:
         form.errors["attachments"] = [
             _("Attach at most %(count)s files.", count=MAX_FILES)]
-        return _render_filing(form, 422)
+        return render_filing(form, 422)
     try:
-        filed = complaints.file_complaint(db, _service_fields(values, options), files,
+        filed = complaints.file_complaint(db, service_fields(values, options), files,
                                           settings=settings())
     except ValidationFailedError as err:
-        form.errors = _errors(err)
+        form.errors = field_errors(err)
         if "town_id" in form.errors and "town_id" not in request.form:
             # Without JS there is no town field: the village choice carries the message.
             moved = form.errors.pop("town_id")
             form.errors.setdefault("village_id", moved)
-        return _render_filing(form, 422)
+        return render_filing(form, 422)
     _remember_filed(submission)
-    track_url = url_for("public.track", _external=True) + "#code=" + filed.code
-    return render_template("public/receipt.html", code=format_code(filed.code),
-                           qr=qr_svg(track_url), anonymous=values.get("anonymous") != "0")
+    return receipt_page(filed.code, anonymous=values.get("anonymous") != "0")
 
 
 # ------------------------------------------------------------------ tracking
@@ -347,7 +265,7 @@ def reply() -> Page:
     if case_id is None:
         return _not_found()
     text = request.form.get("text", "")
-    files = _uploaded()
+    files = uploaded_files()
     if len(files) > MAX_FILES:
         return _render_status(case_id, code, form="reply", values={"text": text}, status=422,
                               errors={"attachments": [_("Attach at most %(count)s files.",
@@ -356,7 +274,7 @@ def reply() -> Page:
         complaint_tracking.reply(get_session(), case_id, text, files, vault=settings().vault)
     except ValidationFailedError as err:
         return _render_status(case_id, code, form="reply", values={"text": text},
-                              errors=_errors(err), status=422)
+                              errors=field_errors(err), status=422)
     except ConflictError:
         return _render_status(case_id, code, form="reply", values={"text": text}, status=409,
                               notice=_("This complaint no longer takes messages."))
@@ -379,7 +297,7 @@ def rate() -> Page:
         complaint_tracking.rate(get_session(), case_id, rating, comment)
     except ValidationFailedError as err:
         return _render_status(case_id, code, form="rate", values=values,
-                              errors=_errors(err), status=422)
+                              errors=field_errors(err), status=422)
     except ConflictError:
         return _render_status(case_id, code, status=409,
                               notice=_("The return visit is not open any more."))
@@ -399,7 +317,7 @@ def appeal() -> Page:
         complaint_tracking.appeal(get_session(), case_id, reason)
     except ValidationFailedError as err:
         return _render_status(case_id, code, form="appeal", values=values,
-                              errors=_errors(err), status=422)
+                              errors=field_errors(err), status=422)
     except ConflictError:
         return _render_status(case_id, code, status=409,
                               notice=_("The time to appeal has passed."))

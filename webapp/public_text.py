@@ -138,7 +138,7 @@ def _message(name: str, raw: str) -> str:
     return shown
 
 
-def _errors(err: ValidationFailedError) -> dict[str, list[str]]:
+def field_errors(err: ValidationFailedError) -> dict[str, list[str]]:
     return {name: [_message(name, str(m)) for m in msgs] for name, msgs in err.fields.items()}
 
 

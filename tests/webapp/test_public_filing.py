@@ -28,7 +28,7 @@ from tests.webapp.portal_helpers import (
 )
 from webapp.complaint_settings import EXTENSION
 from webapp.db import Database
-from webapp.public import qr_svg
+from webapp.filing_form import qr_svg
 from workflows.vault import identity_aad
 
 # ---------------------------------------------------------------- the filing page
