@@ -24,7 +24,7 @@ from webapp.auth import current_actor, log_in, logout_session
 from webapp.complaint_settings import settings
 from webapp.db import get_session
 from webapp.lookups import unit_names
-from workflows import accounts, cases, uploads
+from workflows import accounts, case_additions, cases, uploads
 from workflows.commands import Idempotency
 from workflows.store import case_events
 
@@ -178,8 +178,8 @@ def reassign(case_id: int, task_uuid: str) -> Response:
 def comment(case_id: int) -> tuple[Response, int]:
     raw = json_body()
     body = schemas.load(schemas.CommentBody, raw)
-    result = cases.add_comment(get_session(), current_actor(), case_id, body["text"],
-                               public=body["public"], idempotency=idempotency(raw))
+    result = case_additions.add_comment(get_session(), current_actor(), case_id, body["text"],
+                                        public=body["public"], idempotency=idempotency(raw))
     return jsonify(result.as_dict()), 201
 
 
@@ -197,6 +197,6 @@ def attach(case_id: int) -> tuple[Response, int]:
                                      "image/jpeg, image/png or application/pdf."))
     data = request.get_data(cache=False)
     key = idempotency({"sha256": hashlib.sha256(data).hexdigest()})
-    result = cases.add_attachment(get_session(), current_actor(), case_id, data,
-                                  vault=settings().vault, idempotency=key)
+    result = case_additions.add_attachment(get_session(), current_actor(), case_id, data,
+                                           vault=settings().vault, idempotency=key)
     return jsonify(result.as_dict()), 201

@@ -16,7 +16,15 @@ from webapp import filing_form, public_text
 from webapp.auth import current_actor, login_required
 from webapp.complaint_settings import settings
 from webapp.db import get_session
-from workflows import access, cases, complaint_calendar, complaint_staff, complaints, village_ledger
+from workflows import (
+    access,
+    case_additions,
+    cases,
+    complaint_calendar,
+    complaint_staff,
+    complaints,
+    village_ledger,
+)
 from workflows.access import Actor
 from workflows.errors import NotFoundError, ValidationFailedError
 from workflows.ids import ComplaintTask, ProcessId
@@ -247,7 +255,7 @@ def upload(case_id: int) -> Response:
     data = storage.read() if storage is not None else b""
     if not data:
         raise ValidationFailedError({"attachments": ["choose a file"]})
-    cases.add_attachment(get_session(), current_actor(), case_id, data,
-                         vault=settings().vault)
+    case_additions.add_attachment(get_session(), current_actor(), case_id, data,
+                                  vault=settings().vault)
     flash(_("The file has been attached."), "success")
     return redirect(url_for("staff.case_page", case_id=case_id) + "#files")

@@ -20,7 +20,7 @@ from webapp.auth import current_actor, login_required
 from webapp.db import get_session
 from webapp.lookups import unit_names, user_names
 from webapp.schema_form import decision_field, field_specs, initial_values, parse
-from workflows import access, cases, complaint_staff, forms, substitutes
+from workflows import access, case_additions, cases, complaint_staff, forms, substitutes
 from workflows.access import Actor
 from workflows.commands import Idempotency
 from workflows.errors import (
@@ -98,8 +98,9 @@ def _render_case(case_id: int, comment_errors: dict[str, list[str]] | None = Non
 @login_required
 def comment(case_id: int) -> Page:
     try:
-        cases.add_comment(get_session(), current_actor(), case_id, request.form.get("text", ""),
-                          public=request.form.get("public") == "1")
+        case_additions.add_comment(get_session(), current_actor(), case_id,
+                                   request.form.get("text", ""),
+                                   public=request.form.get("public") == "1")
     except ValidationFailedError as err:
         return _render_case(case_id, err.fields, 422)
     flash(_("Your comment has been added."), "success")

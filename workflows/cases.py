@@ -1,4 +1,5 @@
-"""Use cases on cases: start, complete a task, claim/release/reassign, comment, attach, read.
+"""Use cases on cases: start, complete a task, claim/release/reassign, read (comments and
+files: `workflows.case_additions`).
 
 Each public function is one transaction (through `commands.run_command`) and takes an
 explicit Session and Actor; none of them knows about HTTP.
@@ -12,8 +13,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Attachment, Case, OrgUnit, User, utcnow
-from workflows import access, forms, process_hooks, processes, substitutes, uploads
+from models import Case, OrgUnit, User, utcnow
+from workflows import access, forms, process_hooks, processes, substitutes
 from workflows.access import Actor
 from workflows.commands import CommandResult, Idempotency, run_command
 from workflows.errors import (
@@ -25,9 +26,7 @@ from workflows.errors import (
 )
 from workflows.history import GENESIS
 from workflows.state import (
-    ATTACHMENT_ADDED,
     CASE_STARTED,
-    COMMENT_ADDED,
     TASK_CLAIMED,
     TASK_COMPLETED,
     TASK_REASSIGNED,
@@ -37,7 +36,6 @@ from workflows.state import (
     TaskView,
 )
 from workflows.store import load_state
-from workflows.vault import Vault
 
 BURDEN_OFFICE_CODE = "qwnb"  # 区委农办
 DEFAULT_SETTINGS: dict[str, dict[str, Any]] = {
@@ -332,75 +330,6 @@ def reassign_task(
     return _claimant_command(
         session, actor, case_id, task_uuid, TASK_REASSIGNED, check, to_user_id, idempotency, now
     )
-
-
-def add_comment(
-    session: Session,
-    actor: Actor,
-    case_id: int,
-    text: str,
-    *,
-    public: bool = False,
-    idempotency: Idempotency | None = None,
-    now: datetime | None = None,
-) -> CommandResult:
-    """Record a comment on the case (internal by default)."""
-    text = (text or "").strip()
-    if not text or len(text) > 4000:
-        raise ValidationFailedError({"text": ["a comment of 1 to 4000 characters is required"]})
-
-    def load() -> tuple[Case, CaseState | None]:
-        return _load_visible(session, actor, case_id)
-
-    def decide(case: Case, state: CaseState | None) -> EventDraft:
-        return EventDraft(
-            COMMENT_ADDED,
-            at=_now(case, now),
-            actor_id=actor.user_id,
-            inputs={"text": text, "public": public},
-        )
-
-    return run_command(session, load=load, decide=decide, idempotency=idempotency)
-
-
-def add_attachment(
-    session: Session,
-    actor: Actor,
-    case_id: int,
-    data: bytes,
-    *,
-    vault: Vault,
-    idempotency: Idempotency | None = None,
-    now: datetime | None = None,
-) -> CommandResult:
-    """Attach one file (JPEG, PNG or PDF) to a case the actor may see, recorded by an
-    `attachment_added` event: the original sealed as evidence, a scrubbed copy for staff
-    (workflows.uploads; a bad file is a ValidationFailedError on `attachments`)."""
-    checked = uploads.check_all([data])  # decoding and scrubbing: before the write lock
-
-    def load() -> tuple[Case, CaseState | None]:
-        return _load_visible(session, actor, case_id)
-
-    def decide(case: Case, state: CaseState | None) -> EventDraft:
-        at = _now(case, now)
-        recorded = []
-        for sealed in uploads.seal_all(checked, vault, case.id):
-            row = Attachment(
-                case_id=case.id, event_seq=case.version + 1, mime=sealed.mime,
-                size=sealed.size, original_sha256=sealed.original_sha256,
-                original_sealed=sealed.original_sealed, scrubbed=sealed.scrubbed,
-                scrubbed_sha256=sealed.scrubbed_sha256, created_at=at,
-            )
-            session.add(row)
-            session.flush()
-            recorded.append({"id": row.id, "mime": row.mime, "size": row.size,
-                             "sha256": row.original_sha256,
-                             "scrubbed_sha256": row.scrubbed_sha256})
-        return EventDraft(
-            ATTACHMENT_ADDED, at=at, actor_id=actor.user_id, inputs={"attachments": recorded}
-        )
-
-    return run_command(session, load=load, decide=decide, idempotency=idempotency)
 
 
 def get_case(session: Session, actor: Actor, case_id: int) -> tuple[Case, CaseState]:

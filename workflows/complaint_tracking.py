@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Attachment, Case, ComplaintReceipt, OrgUnit
-from workflows import forms, uploads
+from workflows import case_additions, forms, uploads
 from workflows.cases import _now
 from workflows.commands import CommandResult, run_command
 from workflows.complaints import (
@@ -25,7 +25,6 @@ from workflows.complaints import (
     MAX_MESSAGE,
     PROCESS,
     ComplaintSettings,
-    _store_files,
 )
 from workflows.errors import InvalidTransitionError, NotFoundError, ValidationFailedError
 from workflows.ids import ComplaintTask
@@ -180,7 +179,8 @@ def reply(
             raise ValidationFailedError(
                 {"attachments": [f"a complaint holds at most {MAX_CASE_FILES} files"]}
             )
-        recorded = _store_files(session, case.id, case.version + 1, checked, vault)
+        recorded = case_additions.store_files(session, case.id, case.version + 1, checked,
+                                              vault, _now(None, None))
         if recorded and not text:
             return EventDraft(
                 ATTACHMENT_ADDED,

@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Attachment, Case, ComplaintIdentity, ComplaintReceipt, OrgKind, OrgUnit
-from workflows import access, forms, processes, uploads
+from models import Case, ComplaintIdentity, ComplaintReceipt, OrgKind, OrgUnit
+from workflows import access, case_additions, forms, processes, uploads
 from workflows.access import Actor
 from workflows.cases import BURDEN_OFFICE_CODE, _now, _unit_by_code
 from workflows.commands import run_command
@@ -97,37 +97,6 @@ def _identity_blob(vault: Vault, case_id: int, name: str, phone: str) -> bytes:
     return vault.seal(plain, f"identity:{case_id}".encode())
 
 
-def _store_files(
-    session: Session, case_id: int, seq: int, files: list[uploads.CheckedFile], vault: Vault
-) -> list[dict[str, Any]]:
-    """Seal the originals, keep the scrubbed copies; return what the event records."""
-    recorded = []
-    for prepared in uploads.seal_all(files, vault, case_id):
-        row = Attachment(
-            case_id=case_id,
-            event_seq=seq,
-            mime=prepared.mime,
-            size=prepared.size,
-            original_sha256=prepared.original_sha256,
-            original_sealed=prepared.original_sealed,
-            scrubbed=prepared.scrubbed,
-            scrubbed_sha256=prepared.scrubbed_sha256,
-            created_at=_now(None, None),
-        )
-        session.add(row)
-        session.flush()
-        recorded.append(
-            {
-                "id": row.id,
-                "mime": prepared.mime,
-                "size": prepared.size,
-                "sha256": prepared.original_sha256,
-                "scrubbed_sha256": prepared.scrubbed_sha256,
-            }
-        )
-    return recorded
-
-
 def file_complaint(
     session: Session,
     fields: dict[str, Any],
@@ -194,7 +163,8 @@ def file_complaint(
         )
         session.add(case)
         session.flush()
-        start["attachments"] = _store_files(session, case.id, 1, checked, settings.vault)
+        start["attachments"] = case_additions.store_files(
+            session, case.id, 1, checked, settings.vault, _now(None, None))
         if not anonymous:
             session.add(
                 ComplaintIdentity(

@@ -17,7 +17,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import Attachment, Case, CaseEvent, ComplaintIdentity, ComplaintReceipt, User
-from workflows import access, cases, complaint_staff, complaint_tracking, complaints, orgs, worker
+from workflows import (
+    access,
+    case_additions,
+    cases,
+    complaint_staff,
+    complaint_tracking,
+    complaints,
+    orgs,
+    worker,
+)
 from workflows.access import Actor
 from workflows.complaints import ComplaintSettings
 from workflows.errors import (
@@ -188,8 +197,8 @@ def test_replies_public_and_internal(world: Session, settings: ComplaintSettings
     s = world
     filed = complaints.file_complaint(s, filing(s), [], settings=settings, now=T0)
     nb = actor(s, "nb_staff")
-    cases.add_comment(s, nb, filed.case_id, "内部：先核实镇里通知", now=T0)
-    cases.add_comment(s, nb, filed.case_id, "请问是哪个部门的报表？", public=True, now=T0)
+    case_additions.add_comment(s, nb, filed.case_id, "内部：先核实镇里通知", now=T0)
+    case_additions.add_comment(s, nb, filed.case_id, "请问是哪个部门的报表？", public=True, now=T0)
     complaint_tracking.reply(s, filed.case_id, "是镇统计站的表", [photo()], vault=settings.vault,
                      now=T0 + timedelta(hours=1))
     seen = complaint_tracking.track(s, filed.case_id)

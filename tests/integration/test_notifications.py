@@ -37,6 +37,7 @@ from tests.integration.notification_world import (
 from tests.integration.notification_world import smtp as smtp  # fixture
 from workflows import (
     audit,
+    case_additions,
     cases,
     complaints,
     notification_mail,
@@ -79,7 +80,7 @@ def test_who_is_told_in_app(demo_world: sessionmaker[Session]) -> None:
         cases.reassign_task(s, who["nb_head"], case_id, task, who["nb_staff"].user_id or 0)
         assigned = ("task_assigned", {"task": "区委农办审核", "task_id": "review_form"})
         assert mine(s, "nb_staff", case_id) == [assigned, review]
-        cases.add_comment(s, who["mz_clerk"], case_id, "请尽快审核，月底前要下发")
+        case_additions.add_comment(s, who["mz_clerk"], case_id, "请尽快审核，月底前要下发")
         assert ("comment", {}) in mine(s, "nb_staff", case_id)
         assert ("comment", {}) not in mine(s, "nb_head", case_id)  # the task is nb_staff's
         assert ("comment", {}) not in mine(s, "mz_clerk", case_id)  # their own comment
@@ -166,7 +167,7 @@ def test_notifications_are_not_history(demo_world: sessionmaker[Session]) -> Non
         case_id = start(s, "不是历史")
         cases.complete_task(s, who["mz_clerk"], case_id, open_task(s, case_id, "draft_form"),
                             draft_fields("不是历史"))
-        cases.add_comment(s, who["mz_head"], case_id, "看过了")
+        case_additions.add_comment(s, who["mz_head"], case_id, "看过了")
         made = s.scalar(select(func.count()).select_from(Notification))
         assert made and mine(s, "mz_head", case_id)
         for ev in s.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id)):

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from models import ApiChannel, ComplaintIdentity, OrgUnit, User
 from webapp import create_app
 from webapp.cli import main as cli
-from workflows import access, cases
+from workflows import access, case_additions, cases
 from workflows import open311 as channels
 from workflows.complaint_forms import CATEGORIES
 from workflows.ids import ComplaintTask
@@ -217,10 +217,10 @@ def test_driven_to_closure(client: FlaskClient, db: Session, key: str) -> None:
     assert (row["status"], row["agency_responsible"]) == ("open", "区民政局")
     assert DAY_PRECISION.fullmatch(row["expected_datetime"])
     user_id = db.scalar(select(User.id).where(User.username == "nb_staff"))
-    cases.add_comment(db, access.load_actor(db, int(user_id or 0)), case_id,
-                      "已转区民政局整改。", public=True)
-    cases.add_comment(db, access.load_actor(db, int(user_id or 0)), case_id,
-                      "内部备注：民政局上次也有类似问题。", public=False)
+    case_additions.add_comment(db, access.load_actor(db, int(user_id or 0)), case_id,
+                               "已转区民政局整改。", public=True)
+    case_additions.add_comment(db, access.load_actor(db, int(user_id or 0)), case_id,
+                               "内部备注：民政局上次也有类似问题。", public=False)
     assert _row(client, key, case_id)["status_notes"] == "已转区民政局整改。"
     _complete(db, "mz_clerk", case_id, ComplaintTask.CORRECTION, {
         "correction_outcome": "done", "findings": "确有重复报表。",

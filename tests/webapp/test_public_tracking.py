@@ -14,7 +14,7 @@ from sqlalchemy import select
 from tests.webapp.portal_helpers import NAME, PHONE, URL_ATTRS, Public, _field_errors
 from webapp.complaint_settings import EXTENSION
 from webapp.db import Database
-from workflows import access, cases
+from workflows import access, case_additions, cases
 
 # ---------------------------------------------------------------- tracking
 
@@ -47,8 +47,8 @@ def test_tracking_shows_public_replies_only(public: Public, public_app: Flask) -
         staff_id = session.scalar(select(User.id).where(User.username == "nb_staff"))
         assert staff_id is not None
         actor = access.load_actor(session, staff_id)
-        cases.add_comment(session, actor, case_id, "内部意见：先核实镇里的会议记录")
-        cases.add_comment(session, actor, case_id, "已收到，我们正在核实。", public=True)
+        case_additions.add_comment(session, actor, case_id, "内部意见：先核实镇里的会议记录")
+        case_additions.add_comment(session, actor, case_id, "已收到，我们正在核实。", public=True)
     html = public.track(code).get_data(as_text=True)
     assert "已收到，我们正在核实。" in html
     assert "内部意见" not in html

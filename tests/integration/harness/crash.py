@@ -34,7 +34,7 @@ from tests.integration.harness import (
     mp_context,
     open_sessions,
 )
-from workflows import cases, commands
+from workflows import case_additions, cases, commands
 from workflows.commands import Idempotency
 from workflows.errors import ConflictError
 from workflows.state import CASE_STARTED, COMMENT_ADDED, TASK_COMPLETED
@@ -183,8 +183,8 @@ def _execute(sessions: Any, who: dict[str, Any], seed: int, step: Step,
                     return cases.start_case(s, actor, PROCESS, step.fields, idempotency=idem)
                 case_id = slot_case[step.slot]
                 if step.action == "comment":
-                    return cases.add_comment(s, actor, case_id, step.fields["text"],
-                                             idempotency=idem)
+                    return case_additions.add_comment(s, actor, case_id, step.fields["text"],
+                                                      idempotency=idem)
                 # The open task's uuid, as a UI would show it. If this step already
                 # committed there is none; the idempotency key answers before it is used.
                 uuid = s.scalar(select(HumanTask.task_uuid).where(
