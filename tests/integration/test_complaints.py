@@ -5,29 +5,37 @@ may see. The web, Open311 and browser tests drive the same functions over HTTP."
 
 from __future__ import annotations
 
-import io
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from models import Attachment, Case, CaseEvent, ComplaintIdentity, ComplaintReceipt, User
+from models import Attachment, Case, CaseEvent, ComplaintIdentity, ComplaintReceipt
+from tests.integration.complaint_world import (
+    T0,
+    actor,
+    do,
+    filing,
+    photo,
+    unit_id,
+)
+from tests.integration.complaint_world import (
+    settings as settings,  # fixture
+)
+from tests.integration.complaint_world import (
+    world as world,  # fixture
+)
 from workflows import (
-    access,
     case_additions,
     cases,
     complaint_staff,
     complaint_tracking,
     complaints,
-    orgs,
     worker,
 )
-from workflows.access import Actor
 from workflows.complaints import ComplaintSettings
 from workflows.errors import (
     InvalidTransitionError,
@@ -36,61 +44,6 @@ from workflows.errors import (
     ValidationFailedError,
 )
 from workflows.inbox import inbox
-from workflows.receipts import ReceiptHasher
-from workflows.vault import Vault, generate_key
-
-T0 = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in China
-
-
-@pytest.fixture
-def settings() -> ComplaintSettings:
-    return ComplaintSettings(hasher=ReceiptHasher.for_tests(b"complaint-tests-salt"),
-                             vault=Vault.from_config(generate_key()))
-
-
-@pytest.fixture
-def world(demo_world: sessionmaker[Session]) -> Iterator[Session]:
-    with demo_world() as session:
-        yield session
-
-
-def actor(session: Session, username: str) -> Actor:
-    uid = session.scalar(select(User.id).where(User.username == username))
-    assert uid is not None
-    return access.load_actor(session, uid)
-
-
-def photo() -> bytes:
-    buf = io.BytesIO()
-    Image.new("RGB", (64, 48), (200, 30, 30)).save(buf, "JPEG")
-    return buf.getvalue()
-
-
-def filing(session: Session, village: str = "dgz-v2", **extra: Any) -> dict[str, Any]:
-    v = orgs.by_code(session, village)
-    assert v is not None
-    return {"category": "too_many_forms", "town_id": v.parent_id, "village_id": v.id,
-            "description": "镇里要求每个村每周上报三张内容重复的统计表格，占用大量时间。",
-            **extra}
-
-
-def open_task(session: Session, who: Actor, case_id: int, task_id: str) -> str:
-    _, state = cases.get_case(session, who, case_id)
-    return next(t.task_uuid for t in state.tasks.values()
-                if t.state == "open" and t.task_id == task_id)
-
-
-def do(session: Session, username: str, case_id: int, task_id: str, at: datetime,
-       **fields: Any) -> None:
-    who = actor(session, username)
-    cases.complete_task(session, who, case_id, open_task(session, who, case_id, task_id),
-                        fields, now=at)
-
-
-def unit_id(session: Session, code: str) -> int:
-    unit = orgs.by_code(session, code)
-    assert unit is not None
-    return unit.id
 
 
 def test_phone_to_closure_and_through_an_appeal(world: Session,
@@ -336,16 +289,6 @@ def test_filing_errors_name_the_field(world: Session, settings: ComplaintSetting
                                           Case.created_at == T0)) is None
 
 
-def test_unknown_and_malformed_codes_get_the_same_answer(world: Session,
-                                                         settings: ComplaintSettings) -> None:
-    s = world
-    complaints.file_complaint(s, filing(s), [], settings=settings, now=T0)
-    for guess in ("0000000000000000", "12345", "abcd efgh ijkl mnop", ""):
-        with pytest.raises(NotFoundError) as err:
-            complaint_tracking.case_for_code(s, guess, settings)
-        assert str(err.value) == "no complaint has this receipt code"
-
-
 def test_verifier_lane_reaches_both_offices_inbox(world: Session,
                                                   settings: ComplaintSettings) -> None:
     s = world
@@ -359,50 +302,3 @@ def test_verifier_lane_reaches_both_offices_inbox(world: Session,
         rows = inbox(s, actor(s, username))
         assert (filed.case_id, "verification") in {(r.case_id, r.task_id) for r in rows}
     assert filed.case_id not in {r.case_id for r in inbox(s, actor(s, "mz_clerk"))}
-
-
-def test_ten_thousand_guesses_find_nothing(world: Session, settings: ComplaintSettings) -> None:
-    """T2.3 at the service: 10,000 random codes against a database with complaints open no
-    complaint (the web layer adds the throttle on top)."""
-    import secrets
-
-    s = world
-    real = {complaints.file_complaint(s, filing(s), [], settings=settings, now=T0).code
-            for _ in range(3)}
-    hits = 0
-    for _ in range(10_000):
-        guess = f"{secrets.randbelow(10**16):016d}"
-        if guess in real:
-            continue
-        try:
-            complaint_tracking.case_for_code(s, guess, settings)
-            hits += 1
-        except NotFoundError:
-            pass
-    assert hits == 0
-
-
-def test_lookup_time_does_not_tell_malformed_from_unknown(world: Session,
-                                                          settings: ComplaintSettings) -> None:
-    """T2.3 / ASVS 6.3.8: a well-formed unknown code and a malformed one cost the same
-    Argon2id work; the medians differ by less than 5 ms over 300 samples each."""
-    import statistics
-    import time
-
-    s = world
-    real = complaints.file_complaint(s, filing(s), [], settings=settings, now=T0).code
-    wrong = real[:-1] + str((int(real[-1]) + 1) % 10)
-
-    def timed(code: str) -> float:
-        start = time.perf_counter()
-        with pytest.raises(NotFoundError):
-            complaint_tracking.case_for_code(s, code, settings)
-        return time.perf_counter() - start
-
-    slow = ComplaintSettings(hasher=ReceiptHasher(b"complaint-tests-salt", time_cost=1,
-                                                  memory_cost_kib=8192, parallelism=1),
-                             vault=settings.vault)
-    settings = slow
-    unknown = [timed(wrong) for _ in range(300)]
-    malformed = [timed("12ab") for _ in range(300)]
-    assert abs(statistics.median(unknown) - statistics.median(malformed)) < 0.005
