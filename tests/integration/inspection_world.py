@@ -18,7 +18,7 @@ from models.db import make_engine, make_sessionmaker
 from workflows import access, cases, demo
 from workflows.access import Actor
 from workflows.errors import NotFoundError
-from workflows.ids import InspectionTask, ProcessId
+from workflows.ids import InspectionTask, MeetingTask, ProcessId
 
 T = InspectionTask
 PROCESS = str(ProcessId.INSPECTION_REQUEST)
@@ -126,3 +126,16 @@ class InspectionDriver:
     def finish(self, case_id: int, outcome: dict[str, Any], rating: int = 3,
                clerk: str = "mz_clerk") -> None:
         self.do(clerk, case_id, T.RECORD_OUTCOME, outcome)
+
+
+def meeting(drive: InspectionDriver, clerk: str, fields: dict[str, object],
+            urgent: str = "") -> int:
+    """A meeting request drafted by `clerk`; "approve" / "refuse" decides its urgency."""
+    session = drive.session
+    res = cases.start_case(session, actor(session, clerk), str(ProcessId.MEETING_REQUEST),
+                           {"title": str(fields["purpose"])}, now=drive.tick())
+    drive.do(clerk, res.case_id, MeetingTask.DRAFT_MEETING, fields)
+    if urgent:
+        drive.do("nb_staff", res.case_id, MeetingTask.APPROVE_URGENT,
+                 {"urgent_decision": urgent, "comment": "" if urgent == "approve" else "合并"})
+    return res.case_id

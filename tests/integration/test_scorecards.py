@@ -25,11 +25,11 @@ from tests.integration.inspection_world import (
     copy_demo,
     demo_template,
     draft,
+    meeting,
     unit_id,
 )
-from workflows import accounts, cases, complaints, dashboard, orgs, scorecards
+from workflows import accounts, complaints, dashboard, orgs, scorecards
 from workflows.errors import NotFoundError, ValidationFailedError
-from workflows.ids import MeetingTask, ProcessId
 from workflows.scorecards import Scorecard
 
 AS_OF = datetime(2026, 12, 31, tzinfo=UTC)
@@ -60,18 +60,6 @@ def _cadres(session: Session) -> None:
         assert village is not None
         accounts.assign_role(session, user, "village_cadre", village)
     session.commit()
-
-
-def _meeting(drive: InspectionDriver, clerk: str, fields: dict[str, object],
-             urgent: str = "") -> int:
-    session = drive.session
-    res = cases.start_case(session, actor(session, clerk), str(ProcessId.MEETING_REQUEST),
-                           {"title": str(fields["purpose"])}, now=drive.tick())
-    drive.do(clerk, res.case_id, MeetingTask.DRAFT_MEETING, fields)
-    if urgent:
-        drive.do("nb_staff", res.case_id, MeetingTask.APPROVE_URGENT,
-                 {"urgent_decision": urgent, "comment": "" if urgent == "approve" else "合并"})
-    return res.case_id
 
 
 def _complaint(session: Session, unit: str, clerk: str, days: int, path: str) -> int:
@@ -106,15 +94,15 @@ def build(session: Session) -> dict[str, int]:
     base = {"attendees": "村党支部书记", "town_ids": [], "mode": "on_site",
             "preferred_date": "2026-03-10"}
     ids = {
-        "training": _meeting(drive, "mz_clerk", {**base, "purpose": "低保政策培训",
+        "training": meeting(drive, "mz_clerk", {**base, "purpose": "低保政策培训",
                                                  "village_ids": [v1], "hours": 1.5}),
-        "town_wide": _meeting(drive, "mz_clerk", {
+        "town_wide": meeting(drive, "mz_clerk", {
             **base, "purpose": "防灾减灾部署", "village_ids": [],
             "town_ids": [unit_id(session, "dgz")], "hours": 1.0, "mode": "online"}),
-        "urgent": _meeting(drive, "tj_clerk", {
+        "urgent": meeting(drive, "tj_clerk", {
             **base, "purpose": "统计紧急部署", "village_ids": [v2], "hours": 2.0,
             "urgent": True, "urgent_reason": "汛期", "urgent_date": "2026-03-20"}, "approve"),
-        "refused": _meeting(drive, "tj_clerk", {
+        "refused": meeting(drive, "tj_clerk", {
             **base, "purpose": "临时统计布置", "village_ids": [v1], "hours": 1.0,
             "urgent": True, "urgent_reason": "上级要求", "urgent_date": "2026-03-25"},
             "refuse"),

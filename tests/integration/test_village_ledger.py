@@ -19,10 +19,11 @@ from tests.integration.inspection_world import (
     copy_demo,
     demo_template,
     draft,
+    meeting,
     unit_id,
 )
-from workflows import cases, meeting_bundler, village_ledger
-from workflows.ids import MeetingTask, ProcessId
+from workflows import meeting_bundler, village_ledger
+from workflows.ids import ProcessId
 
 MEETING = str(ProcessId.MEETING_REQUEST)
 
@@ -37,17 +38,6 @@ def world(sessions: sessionmaker[Session], template: Path) -> Iterator[Session]:
     copy_demo(sessions, template)
     with sessions() as session:
         yield session
-
-
-def meeting(drive: InspectionDriver, fields: dict[str, object], urgent: str = "") -> int:
-    session = drive.session
-    res = cases.start_case(session, actor(session, "mz_clerk"), MEETING,
-                           {"title": str(fields["purpose"])}, now=drive.tick())
-    drive.do("mz_clerk", res.case_id, MeetingTask.DRAFT_MEETING, fields)
-    if urgent:
-        drive.do("nb_staff", res.case_id, MeetingTask.APPROVE_URGENT,
-                 {"urgent_decision": urgent, "comment": "" if urgent == "approve" else "合并"})
-    return res.case_id
 
 
 def build(world: Session) -> dict[str, int]:
@@ -66,11 +56,12 @@ def build(world: Session) -> dict[str, int]:
              {"town_decision": "object", "objection": "农忙"})
     base = {"attendees": "村党支部书记", "town_ids": [], "mode": "on_site",
             "preferred_date": "2026-03-10"}
-    meeting(drive, {**base, "purpose": "低保政策培训", "village_ids": [v1], "hours": 1.5})
-    meeting(drive, {**base, "purpose": "防灾减灾部署", "village_ids": [],
-                    "town_ids": [unit_id(world, "dgz")], "hours": 1.0, "mode": "online"})
-    meeting(drive, {**base, "purpose": "防汛紧急部署", "village_ids": [v2], "hours": 2.0,
-                    "urgent": True, "urgent_reason": "汛期", "urgent_date": "2026-03-20"},
+    clerk = "mz_clerk"
+    meeting(drive, clerk, {**base, "purpose": "低保政策培训", "village_ids": [v1], "hours": 1.5})
+    meeting(drive, clerk, {**base, "purpose": "防灾减灾部署", "village_ids": [],
+                           "town_ids": [unit_id(world, "dgz")], "hours": 1.0, "mode": "online"})
+    meeting(drive, clerk, {**base, "purpose": "防汛紧急部署", "village_ids": [v2], "hours": 2.0,
+                           "urgent": True, "urgent_reason": "汛期", "urgent_date": "2026-03-20"},
             urgent="approve")
     return {"first": first, "second": second, "objected": objected}
 

@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from tests.webapp.conftest import CSRF
 from tests.webapp.portal_helpers import Public
 
 REPO = Path(__file__).resolve().parents[2]
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 # ---------------------------------------------------------------- T2.3: throttling
