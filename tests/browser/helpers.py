@@ -33,6 +33,9 @@ def submit(page: Any) -> None:
 def decide(page: Any, field: str, value: str) -> None:
     """A decision: its button when the form shows decision buttons, else the select."""
     button = page.locator(f"button[name={field}][value={value}]")
+    # Wait for the form's decision control (a button or the select) before choosing: a
+    # count() taken while the page is still rendering under load would find neither.
+    page.locator(f"button[name={field}][value={value}], #f-{field}").first.wait_for()
     if button.count():
         button.click()
         page.locator(".flash", has_text="已办理").wait_for()
