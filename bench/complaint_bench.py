@@ -29,12 +29,17 @@ from PIL import Image
 
 import models
 from models.db import make_engine, make_sessionmaker
-from workflows import complaint_tracking, complaints, demo, orgs, uploads
-from workflows.complaints import ComplaintSettings
-from workflows.errors import NotFoundError
-from workflows.receipts import ReceiptHasher
-from workflows.vault import Vault, generate_key
+from workflows import features
+from workflows.complaints import filing as complaints
+from workflows.complaints import tracking as complaint_tracking
+from workflows.complaints.filing import ComplaintSettings
+from workflows.complaints.receipts import ReceiptHasher
+from workflows.demo import loader as demo
+from workflows.kernel import orgs, uploads
+from workflows.kernel.errors import NotFoundError
+from workflows.kernel.vault import Vault, generate_key
 
+features.install()
 BPMN = Path(__file__).resolve().parent.parent / "bpmn"
 
 

@@ -2,7 +2,7 @@
 """Benchmark of the standard workload: start -> user task -> user task -> end.
 
 Measures, on a fresh SQLite file, one client:
-  (a) through the use-case layer (workflows.cases), the full command cycle per completion;
+  (a) through the use-case layer (workflows.kernel.cases), the full command cycle per completion;
   (b) through the HTTP JSON API of a real server on 127.0.0.1 with a logged-in client;
   (L) the SpiffWorkflow library limit for the same process in the same run: in memory, and
       with a JSON save/load around each user task (the workload of shared/bench/spiff_limit.py);
@@ -35,7 +35,9 @@ from sqlalchemy.orm import Session, sessionmaker
 import models
 from models import OrgKind
 from models.db import make_engine, make_sessionmaker
-from workflows import access, accounts, cases, forms, orgs, processes
+from workflows import features
+from workflows.kernel import access, accounts, cases, forms, orgs, processes
+from workflows.report_forms.forms import ReportFormStartSchema
 
 HERE = Path(__file__).resolve().parent
 PASSWORD = "bench-password-1"
@@ -49,8 +51,9 @@ class LoopSchema(forms.StrictSchema):
     again = fields.Boolean(required=True)
 
 
-forms.START_FORMS["bench_two_step"] = forms.ReportFormStartSchema
-forms.START_FORMS["bench_loop"] = forms.ReportFormStartSchema
+features.install()
+forms.START_FORMS["bench_two_step"] = ReportFormStartSchema
+forms.START_FORMS["bench_loop"] = ReportFormStartSchema
 forms.TASK_FORMS[("bench_two_step", "first_step")] = NoteSchema
 forms.TASK_FORMS[("bench_two_step", "second_step")] = NoteSchema
 forms.TASK_FORMS[("bench_loop", "loop_step")] = LoopSchema

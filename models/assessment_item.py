@@ -1,8 +1,8 @@
 """The assessment item catalog (考核评比项目目录): one row per item and its full version history.
 
-Rows are a projection of the approval cases (`workflows.catalog_projection`): the command
+Rows are a projection of the approval cases (`workflows.catalog.projection`): the command
 that publishes a case writes them in the same transaction as its event, and
-`workflows.catalog.rebuild` recomputes them from the events. Nobody edits them directly.
+`workflows.catalog.browse.rebuild` recomputes them from the events. Nobody edits them directly.
 """
 
 from __future__ import annotations

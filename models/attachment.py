@@ -27,7 +27,7 @@ class Attachment(Base):
     # SHA-256 hex of the original bytes, also recorded in the case event.
     original_sha256: Mapped[str] = mapped_column(String(64))
     # nonce + AES-GCM ciphertext of the original; associated data
-    # b"attachment:<case_id>:<original_sha256>" (workflows.uploads.attachment_aad).
+    # b"attachment:<case_id>:<original_sha256>" (workflows.kernel.uploads.attachment_aad).
     original_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     # Metadata-free derivative (re-encoded image / cleaned PDF), what departments see.
     scrubbed: Mapped[bytes] = mapped_column(LargeBinary)

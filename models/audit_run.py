@@ -1,7 +1,7 @@
 """Audit verification runs: when the history was last verified and every break found.
 
 The worker records one periodically, `jianfu audit verify` and the audit page's "verify
-now" button one each; the audit page lists the latest (`workflows.audit_runs`).
+now" button one each; the audit page lists the latest (`workflows.kernel.audit_runs`).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """What a complaint keeps apart from its case: the sealed identity and the receipt lookup key.
 
 Neither table holds a secret in the clear. `ComplaintIdentity.sealed` is the complainant's
-name and phone, AES-GCM sealed with the vault key (`workflows.vault`); `ComplaintReceipt`
-holds only Argon2id(code, system salt) (`workflows.receipts`), never the 16-digit code.
+name and phone, AES-GCM sealed with the vault key (`workflows.kernel.vault`); `ComplaintReceipt`
+holds only Argon2id(code, system salt) (`workflows.complaints.receipts`), never the 16-digit code.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ slot number (1 .. the quota), claimed by the approval event that recorded it.
 
 The unique constraint is what makes two concurrent approvals of the same village's last
 slot impossible: the second insert fails and the command becomes a conflict (409); on retry
-the approval check sees the slot taken (`workflows.inspection_quota`). A projection of the
+the approval check sees the slot taken (`workflows.inspections.quota`). A projection of the
 events, rebuilt from them by `inspection_quota.rebuild`.
 """
 

@@ -14,6 +14,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import models
 from models.db import make_engine, make_sessionmaker
+from workflows import features
+
+# The kernel's registry filled with every feature, as the app and the CLI do at start.
+features.install()
 
 BPMN_DIR = Path(__file__).resolve().parent.parent / "bpmn"
 
@@ -57,7 +61,7 @@ def sessions(db_url: str, request: pytest.FixtureRequest) -> Iterator[sessionmak
 def _check_history(make: sessionmaker[Session]) -> None:
     from sqlalchemy import select
 
-    from workflows import audit, replay
+    from workflows.kernel import audit, replay
 
     with make() as session:
         ids = list(session.scalars(select(models.Case.id)))
@@ -70,8 +74,8 @@ def _check_history(make: sessionmaker[Session]) -> None:
 
 @pytest.fixture
 def demo_world(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
-    """The demo org tree, users (password workflows.demo.DEMO_PASSWORD) and cases."""
-    from workflows import demo
+    """The demo org tree, users (password workflows.demo.loader.DEMO_PASSWORD) and cases."""
+    from workflows.demo import loader as demo
 
     with sessions() as session:
         demo.load(session, BPMN_DIR)

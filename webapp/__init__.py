@@ -16,32 +16,25 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 from models.db import database_url
-from webapp import (
-    api,
+from webapp.cases import api, views
+from webapp.catalog import views as catalog_views
+from webapp.complaints import open311, public
+from webapp.complaints import settings as complaint_settings
+from webapp.complaints import views as complaint_views
+from webapp.core import auth, db, errors, health, i18n, security, throttle
+from webapp.inbox import api as inbox_api  # noqa: F401  (adds /inbox and /delegate to api.bp)
+from webapp.inbox import delegation as delegation_views
+from webapp.inbox import views as inbox_views
+from webapp.inspections import views as inspection_views
+from webapp.notifications import views as notification_views
+from webapp.supervision import (
     audit_views,
-    auth,
-    catalog_views,
-    complaint_settings,
-    complaint_views,
     dashboard_views,
-    db,
-    delegation_views,
-    errors,
-    health,
-    i18n,
-    inbox_api,  # noqa: F401  (adds /inbox and /delegate to api.bp)
-    inbox_views,
-    inspection_views,
-    notification_views,
-    open311,
-    public,
     sampling_views,
     scorecard_views,
-    security,
-    throttle,
     verification_views,
-    views,
 )
+from workflows import features
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +63,7 @@ def _defaults() -> dict[str, Any]:
         # pages never send; the token plus security.check_origin replace that check.
         "WTF_CSRF_SSL_STRICT": False,
         "MAX_CONTENT_LENGTH": 1024 * 1024,
-        # The public filing and reply pages only: 6 files of 5 MiB (webapp/public.py).
+        # The public filing and reply pages only: 6 files of 5 MiB (webapp/complaints/public.py).
         "PUBLIC_MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
     }
 
@@ -90,6 +83,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["SECRET_KEY"] = str(app.config["SECRET_KEY"])
     app.config["SESSION_COOKIE_SECURE"] = security.cookie_secure(app.config)
 
+    features.install()
     db.init_app(app)
     csrf = CSRFProtect(app)
     csrf.exempt(api.bp)

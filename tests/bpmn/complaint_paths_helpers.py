@@ -17,9 +17,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
-from workflows import engine, forms
-from workflows.complaint_forms import CATEGORIES, DEFAULT_LIMITS
-from workflows.ids import ProcessId
+from workflows.complaints.forms import CATEGORIES, DEFAULT_LIMITS
+from workflows.kernel import engine, forms
+from workflows.kernel.ids import ProcessId
 
 if TYPE_CHECKING:
     from tests.bpmn.conftest import SnapshotDriver
@@ -50,7 +50,7 @@ def iso(moment: datetime) -> str:
 
 def start_data(category: str = "too_many_forms",
                limits_by_category: dict[str, dict[str, int]] | None = None) -> dict[str, Any]:
-    """The case_started data workflows.complaints builds (no name, phone or receipt code)."""
+    """The case_started data workflows.complaints.filing builds (no name, phone or receipt code)."""
     return {
         "category": category,
         "town_id": 5,

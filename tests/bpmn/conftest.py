@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from tests.bpmn.complaint_paths_helpers import Complaint
-from workflows import engine
-from workflows.calendar import WorkCalendar
+from workflows.kernel import engine
+from workflows.kernel.calendar import WorkCalendar
 
 BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
 

@@ -21,8 +21,8 @@ from tests.bpmn.complaint_paths_helpers import (
     start_data,
     timers,
 )
-from workflows.complaint_forms import DEFAULT_LIMITS
-from workflows.errors import ValidationFailedError
+from workflows.complaints.forms import DEFAULT_LIMITS
+from workflows.kernel.errors import ValidationFailedError
 
 # ------------------------------------------------------------------ the happy path
 

@@ -20,8 +20,8 @@ from tests.bpmn.complaint_paths_helpers import (
     reach_correction,
     timers,
 )
-from workflows import engine, forms
-from workflows.errors import ProcessError, ValidationFailedError
+from workflows.kernel import engine, forms
+from workflows.kernel.errors import ProcessError, ValidationFailedError
 
 # ------------------------------------------------------------------ the extension
 

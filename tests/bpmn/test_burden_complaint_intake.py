@@ -22,8 +22,8 @@ from tests.bpmn.complaint_paths_helpers import (
     open_tasks,
     timers,
 )
-from workflows.complaint_forms import CATEGORIES, DEFAULT_LIMITS
-from workflows.errors import ValidationFailedError
+from workflows.complaints.forms import CATEGORIES, DEFAULT_LIMITS
+from workflows.kernel.errors import ValidationFailedError
 
 # ------------------------------------------------------------------ intake
 

@@ -23,10 +23,10 @@ from tests.bpmn.complaint_paths_helpers import (
     cst,
     start_data,
 )
-from workflows import engine, forms
-from workflows.calendar import WorkCalendar
-from workflows.ids import ComplaintElement, ComplaintTask
-from workflows.state import (
+from workflows.kernel import engine, forms
+from workflows.kernel.calendar import WorkCalendar
+from workflows.kernel.ids import ComplaintElement, ComplaintTask
+from workflows.kernel.state import (
     CASE_STARTED,
     TASK_COMPLETED,
     TIMER_FIRED,

@@ -18,7 +18,7 @@ import pytest
 from lxml import etree
 from SpiffWorkflow.spiff.parser.process import VALIDATOR as SPIFF_VALIDATOR
 
-from workflows import engine
+from workflows.kernel import engine
 
 BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
 MODEL_FILES = sorted(BPMN_DIR.glob("*.bpmn"))

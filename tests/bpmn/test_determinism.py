@@ -15,8 +15,8 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from workflows import engine
-from workflows.calendar import WorkCalendar
+from workflows.kernel import engine
+from workflows.kernel.calendar import WorkCalendar
 
 REPO = Path(__file__).resolve().parents[2]
 CST = timezone(timedelta(hours=8))

@@ -1,4 +1,4 @@
-"""workflows/ids.py mirrors bpmn/: every constant exists in its file, and every user task of
+"""workflows/kernel/ids.py mirrors bpmn/: every constant exists in its file, and every user task of
 every deployed process has a constant and a registered form schema."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from workflows import engine, forms, ids
-from workflows.processes import bundle, content_hash
+from workflows.kernel import engine, forms, ids
+from workflows.kernel.processes import bundle, content_hash
 
 BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
 

@@ -12,10 +12,10 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from tests.bpmn.conftest import SnapshotDriver, load_definition
-from workflows import engine
-from workflows.calendar import WorkCalendar
-from workflows.errors import InvalidTransitionError
-from workflows.ids import ItemElement, ItemTask
+from workflows.kernel import engine
+from workflows.kernel.calendar import WorkCalendar
+from workflows.kernel.errors import InvalidTransitionError
+from workflows.kernel.ids import ItemElement, ItemTask
 
 CST = timezone(timedelta(hours=8))
 SCOPES = {"clerk": 11, "unit_head": 11, "burden_office": 15, "party_office": 1,

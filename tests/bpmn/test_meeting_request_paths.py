@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from tests.bpmn.conftest import BPMN_DIR, SnapshotDriver
-from workflows import engine
-from workflows.calendar import WorkCalendar
-from workflows.ids import MeetingElement, MeetingTask, ProcessId
-from workflows.processes import bundle, content_hash
+from workflows.kernel import engine
+from workflows.kernel.calendar import WorkCalendar
+from workflows.kernel.ids import MeetingElement, MeetingTask, ProcessId
+from workflows.kernel.processes import bundle, content_hash
 
 M = MeetingTask
 CST = timezone(timedelta(hours=8))

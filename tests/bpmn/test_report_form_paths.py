@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from workflows import engine
-from workflows.errors import InvalidTransitionError
+from workflows.kernel import engine
+from workflows.kernel.errors import InvalidTransitionError
 
 CST = timezone(timedelta(hours=8))
 

@@ -13,9 +13,9 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from workflows import engine
-from workflows.calendar import WorkCalendar
-from workflows.errors import ProcessError, ScriptSecurityError
+from workflows.kernel import engine
+from workflows.kernel.calendar import WorkCalendar
+from workflows.kernel.errors import ProcessError, ScriptSecurityError
 
 CST = timezone(timedelta(hours=8))
 NOW = datetime(2026, 3, 6, 10, 0, tzinfo=CST)  # a Friday

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 from tests.bpmn.conftest import SnapshotDriver, load_definition
-from workflows import engine, forms
-from workflows.calendar import WorkCalendar
-from workflows.errors import ValidationFailedError
-from workflows.ids import ProcessId, SupervisionElement, SupervisionTask
+from workflows.kernel import engine, forms
+from workflows.kernel.calendar import WorkCalendar
+from workflows.kernel.errors import ValidationFailedError
+from workflows.kernel.ids import ProcessId, SupervisionElement, SupervisionTask
 
 CST = timezone(timedelta(hours=8))
 PROCESS = ProcessId.SUPERVISION_REVIEW
@@ -36,7 +36,7 @@ def cst(month: int, day: int, hour: int = 10, year: int = 2026) -> datetime:
 
 
 def start_data(unit: int | None = UNIT) -> dict[str, Any]:
-    """The case_started data `workflows.supervision.draw` records for one sampled case."""
+    """The case_started data `workflows.supervision.sampling.draw` records for one sampled case."""
     draw = {"draw_id": "0123456789abcdef", "seed": "seed-1", "size": 1,
             "as_of": "2026-11-30T02:00:00+00:00", "case_types": ["burden_complaint"],
             "population": [4, 7, 9], "population_hash": "a" * 64, "drawn": [7],

@@ -16,8 +16,8 @@ from flask import Flask
 from models import Base
 from models.db import make_engine, make_sessionmaker
 from webapp import create_app
-from webapp.cli import make_anonymous_server
-from workflows import demo
+from webapp.cli.main import make_anonymous_server
+from workflows.demo import loader as demo
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")

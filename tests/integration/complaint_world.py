@@ -14,11 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import User
-from workflows import access, cases, orgs
-from workflows.access import Actor
-from workflows.complaints import ComplaintSettings
-from workflows.receipts import ReceiptHasher
-from workflows.vault import Vault, generate_key
+from workflows.complaints.filing import ComplaintSettings
+from workflows.complaints.receipts import ReceiptHasher
+from workflows.kernel import access, cases, orgs
+from workflows.kernel.access import Actor
+from workflows.kernel.vault import Vault, generate_key
 
 T0 = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in China
 

@@ -13,11 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import User
-from workflows import access, cases, complaint_tracking, complaints, demo_items, orgs
-from workflows.access import Actor
-from workflows.complaints import ComplaintSettings
-from workflows.receipts import ReceiptHasher
-from workflows.vault import Vault, generate_key
+from workflows.catalog import demo as demo_items
+from workflows.complaints import filing as complaints
+from workflows.complaints import tracking as complaint_tracking
+from workflows.complaints.filing import ComplaintSettings
+from workflows.complaints.receipts import ReceiptHasher
+from workflows.kernel import access, cases, orgs
+from workflows.kernel.access import Actor
+from workflows.kernel.vault import Vault, generate_key
 
 T0 = datetime(2026, 9, 1, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in China
 DONE = {"correction_outcome": "done", "findings": "确有此事", "actions_taken": "已整改到位",
@@ -151,7 +154,7 @@ def _inspections_and_meetings(session: Session, world: World) -> None:
     merged into another, rejected, objected to by the town) and meetings (routine, queued
     for a combined session; urgent, approved; urgent, refused: queued like the others)."""
     from tests.integration.inspection_world import InspectionDriver, T, draft
-    from workflows.ids import MeetingTask, ProcessId
+    from workflows.kernel.ids import MeetingTask, ProcessId
 
     drive = InspectionDriver(session)
     v1, v2 = unit_id(session, "dgz-v1"), unit_id(session, "dgz-v2")

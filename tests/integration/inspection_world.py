@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session, sessionmaker
 import models
 from models import OrgUnit, User
 from models.db import make_engine, make_sessionmaker
-from workflows import access, cases, demo
-from workflows.access import Actor
-from workflows.errors import NotFoundError
-from workflows.ids import InspectionTask, MeetingTask, ProcessId
+from workflows.demo import loader as demo
+from workflows.kernel import access, cases
+from workflows.kernel.access import Actor
+from workflows.kernel.errors import NotFoundError
+from workflows.kernel.ids import InspectionTask, MeetingTask, ProcessId
 
 T = InspectionTask
 PROCESS = str(ProcessId.INSPECTION_REQUEST)
@@ -28,7 +29,7 @@ BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
 
 def demo_template(folder: Path, now: datetime = T0, **options: bool) -> Path:
     """The demo world loaded at `now` into a new SQLite file in `folder` (a module-scoped
-    fixture's: copy_demo copies it for each test). `options` go to workflows.demo.load."""
+    fixture's: copy_demo copies it for each test). `options` go to workflows.demo.loader.load."""
     path = folder / "template.sqlite3"
     engine = make_engine(f"sqlite:///{path}")
     models.Base.metadata.create_all(engine)

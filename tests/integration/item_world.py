@@ -14,8 +14,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models import AssessmentItem, AssessmentItemVersion, User
 from tests.integration.inspection_world import copy_demo, demo_template
-from workflows import access, cases, catalog, demo_items
-from workflows.access import Actor
+from workflows.catalog import browse as catalog
+from workflows.catalog import demo as demo_items
+from workflows.kernel import access, cases
+from workflows.kernel.access import Actor
 
 T0 = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in China
 PROCESS = "assessment_item_approval"

@@ -25,9 +25,10 @@ from sqlalchemy.orm import Session
 
 from models import Notification, User
 from tests.integration.harness import PROCESS, actors
-from workflows import cases, notifications
-from workflows.calendar import CHINA_TZ
-from workflows.outbox import SmtpSettings
+from workflows.kernel import cases
+from workflows.kernel.calendar import CHINA_TZ
+from workflows.notifications import notify as notifications
+from workflows.notifications.outbox import SmtpSettings
 
 HARNESS = Path(__file__).resolve().parent / "harness"
 BASE_URL = "https://jianfu.example.cn"

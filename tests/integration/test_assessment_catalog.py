@@ -17,8 +17,9 @@ from models import Case, Notification
 from tests.integration.item_world import PROCESS, T0, actor, catalog_rows, draft, driver, item_named
 from tests.integration.item_world import template as template  # fixture
 from tests.integration.item_world import world as world  # fixture
-from workflows import cases, catalog, worker
-from workflows.ids import ItemTask
+from workflows.catalog import browse as catalog
+from workflows.kernel import cases, worker
+from workflows.kernel.ids import ItemTask
 
 # ------------------------------------------------------------------ time, projection, reads
 

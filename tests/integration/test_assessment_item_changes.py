@@ -13,9 +13,11 @@ from models import ItemStatus
 from tests.integration.item_world import actor, driver, item_named
 from tests.integration.item_world import template as template  # fixture
 from tests.integration.item_world import world as world  # fixture
-from workflows import cases, catalog, item_duplicates
-from workflows.errors import ValidationFailedError
-from workflows.ids import ItemTask
+from workflows.catalog import browse as catalog
+from workflows.catalog import duplicates as item_duplicates
+from workflows.kernel import cases
+from workflows.kernel.errors import ValidationFailedError
+from workflows.kernel.ids import ItemTask
 
 # ------------------------------------------------------------------ changes and retirement
 

@@ -16,10 +16,13 @@ from models import Case, CaseEvent, Notification, User
 from tests.integration.item_world import actor, catalog_rows, draft, driver, item_named, open_task
 from tests.integration.item_world import template as template  # fixture
 from tests.integration.item_world import world as world  # fixture
-from workflows import cases, catalog, demo_items, item_duplicates
-from workflows.errors import NotAllowedError, NotFoundError, ValidationFailedError
-from workflows.ids import ItemTask
-from workflows.inbox import inbox
+from workflows.catalog import browse as catalog
+from workflows.catalog import demo as demo_items
+from workflows.catalog import duplicates as item_duplicates
+from workflows.inbox.queue import inbox
+from workflows.kernel import cases
+from workflows.kernel.errors import NotAllowedError, NotFoundError, ValidationFailedError
+from workflows.kernel.ids import ItemTask
 
 # ------------------------------------------------------------------ the whole way
 

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import LogCheckpoint
-from webapp.cli import main
-from workflows import audit_export
-from workflows.audit_export import Signer
+from webapp.cli.main import main
+from workflows.kernel import audit_export
+from workflows.kernel.audit_export import Signer
 
 
 @pytest.fixture
@@ -108,7 +108,7 @@ def test_cli_keygen_export_and_offline_verify(demo_world: sessionmaker[Session],
 def test_worker_signs_checkpoints_periodically(demo_world: sessionmaker[Session]) -> None:
     import threading
 
-    from workflows import worker
+    from workflows.kernel import worker
 
     signer, _ = Signer.generate()
     stop = threading.Event()

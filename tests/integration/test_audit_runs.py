@@ -14,10 +14,10 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import AuditRun, CaseEvent, LogCheckpoint, User
-from webapp.cli import main
-from workflows import access, audit_runs, worker
-from workflows.audit_export import Signer, sign_checkpoints
-from workflows.errors import NotFoundError
+from webapp.cli.main import main
+from workflows.kernel import access, audit_runs, worker
+from workflows.kernel.audit_export import Signer, sign_checkpoints
+from workflows.kernel.errors import NotFoundError
 
 
 def actor(session: Session, username: str) -> access.Actor:

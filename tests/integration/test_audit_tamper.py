@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models import Case, CaseEvent, LogCheckpoint, LogHead
 from models.db import make_engine
-from workflows import audit
-from workflows.history import event_hash, global_hash
+from workflows.kernel import audit
+from workflows.kernel.history import event_hash, global_hash
 
 KINDS = ("edit", "delete", "insert", "reorder", "truncate", "rehash")
 MUTATIONS = 1000

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import HumanTask, User
-from webapp.cli import main
-from workflows import access, calendar_admin, cases, replay
-from workflows.errors import NotAllowedError, ValidationFailedError
+from webapp.cli.main import main
+from workflows.kernel import access, calendar_admin, cases, replay
+from workflows.kernel.errors import NotAllowedError, ValidationFailedError
 
 # Thursday 2027-03-04 10:00 in China; +5 working days is Thursday 2027-03-11.
 START = datetime(2027, 3, 4, 2, 0, tzinfo=UTC)

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from sqlalchemy import text
 
 from models.db import make_engine
-from webapp.cli import main
+from webapp.cli.main import main
 
 
 def run(db_url: str, *args: str) -> tuple[int, str]:

@@ -9,8 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import Case, CaseEvent, HumanTask, User
-from workflows import access, cases, inbox
-from workflows.errors import (
+from workflows.inbox import queue as inbox
+from workflows.kernel import access, cases
+from workflows.kernel.errors import (
     InvalidTransitionError,
     NotAllowedError,
     NotFoundError,

@@ -17,10 +17,11 @@ from tests.integration.complaint_world import (
 from tests.integration.complaint_world import (
     world as world,  # fixture
 )
-from workflows import complaint_tracking, complaints
-from workflows.complaints import ComplaintSettings
-from workflows.errors import NotFoundError
-from workflows.receipts import ReceiptHasher
+from workflows.complaints import filing as complaints
+from workflows.complaints import tracking as complaint_tracking
+from workflows.complaints.filing import ComplaintSettings
+from workflows.complaints.receipts import ReceiptHasher
+from workflows.kernel.errors import NotFoundError
 
 
 def test_unknown_and_malformed_codes_get_the_same_answer(world: Session,

@@ -28,22 +28,18 @@ from tests.integration.complaint_world import (
 from tests.integration.complaint_world import (
     world as world,  # fixture
 )
-from workflows import (
-    case_additions,
-    cases,
-    complaint_staff,
-    complaint_tracking,
-    complaints,
-    worker,
-)
-from workflows.complaints import ComplaintSettings
-from workflows.errors import (
+from workflows.complaints import filing as complaints
+from workflows.complaints import staff as complaint_staff
+from workflows.complaints import tracking as complaint_tracking
+from workflows.complaints.filing import ComplaintSettings
+from workflows.inbox.queue import inbox
+from workflows.kernel import case_additions, cases, worker
+from workflows.kernel.errors import (
     InvalidTransitionError,
     NotAllowedError,
     NotFoundError,
     ValidationFailedError,
 )
-from workflows.inbox import inbox
 
 
 def test_phone_to_closure_and_through_an_appeal(world: Session,

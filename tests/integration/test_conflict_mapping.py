@@ -25,10 +25,10 @@ from tests.integration.harness import (
     history_problems,
     new_case,
 )
-from workflows import cases, commands
-from workflows.access import SYSTEM_ACTOR
-from workflows.errors import ConflictError
-from workflows.state import COMMENT_ADDED, EventDraft
+from workflows.kernel import cases, commands
+from workflows.kernel.access import SYSTEM_ACTOR
+from workflows.kernel.errors import ConflictError
+from workflows.kernel.state import COMMENT_ADDED, EventDraft
 
 
 class _PgError(Exception):

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from models import Case
 from tests.integration.harness import fresh_definition_cache  # noqa: F401
 from tests.integration.inspection_world import InspectionDriver, actor, draft
-from workflows import audit_trail
+from workflows.supervision import audit_trail
 
 
 def test_every_demo_case_certifies(demo_world):

@@ -20,9 +20,9 @@ from tests.integration.harness import (
     mp_context,
 )
 from tests.integration.harness.procs import idempotent_sender
-from workflows import cases
-from workflows.commands import Idempotency
-from workflows.errors import IdempotencyMismatchError
+from workflows.kernel import cases
+from workflows.kernel.commands import Idempotency
+from workflows.kernel.errors import IdempotencyMismatchError
 
 
 def _cases_titled(session, title):

@@ -13,16 +13,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import CaseEvent, HumanTask, Notification, User, utcnow
-from workflows import access, bulk, cases, delegation, following, replay, saved_filters, substitutes
-from workflows.calendar import WorkCalendar
-from workflows.errors import (
+from workflows.inbox import bulk, delegation, following, saved_filters, substitutes
+from workflows.inbox.filters import InboxFilter, parse_filter
+from workflows.inbox.search import due_state, next_task, search
+from workflows.kernel import access, cases, replay, substitution
+from workflows.kernel.calendar import WorkCalendar
+from workflows.kernel.errors import (
     ConflictError,
     NotAllowedError,
     NotFoundError,
     ValidationFailedError,
 )
-from workflows.inbox_filter import InboxFilter, parse_filter
-from workflows.inbox_search import due_state, next_task, search
 
 DRAFT = {"form_name": "测试报表", "purpose": "测试用途：收集村级数据", "field_count": 3,
          "frequency": "monthly"}
@@ -151,7 +152,7 @@ def test_a_substitute_works_the_absent_holders_tasks_within_the_range(world) -> 
         assert event.inputs["on_behalf_of"] == clerk.user_id
         # After the end of the substitution, nothing more on the holder's behalf.
         substitutes.cancel_substitute(session, clerk, now.id)
-        assert substitutes.principals(session, clerk2) == frozenset()
+        assert substitution.principals(session, clerk2) == frozenset()
 
 
 def test_substitutes_are_of_the_same_unit_and_role(world) -> None:  # type: ignore[no-untyped-def]

@@ -26,8 +26,10 @@ from tests.integration.inspection_world import (
     draft,
     unit_id,
 )
-from workflows import cases, demo, inspections
-from workflows.errors import NotAllowedError, NotFoundError, ValidationFailedError
+from workflows.demo import loader as demo
+from workflows.inspections import requests as inspections
+from workflows.kernel import cases
+from workflows.kernel.errors import NotAllowedError, NotFoundError, ValidationFailedError
 
 BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
 

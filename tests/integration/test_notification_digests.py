@@ -32,8 +32,10 @@ from tests.integration.notification_world import (
     uid,
 )
 from tests.integration.notification_world import smtp as smtp  # fixture
-from workflows import cases, notification_mail, notifications
-from workflows.outbox import send_outbox
+from workflows.kernel import cases
+from workflows.notifications import mail as notification_mail
+from workflows.notifications import notify as notifications
+from workflows.notifications.outbox import send_outbox
 
 # ------------------------------------------------------------------ digests and budget
 

@@ -28,8 +28,15 @@ from tests.integration.harness import (
 from tests.integration.harness.mail_procs import mail_worker
 from tests.integration.notification_world import BASE_URL, FROM, SmtpServer, body, settle, start
 from tests.integration.notification_world import smtp as smtp  # fixture
-from workflows import notification_mail, worker
-from workflows.outbox import MAX_ATTEMPTS, MailSettings, SmtpSettings, claim_mail, send_outbox
+from workflows.kernel import worker
+from workflows.notifications import mail as notification_mail
+from workflows.notifications.outbox import (
+    MAX_ATTEMPTS,
+    MailSettings,
+    SmtpSettings,
+    claim_mail,
+    send_outbox,
+)
 
 # ------------------------------------------------------------------ sending
 
@@ -95,7 +102,7 @@ def test_a_stale_lease_does_not_send(demo_world: sessionmaker[Session],
         assert claim_mail(s, "A", at, lease=timedelta(seconds=1)) == [mail_id]
         assert send_outbox(s, smtp.settings, at, "B").sent == 0  # A's lease holds
         assert send_outbox(s, smtp.settings, at + timedelta(seconds=2), "B").sent == 1
-        from workflows.outbox import _renew
+        from workflows.notifications.outbox import _renew
 
         assert _renew(s, mail_id, "A", at + timedelta(seconds=3), timedelta(minutes=2)) is None
     time.sleep(0.3)
@@ -153,7 +160,7 @@ def test_worker_sends_digests_when_smtp_is_configured(
             .where(Notification.emailed_at.is_(None), User.email.is_not(None))))
     assert due and waiting
     # run_once still returns the number of timers it fired, mail or not.
-    fired = worker.run_once(demo_world, clock=lambda: later, mail=settings)
+    fired = worker.run_once(demo_world, clock=lambda: later, jobs={"mail": settings})
     with demo_world() as s:
         assert fired >= 1 and fired == s.scalar(select(func.count()).select_from(CaseEvent)
                                                 .where(CaseEvent.type == "timer_fired")) - before
@@ -176,7 +183,7 @@ def test_run_forever_mails_from_the_environment(
     assert settings.smtp == SmtpSettings(host="127.0.0.1", port=smtp.port, from_address=FROM)
     stop = threading.Event()
     thread = threading.Thread(target=worker.run_forever, args=(demo_world,),
-                              kwargs={"poll": 0.05, "stop": stop, "mail_every": 0.1})
+                              kwargs={"poll": 0.05, "stop": stop, "job_every": {"mail": 0.1}})
     thread.start()
     try:
         assert smtp.wait_for(1, timeout=20), "run_forever sent no mail"

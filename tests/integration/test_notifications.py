@@ -35,21 +35,14 @@ from tests.integration.notification_world import (
     uid,
 )
 from tests.integration.notification_world import smtp as smtp  # fixture
-from workflows import (
-    audit,
-    case_additions,
-    cases,
-    complaints,
-    notification_mail,
-    notifications,
-    orgs,
-    replay,
-    worker,
-)
-from workflows.complaints import ComplaintSettings
-from workflows.outbox import send_outbox
-from workflows.receipts import ReceiptHasher
-from workflows.vault import Vault, generate_key
+from workflows.complaints import filing as complaints
+from workflows.complaints.filing import ComplaintSettings
+from workflows.complaints.receipts import ReceiptHasher
+from workflows.kernel import audit, case_additions, cases, orgs, replay, worker
+from workflows.kernel.vault import Vault, generate_key
+from workflows.notifications import mail as notification_mail
+from workflows.notifications import notify as notifications
+from workflows.notifications.outbox import send_outbox
 
 # ------------------------------------------------------------------ in-app: who is told
 
@@ -108,7 +101,7 @@ def test_review_reminder_warns_the_group(demo_world: sessionmaker[Session]) -> N
     with demo_world() as s:
         case_id, _ = new_case(s, "review_form", "提醒测试", settings={"review_reminder_days": 1},
                               now=past)
-    assert worker.run_once(demo_world, mail=None) >= 1
+    assert worker.run_once(demo_world, jobs={"mail": None}) >= 1
     with demo_world() as s:
         warning = ("deadline_warning", {"task": "区委农办审核", "task_id": "review_form"})
         for head in ("nb_staff", "nb_head"):
@@ -137,7 +130,7 @@ def test_deadlines_reach_the_unit_head_and_no_complainant_data(
         assert mine(s, "nb_staff", case_id) == [intake]
         s.commit()
     # The worker fires the warning and breach timers of intake (2 working days).
-    fired = worker.run_once(demo_world, clock=lambda: T0 + timedelta(days=5), mail=None)
+    fired = worker.run_once(demo_world, clock=lambda: T0 + timedelta(days=5), jobs={"mail": None})
     assert fired >= 1  # one firing records both the warning and the breach
     with demo_world() as s:
         warning = ("deadline_warning", {"task": "受理审核", "task_id": "intake"})

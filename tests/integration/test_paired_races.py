@@ -23,8 +23,8 @@ from tests.integration.harness import (
     open_task,
 )
 from tests.integration.harness.procs import pair_racer
-from workflows import cases
-from workflows.state import CASE_STARTED, TASK_COMPLETED
+from workflows.kernel import cases
+from workflows.kernel.state import CASE_STARTED, TASK_COMPLETED
 
 N = int(os.environ.get("PAIRED_RACES_N", "1000"))
 

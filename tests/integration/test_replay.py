@@ -9,8 +9,8 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import Case, CaseEvent, ProcessVersion
-from workflows import replay
-from workflows.processes import content_hash
+from workflows.kernel import replay
+from workflows.kernel.processes import content_hash
 
 
 def _published_case(session: Session) -> Case:

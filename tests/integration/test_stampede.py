@@ -16,7 +16,7 @@ from tests.integration.harness import (
     new_case,
 )
 from tests.integration.harness.procs import stampede
-from workflows.state import TASK_COMPLETED
+from workflows.kernel.state import TASK_COMPLETED
 
 PROCESSES, THREADS, ATTEMPTS = 2, 8, 1000
 

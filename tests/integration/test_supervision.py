@@ -14,10 +14,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from models import Case, CaseEvent
 from tests.integration import dashboard_world
 from tests.integration.dashboard_world import T0, actor, do
-from workflows import cases, supervision
-from workflows.errors import NotAllowedError, NotFoundError, ValidationFailedError
-from workflows.inbox import inbox
-from workflows.supervision_forms import SAMPLED_TYPES
+from workflows.inbox.queue import inbox
+from workflows.kernel import cases
+from workflows.kernel.errors import NotAllowedError, NotFoundError, ValidationFailedError
+from workflows.supervision import sampling as supervision
+from workflows.supervision.forms import SAMPLED_TYPES
 
 AS_OF = T0 + timedelta(days=90)
 

@@ -27,12 +27,12 @@ from tests.integration.harness import (
     new_case,
 )
 from tests.integration.harness.procs import timer_worker
-from workflows import worker
-from workflows.access import SYSTEM
-from workflows.commands import run_command
-from workflows.errors import InvalidTransitionError
-from workflows.state import TIMER_FIRED, EventDraft
-from workflows.store import load_state
+from workflows.kernel import worker
+from workflows.kernel.access import SYSTEM
+from workflows.kernel.commands import run_command
+from workflows.kernel.errors import InvalidTransitionError
+from workflows.kernel.state import TIMER_FIRED, EventDraft
+from workflows.kernel.store import load_state
 
 N, KILLS, POLL, LEASE = 200, 6, 0.1, 2.0
 

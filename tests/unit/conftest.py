@@ -8,7 +8,7 @@ import os
 import pytest
 
 from tests.unit.upload_samples import make_jpeg, make_pdf, make_png
-from workflows.vault import Vault
+from workflows.kernel.vault import Vault
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from workflows.calendar import MAX_WORKING_DAYS, WorkCalendar
+from workflows.kernel.calendar import MAX_WORKING_DAYS, WorkCalendar
 
 CST = timezone(timedelta(hours=8))
 

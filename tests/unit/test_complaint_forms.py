@@ -8,12 +8,13 @@ from typing import Any
 import pytest
 from marshmallow import ValidationError
 
-from workflows import access, complaint_forms, forms
-from workflows.access import Actor
-from workflows.calendar import WorkCalendar
-from workflows.errors import ValidationFailedError
-from workflows.ids import ComplaintTask, ProcessId
-from workflows.script_helpers import (
+from workflows.complaints import forms as complaint_forms
+from workflows.kernel import access, forms
+from workflows.kernel.access import Actor
+from workflows.kernel.calendar import WorkCalendar
+from workflows.kernel.errors import ValidationFailedError
+from workflows.kernel.ids import ComplaintTask, ProcessId
+from workflows.kernel.script_helpers import (
     CommandClock,
     add_working_days,
     command_clock,

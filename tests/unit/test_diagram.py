@@ -14,10 +14,10 @@ from lxml import etree
 
 from tests.bpmn.complaint_paths_helpers import ACCEPT, DONE, PASS, cst, start_data
 from tests.bpmn.conftest import load_definition
-from webapp.diagram_svg import render, wrap
-from workflows import engine, forms
-from workflows.calendar import WorkCalendar
-from workflows.diagram import (
+from webapp.cases.diagram_svg import render, wrap
+from workflows.kernel import engine, forms
+from workflows.kernel.calendar import WorkCalendar
+from workflows.kernel.diagram import (
     Diagram,
     DiagramError,
     Progress,
@@ -25,7 +25,7 @@ from workflows.diagram import (
     path_of,
     progress_at,
 )
-from workflows.state import (
+from workflows.kernel.state import (
     CASE_STARTED,
     TASK_COMPLETED,
     TIMER_FIRED,
@@ -355,7 +355,7 @@ def test_hostile_or_broken_xml_is_refused(text: str) -> None:
 
 def test_the_parser_itself_resolves_nothing() -> None:
     """Even past the DTD check, the parser neither loads files nor expands entities."""
-    from workflows import diagram
+    from workflows.kernel import diagram
 
     root = etree.fromstring(XXE.encode(), parser=diagram._PARSER)
     assert "root:" not in "".join(root.itertext())

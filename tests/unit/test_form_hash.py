@@ -7,9 +7,9 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate, validates_schema
 
-from workflows import forms
-from workflows.form_hash import form_hash
-from workflows.ids import InspectionTask, ProcessId
+from workflows.kernel import forms
+from workflows.kernel.form_hash import form_hash
+from workflows.kernel.ids import InspectionTask, ProcessId
 
 
 class Base(Schema):

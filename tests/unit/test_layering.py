@@ -1,19 +1,59 @@
-"""The SpiffWorkflow contract must list every workflows module except the engine."""
+"""The import-linter contracts cover every package: the SpiffWorkflow contract lists every
+feature package and kernel module but the engine, the kernel contract forbids every feature,
+and the feature contracts list every feature (docs/architecture.md)."""
 
 from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_every_workflows_module_but_engine_is_forbidden_spiffworkflow() -> None:
+def contracts() -> list[dict[str, Any]]:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    contracts = config["tool"]["importlinter"]["contracts"]
-    spiff = next(c for c in contracts if c.get("forbidden_modules") == ["SpiffWorkflow"]
-                 if c["type"] == "forbidden")
-    modules = {f"workflows.{p.stem}" for p in (ROOT / "workflows").glob("*.py")
-               if p.stem not in ("engine", "__init__")}
-    assert modules <= set(spiff["source_modules"])
+    found: list[dict[str, Any]] = config["tool"]["importlinter"]["contracts"]
+    return found
+
+
+def named(text: str) -> dict[str, Any]:
+    return next(c for c in contracts() if text in c["name"])
+
+
+def packages(root: str) -> set[str]:
+    return {f"{root}.{p.name}" for p in (ROOT / root).iterdir()
+            if (p / "__init__.py").exists()}
+
+
+def features(root: str, core: str) -> set[str]:
+    return packages(root) - {f"{root}.{core}", f"{root}.demo", f"{root}.cli"}
+
+
+def test_every_workflows_module_but_engine_is_forbidden_spiffworkflow() -> None:
+    spiff = named("SpiffWorkflow only")
+    kernel = {f"workflows.kernel.{p.stem}" for p in (ROOT / "workflows" / "kernel").glob("*.py")
+              if p.stem != "__init__"}
+    top = {f"workflows.{p.stem}" for p in (ROOT / "workflows").glob("*.py")
+           if p.stem != "__init__"}
+    expected = kernel | top | packages("workflows") - {"workflows.kernel"}
+    assert expected <= set(spiff["source_modules"])
     assert {"webapp", "models"} <= set(spiff["source_modules"])
+    assert "workflows.kernel.engine" not in spiff["source_modules"]
+
+
+def test_the_kernel_contract_forbids_every_feature() -> None:
+    kernel = named("The kernel knows no feature")
+    assert kernel["source_modules"] == ["workflows.kernel"]
+    assert features("workflows", "kernel") | {"workflows.demo", "workflows.features"} \
+        <= set(kernel["forbidden_modules"])
+
+
+def test_the_feature_contracts_list_every_feature() -> None:
+    assert set(named("Features use each other").get("modules", [])) \
+        == features("workflows", "kernel")
+    assert set(named("Web features use each other").get("modules", [])) \
+        == features("webapp", "core")
+    assert set(named("The web app's core knows no feature")["forbidden_modules"]) \
+        == features("webapp", "core")
+    assert set(named("No import cycles")["ancestors"]) == {"workflows", "webapp", "models"}

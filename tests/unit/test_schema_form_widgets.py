@@ -1,13 +1,13 @@
-"""The form widgets of webapp/schema_form.py without a database: which fields get which
+"""The form widgets of webapp/core/schema_form.py without a database: which fields get which
 widget, how their posts are parsed, and that the schemas take both lists and text."""
 
 from __future__ import annotations
 
 from werkzeug.datastructures import MultiDict
 
-from webapp.pickers import MaterialRow, chosen, material_rows
-from webapp.schema_form import field_specs, parse
-from workflows.inspection_forms import DraftMeetingSchema, DraftRequestSchema, RecordOutcomeSchema
+from webapp.core.pickers import MaterialRow, chosen, material_rows
+from webapp.core.schema_form import field_specs, parse
+from workflows.inspections.forms import DraftMeetingSchema, DraftRequestSchema, RecordOutcomeSchema
 
 
 def test_widgets_come_from_the_field_metadata() -> None:

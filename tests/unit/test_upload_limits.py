@@ -9,10 +9,10 @@ import pytest
 from PIL import Image
 
 from tests.unit.upload_samples import CASE_ID
-from workflows import uploads
-from workflows.errors import ValidationFailedError
-from workflows.uploads import MAX_BYTES, MAX_FILES, prepare
-from workflows.vault import Vault
+from workflows.kernel import uploads
+from workflows.kernel.errors import ValidationFailedError
+from workflows.kernel.uploads import MAX_BYTES, MAX_FILES, prepare
+from workflows.kernel.vault import Vault
 
 
 def make_png_of(width: int, height: int, bit_depth: int = 1) -> bytes:

@@ -23,8 +23,8 @@ import pytest
 from PIL import Image
 
 from tests.unit.upload_samples import CASE_ID, MARK, PLANTED_NAME
-from workflows.uploads import prepare, scrub, sniff, strip_jpeg_metadata
-from workflows.vault import Vault
+from workflows.kernel.uploads import prepare, scrub, sniff, strip_jpeg_metadata
+from workflows.kernel.vault import Vault
 
 IDENTIFYING_TAGS = {
     "Make", "Model", "Artist", "Author", "Creator", "Producer", "CreatorTool", "Software",

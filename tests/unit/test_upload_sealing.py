@@ -9,8 +9,8 @@ import pytest
 
 from models import Attachment
 from tests.unit.upload_samples import CASE_ID
-from workflows.uploads import PreparedFile, open_original, prepare
-from workflows.vault import Vault, VaultError
+from workflows.kernel.uploads import PreparedFile, open_original, prepare
+from workflows.kernel.vault import Vault, VaultError
 
 
 def test_originals_are_kept_byte_identical_and_sealed(

@@ -13,9 +13,9 @@ from PIL import Image
 
 from models import Attachment
 from tests.unit.upload_samples import CASE_ID
-from workflows.errors import ValidationFailedError
-from workflows.uploads import prepare, sniff
-from workflows.vault import Vault
+from workflows.kernel.errors import ValidationFailedError
+from workflows.kernel.uploads import prepare, sniff
+from workflows.kernel.vault import Vault
 
 
 def _zip(files: dict[str, str]) -> bytes:

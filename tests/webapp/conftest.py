@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 from models import Base, Case
 from models.db import make_engine, make_sessionmaker
 from webapp import create_app
-from webapp.db import Database
-from workflows import demo
+from webapp.core.db import Database
+from workflows.demo import loader as demo
 
 BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
 PASSWORD = demo.DEMO_PASSWORD
@@ -30,7 +30,8 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def demo_db(path: Path, **options: Any) -> Path:
-    """A new SQLite file at `path` with the demo data (`options` go to workflows.demo.load)."""
+    """A new SQLite file at `path` with the demo data (`options` go to
+    workflows.demo.loader.load)."""
     engine = make_engine(f"sqlite:///{path}")
     Base.metadata.create_all(engine)
     with make_sessionmaker(engine)() as session:
@@ -77,7 +78,7 @@ def csrf_token(html: str) -> str:
 class Web:
     """Drives the pages the way a browser does: GET a page, post its form with the token."""
 
-    # Demo case titles (see workflows/demo.py).
+    # Demo case titles (see workflows/demo/loader.py).
     SIGN_OFF_CASE = "村级低保台账季报（演示）"  # waits for mz_head's sign-off
     REVIEW_CASE = "养老服务统计表（演示）"  # waits for nb_staff's review
     DRAFT_CASE = "新增村级报表申请（草稿）（演示）"  # waits for mz_clerk's draft
@@ -195,7 +196,7 @@ class Public:
 
     def places(self) -> tuple[int, int, int]:
         """(town, one of its villages, a village of another town)."""
-        from workflows.complaints import filing_options
+        from workflows.complaints.filing import filing_options
 
         database: Database = self.app.extensions["jianfu.db"]
         with database.sessions() as session:
@@ -247,8 +248,8 @@ class Public:
                                 environ_base=environ)
 
     def case_id(self, code: str) -> int:
-        from webapp.complaint_settings import EXTENSION
-        from workflows.complaint_tracking import case_for_code
+        from webapp.complaints.settings import EXTENSION
+        from workflows.complaints.tracking import case_for_code
 
         database: Database = self.app.extensions["jianfu.db"]
         with database.sessions() as session:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import CaseEvent, HumanTask, User
-from workflows import access, cases
+from workflows.kernel import access, cases
 
 DRAFT = {"form_name": "网页测试报表", "purpose": "网页测试：收集村级数据", "field_count": 3,
          "frequency": "monthly"}

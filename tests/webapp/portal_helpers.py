@@ -12,7 +12,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from models import Case, CaseEvent, ComplaintIdentity
-from webapp.db import Database
+from webapp.core.db import Database
 
 Public = Any  # tests/webapp/conftest.py: Public (the `public` fixture)
 NAME, PHONE = "王测试人甲", "13912345678"

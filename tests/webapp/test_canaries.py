@@ -26,7 +26,7 @@ from werkzeug.test import encode_multipart
 import models
 from models import Attachment, Case, User
 from tests.webapp.conftest import PASSWORD, Public, csrf_token, jpeg_bytes
-from workflows import access, cases, orgs
+from workflows.kernel import access, cases, orgs
 
 CANARIES = {
     "REMOTE_ADDR": "203.0.113.77",
@@ -99,7 +99,7 @@ def _file_with_canaries(public: Public) -> str:
 
 
 def _open311(app: Flask, public: Public) -> list[str]:
-    from workflows.open311 import add_channel
+    from workflows.complaints.open311 import add_channel
 
     with app.extensions["jianfu.db"].sessions() as session:
         key = add_channel(session, "canary-hotline")

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from models import AssessmentItem, Case, HumanTask, OrgUnit, RoleAssignment, User
 from tests.webapp.conftest import Web, demo_db
-from workflows import demo
+from workflows.demo import loader as demo
 
 PROCESS = "assessment_item_approval"
 DUPLICATE_CASE = "村庄清洁行动考核评比（演示）"  # waits for nb_staff, likely duplicate
@@ -47,7 +47,7 @@ def html(response: Any) -> str:
 
 
 def item_ids(db: Session) -> dict[str, int]:
-    from workflows import catalog
+    from workflows.catalog import browse as catalog
 
     rows = {r.name: r.item_id for r in catalog.browse(db)}
     db.rollback()

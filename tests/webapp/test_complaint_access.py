@@ -23,8 +23,10 @@ from sqlalchemy.orm import Session
 from models import Attachment, Case, HumanTask, OrgUnit, RoleAssignment, User
 from tests.webapp.conftest import PASSWORD, PUBLIC_CONFIG, csrf_token, jpeg_bytes
 from webapp import create_app
-from webapp.complaint_settings import EXTENSION
-from workflows import access, cases, complaint_staff, complaints, orgs
+from webapp.complaints.settings import EXTENSION
+from workflows.complaints import filing as complaints
+from workflows.complaints import staff as complaint_staff
+from workflows.kernel import access, cases, orgs
 
 NAME, PHONE = "王小明", "13912345678"
 ROOT_ROLES = {"burden_office", "supervisor", "auditor", "admin"}

@@ -17,8 +17,9 @@ from sqlalchemy import select
 from models import OrgUnit
 from tests.integration.inspection_world import InspectionDriver, actor, draft
 from tests.webapp.conftest import Web
-from webapp.db import Database
-from workflows import complaint_calendar, village_ledger
+from webapp.core.db import Database
+from workflows.complaints import calendar_check as complaint_calendar
+from workflows.inspections import ledger as village_ledger
 
 Public = Any
 

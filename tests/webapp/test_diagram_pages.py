@@ -106,8 +106,8 @@ def test_complaints_at_several_stages(web: Any, client: FlaskClient) -> None:
 
 def test_time_travel_and_an_undrawable_version(web: Any, client: FlaskClient,
                                                monkeypatch: Any) -> None:
-    from webapp import diagram_svg
-    from workflows.diagram import DiagramError
+    from webapp.cases import diagram_svg
+    from workflows.kernel.diagram import DiagramError
 
     case_id = web.case_id("社会救助月报（演示）")  # published after four events
     case = web.db.get(Case, case_id)

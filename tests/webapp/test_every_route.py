@@ -17,7 +17,7 @@ from sqlalchemy import select
 from models import Attachment, Case, HumanTask
 from tests.webapp.conftest import PASSWORD, PUBLIC_CONFIG, Public, csrf_token, jpeg_bytes
 from webapp import create_app
-from webapp.security import CONTENT_SECURITY_POLICY
+from webapp.core.security import CONTENT_SECURITY_POLICY
 
 STATIC_ARGS = {"filename": "app.css", "fmt": "json", "code": "too_many_forms",
                "process_id": "report_form_approval", "rest": "nowhere.json", "seq": 1,

@@ -16,8 +16,8 @@ from werkzeug.serving import make_server
 
 from models import Case, CaseEvent, HumanTask
 from webapp import create_app
-from workflows import audit, replay
-from workflows.demo import DEMO_PASSWORD as PASSWORD
+from workflows.demo.loader import DEMO_PASSWORD as PASSWORD
+from workflows.kernel import audit, replay
 
 PROCESSES, THREADS, ATTEMPTS = 2, 8, 1000
 SIGN_OFF_CASE = "村级低保台账季报（演示）"  # demo case waiting for mz_head

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from models import Case
 from tests.webapp.inbox_helpers import Clicker, Forms, actor, events, new_case, open_task
-from workflows import cases, replay
+from workflows.kernel import cases, replay
 
 TASK_LINK = re.compile(r'href="(/cases/(\d+)/tasks/[^"?]+(?:\?inbox=[^"]*)?)"')
 

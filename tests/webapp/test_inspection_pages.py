@@ -13,9 +13,10 @@ from sqlalchemy import select
 
 from models import OrgKind, OrgUnit, User
 from tests.webapp.conftest import Web
-from webapp.auth import _fingerprint
-from workflows import access, village_ledger
-from workflows.ids import InspectionTask
+from webapp.core.auth import _fingerprint
+from workflows.inspections import ledger as village_ledger
+from workflows.kernel import access
+from workflows.kernel.ids import InspectionTask
 
 T = InspectionTask
 TASK_LINK = re.compile(r'/cases/(\d+)/tasks/([0-9a-f-]{36})')

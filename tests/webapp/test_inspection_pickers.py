@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from models import OrgKind, OrgUnit
 from tests.webapp.conftest import Web
-from workflows import demo_items
-from workflows.catalog_projection import write_publication
-from workflows.ids import InspectionTask, MeetingTask
+from workflows.catalog import demo as demo_items
+from workflows.catalog.projection import write_publication
+from workflows.kernel.ids import InspectionTask, MeetingTask
 
 DRAFT = {"inspection_type": "assessment", "purpose": "检查人居环境整治",
          "window_start": "2026-04-13", "window_end": "2026-04-14", "people": "3", "days": "1"}

@@ -33,9 +33,9 @@ from schemathesis.engine import events
 from schemathesis.specs.openapi.definitions import OPENAPI_30
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from webapp import api_schemas
-from workflows import accounts
-from workflows.demo import DEMO_PASSWORD
+from webapp.cases import api_schemas
+from workflows.demo.loader import DEMO_PASSWORD
+from workflows.kernel import accounts
 
 EXAMPLES = int(os.environ.get("JIANFU_SCHEMATHESIS_EXAMPLES", "200"))
 DOCUMENT = "/api/v1/openapi.json"
@@ -206,7 +206,7 @@ def test_schemathesis(app: Flask, served: str, cheap_dummy_hash: None,
 
 
 def test_the_schemas_module_is_the_source(client: Any) -> None:
-    """The document's bodies come from webapp.api_schemas (no hand copy to drift)."""
+    """The document's bodies come from webapp.cases.api_schemas (no hand copy to drift)."""
     components = client.get(DOCUMENT).get_json()["components"]["schemas"]
     assert components["ReassignBody"]["properties"]["to_user_id"]["maximum"] == (
         api_schemas.MAX_ID)

@@ -25,7 +25,8 @@ from models.db import make_engine, make_sessionmaker
 from tests.integration import dashboard_world
 from tests.webapp.conftest import PASSWORD, PUBLIC_CONFIG, csrf_token
 from webapp import create_app
-from workflows import dashboard, dashboard_export, demo
+from workflows.demo import loader as demo
+from workflows.supervision import dashboard, dashboard_export
 
 BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
 METRIC_FILED = "投诉数"  # complaints.filed in zh_CN

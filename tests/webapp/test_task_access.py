@@ -17,7 +17,7 @@ from sqlalchemy import select
 from models import Case, HumanTask, OrgUnit, RoleAssignment, User
 from tests.webapp.conftest import PASSWORD, PUBLIC_CONFIG, csrf_token
 from webapp import create_app
-from workflows import access
+from workflows.kernel import access
 
 ROOT_READERS = {"burden_office", "supervisor", "auditor", "admin"}
 
@@ -115,7 +115,7 @@ def test_every_user_by_every_task(app: Flask) -> None:
 def test_the_matrix_catches_a_missing_role_check(app: Flask,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """Broken variant: task claims without the lane check must be caught."""
-    from workflows import cases
+    from workflows.kernel import cases
 
     monkeypatch.setattr(cases, "_require_lane", lambda *a, **k: None)
     _ok, problems = run_matrix(app, ["auditor"])  # sees every case, may act in none

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from workflows.accounts import MAX_FAILURES
+from workflows.kernel.accounts import MAX_FAILURES
 
 WRONG = "not-the-password-1"
 

@@ -11,8 +11,9 @@ import pytest
 from flask.testing import FlaskClient
 
 from webapp import create_app
-from workflows import cases, inbox_search
-from workflows.errors import ProcessError
+from workflows.inbox import search as inbox_search
+from workflows.kernel import cases
+from workflows.kernel.errors import ProcessError
 
 
 def _raise_process_error(*_args: Any, **_kwargs: Any) -> Any:

@@ -9,8 +9,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.exc import OperationalError
 
-from webapp import health
-from webapp.security import HEADERS, cookie_secure
+from webapp.core import health
+from webapp.core.security import HEADERS, cookie_secure
 
 
 def _form_posts(app: Flask) -> list[Any]:

@@ -20,9 +20,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models import Case, CaseEvent, User
 from models.db import make_engine, make_sessionmaker
-from workflows import access, audit, cases, processes, replay
-from workflows.access import Actor
-from workflows.commands import CommandResult
+from workflows import features
+from workflows.kernel import access, audit, cases, processes, replay
+from workflows.kernel.access import Actor
+from workflows.kernel.commands import CommandResult
+
+# Subprocesses import this module too: every feature registered, as in the app.
+features.install()
 
 PROCESS = "report_form_approval"
 PRELOAD = ["tests.integration.harness.procs", "tests.integration.harness.crash",

@@ -8,7 +8,7 @@ transaction after the projections were written ("mid_txn") or after the commit b
 the journal line ("after_commit", the case that idempotency keys exist for).
 
 The "split-transaction mutant" commits the snapshot and projections in one transaction and
-the event in a second one (by wrapping `workflows.commands.write_state`), and is killed
+the event in a second one (by wrapping `workflows.kernel.commands.write_state`), and is killed
 between the two ("split"). The same checks must flag it.
 """
 
@@ -34,10 +34,10 @@ from tests.integration.harness import (
     mp_context,
     open_sessions,
 )
-from workflows import case_additions, cases, commands
-from workflows.commands import Idempotency
-from workflows.errors import ConflictError
-from workflows.state import CASE_STARTED, COMMENT_ADDED, TASK_COMPLETED
+from workflows.kernel import case_additions, cases, commands
+from workflows.kernel.commands import Idempotency
+from workflows.kernel.errors import ConflictError
+from workflows.kernel.state import CASE_STARTED, COMMENT_ADDED, TASK_COMPLETED
 
 SELF_KILLS = ("mid_txn", "after_commit")
 USERS = ("mz_clerk", "mz_head", "nb_staff")

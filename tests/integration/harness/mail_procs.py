@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from models import OutboxMail, OutboxState, utcnow
 from tests.integration.harness import open_sessions
-from workflows.outbox import SmtpSettings, send_outbox
+from workflows.notifications.outbox import SmtpSettings, send_outbox
 
 BARRIER_TIMEOUT = 120
 

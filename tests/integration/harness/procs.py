@@ -15,9 +15,9 @@ from typing import Any
 
 from models import Case, utcnow
 from tests.integration.harness import PROCESS, actors, draft_fields, open_sessions
-from workflows import cases, processes, worker
-from workflows.commands import Idempotency
-from workflows.errors import ConflictError, InvalidTransitionError
+from workflows.kernel import cases, processes, worker
+from workflows.kernel.commands import Idempotency
+from workflows.kernel.errors import ConflictError, InvalidTransitionError
 
 BARRIER_TIMEOUT = 120
 

@@ -1,4 +1,4 @@
-"""Subprocess entry point of the quota race (tests/integration/test_quota_races.py)."""
+"""Subprocess entry point of the quota race (tests/integration/test_inspection_quota_races.py)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from typing import Any
 
 from tests.integration.harness import actors, open_sessions
 from tests.integration.harness.procs import BARRIER_TIMEOUT, _warm
-from workflows import cases
-from workflows.errors import ConflictError, ValidationFailedError
+from workflows.kernel import cases
+from workflows.kernel.errors import ConflictError, ValidationFailedError
 
 
 def approval_racer(url: str, username: str, targets: list[tuple[int, str]], barrier: Any,

@@ -1,0 +1,159 @@
+"""Plain-data views of cases, tasks, inbox rows and events for the templates and the API."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from models import Case, CaseEvent
+from workflows.complaints import staff as complaint_staff
+from workflows.inspections import rating_privacy
+from workflows.kernel.access import Actor
+from workflows.kernel.calendar import WorkCalendar
+from workflows.kernel.history import iso
+from workflows.kernel.state import CaseState, TaskView
+
+# Case data that is plumbing, not business content.
+HIDDEN_DATA = frozenset(
+    {
+        "lane_scopes", "case_status",  # routing and the status row
+        # complaint plumbing: the limits table and the 80 % warning moments
+        "limits_by_category", "limits", "intake_warn", "correction_warn",
+        "verification_warn", "return_visit_warn",
+        # assessment item plumbing, shown by catalog/_panel.html instead
+        "duplicate_check", "duplicate_matches", "current", "returns",
+    }
+)
+# Task fields worth showing in a history entry.
+SHOWN_TASK_FIELDS = ("state", "claimant_id", "due_at")
+
+
+_ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+def coarsen(value: Any) -> Any:
+    """`value` with every moment (datetime or ISO string) cut to its local date in China:
+    what staff outside intake see of a complaint (T2.2)."""
+    if isinstance(value, datetime):
+        return WorkCalendar.local_date(value).isoformat()
+    if isinstance(value, str) and _ISO_MOMENT.match(value):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return WorkCalendar.local_date(moment).isoformat()
+    if isinstance(value, dict):
+        return {k: coarsen(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [coarsen(v) for v in value]
+    return value
+
+
+def event(ev: CaseEvent) -> dict[str, Any]:
+    return {
+        "seq": ev.seq, "type": ev.type, "actor_id": ev.actor_id, "actor_role": ev.actor_role,
+        "at": iso(ev.at), "task_uuid": ev.task_uuid, "task_id": ev.task_id,
+        "inputs": ev.inputs, "diff": ev.diff,
+    }
+
+
+def case(c: Case, state: CaseState, events: list[CaseEvent]) -> dict[str, Any]:
+    return {
+        "id": c.id, "case_type": c.case_type, "title": c.title, "status": c.status,
+        "version": c.version, "scope_org_unit_id": c.scope_org_unit_id,
+        "created_at": iso(c.created_at), "updated_at": iso(c.updated_at),
+        "data": {k: v for k, v in state.data.items() if k not in HIDDEN_DATA},
+        "tasks": [t.as_dict() for t in sorted(state.tasks.values(), key=_task_order)],
+        "events": [event(e) for e in events],
+    }
+
+
+def for_viewer(actor: Actor, case_type: str,
+               events: list[CaseEvent]) -> Callable[[Any], Any]:
+    """What a viewer sees of a case's values (data, diffs, payloads): moments cut to dates
+    on complaints outside intake (T2.2), village ratings withheld from the department they
+    judge (`workflows.inspections.rating_privacy`)."""
+    coarse = not complaint_staff.exact_times(actor, case_type)
+    withheld = rating_privacy.withheld(actor, case_type)
+    raters = rating_privacy.raters(events) if withheld else 0
+
+    def shown(value: Any) -> Any:
+        if coarse:
+            value = coarsen(value)
+        if withheld:
+            value = rating_privacy.redact(value, raters)
+        return value
+
+    return shown
+
+
+def anonymous_events(actor: Actor, case_type: str, events: list[CaseEvent]) -> set[int]:
+    """The seqs of events whose actor this viewer is not told (a village's rating)."""
+    if not rating_privacy.withheld(actor, case_type):
+        return set()
+    return rating_privacy.anonymous_events(events)
+
+
+def case_for_viewer(actor: Actor, c: Case, state: CaseState,
+                    events: list[CaseEvent]) -> dict[str, Any]:
+    """`case` as this actor may see it (the API's case document)."""
+    payload: dict[str, Any] = for_viewer(actor, c.case_type, events)(case(c, state, events))
+    hidden = anonymous_events(actor, c.case_type, events)
+    for ev in payload["events"]:
+        if ev["seq"] in hidden:
+            ev["actor_id"] = None
+    return payload
+
+
+def _task_order(task: TaskView) -> tuple[str, str]:
+    return (iso(task.created_at), task.task_uuid)
+
+
+def open_tasks(state: CaseState) -> list[TaskView]:
+    return sorted((t for t in state.tasks.values() if t.state == "open"), key=_task_order)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One line of a history entry: `scope` is "" for case fields or a task name."""
+
+    scope: str
+    field: str
+    old: Any
+    new: Any
+
+
+def changes(diff: dict[str, Any], state: CaseState) -> list[Change]:
+    """The field-level diff of an event as display lines."""
+    out: list[Change] = []
+    status = diff.get("status")
+    if isinstance(status, list) and len(status) == 2:
+        out.append(Change("", "status", status[0], status[1]))
+    for name, pair in sorted((diff.get("data") or {}).items()):
+        if name not in HIDDEN_DATA and isinstance(pair, list) and len(pair) == 2:
+            out.append(Change("", name, pair[0], pair[1]))
+    for uuid, fields in (diff.get("tasks") or {}).items():
+        task = state.tasks.get(uuid)
+        label = task.name if task else uuid
+        for name in SHOWN_TASK_FIELDS:
+            pair = fields.get(name)
+            if isinstance(pair, list) and len(pair) == 2 and pair[0] != pair[1]:
+                out.append(Change(label, name, pair[0], pair[1]))
+    return out
+
+
+def user_ids(state: CaseState, events: list[CaseEvent]) -> set[int]:
+    """Every user a case page names: event actors, claimants, and claimants in diffs."""
+    ids = {e.actor_id for e in events if e.actor_id is not None}
+    ids |= {t.claimant_id for t in state.tasks.values() if t.claimant_id is not None}
+    for e in events:
+        for fields in (e.diff.get("tasks") or {}).values():
+            ids |= {v for v in fields.get("claimant_id", []) if isinstance(v, int)}
+        ids |= {e.inputs[k] for k in ("user_id", "on_behalf_of")
+                if isinstance(e.inputs.get(k), int)}
+    return ids

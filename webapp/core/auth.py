@@ -1,0 +1,163 @@
+"""Staff login, logout and password change; the current user and actor for each request."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from models import User
+from webapp.core import throttle
+from webapp.core.db import get_session
+from webapp.core.lookups import unit_names
+from workflows.kernel import access, accounts
+from workflows.kernel.access import Actor
+from workflows.kernel.errors import ValidationFailedError
+
+bp = Blueprint("auth", __name__)
+
+F = TypeVar("F", bound=Callable[..., Any])
+# What the session may carry across a login / logout.
+KEPT_KEYS = ("lang",)
+# Endpoints that never need the user (and must not touch the database for it).
+SKIP_ENDPOINTS = frozenset({"static", "health.healthz"})
+
+
+def _fingerprint(user: User) -> str:
+    """Changes when the password changes, which ends every other login of that user."""
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def logout_session() -> None:
+    kept = {k: session[k] for k in KEPT_KEYS if k in session}
+    session.clear()
+    session.update(kept)
+    session.permanent = False
+
+
+def log_in(user: User) -> None:
+    logout_session()
+    session["uid"] = user.id
+    session["fp"] = _fingerprint(user)
+    session["since"] = int(time.time())
+    g.user, g.actor = user, access.load_actor(get_session(), user.id)
+
+
+def load_current_user() -> None:
+    """Set g.user and g.actor from the session (None when logged out or expired)."""
+    g.user, g.actor = None, None
+    uid = session.get("uid")
+    if not isinstance(uid, int) or request.endpoint in SKIP_ENDPOINTS:
+        return
+    max_age = float(current_app.config["SESSION_MAX_AGE_HOURS"]) * 3600
+    user = get_session().get(User, uid)
+    fresh = time.time() - float(session.get("since", 0)) < max_age
+    if user is None or not user.active or session.get("fp") != _fingerprint(user) or not fresh:
+        logout_session()
+        return
+    g.user, g.actor = user, access.load_actor(get_session(), user.id)
+
+
+def current_actor() -> Actor:
+    actor = g.get("actor")
+    if actor is None:
+        abort(401)
+    return cast(Actor, actor)
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return url_for("inbox.inbox")
+
+
+def login_required(view: F) -> F:
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if g.get("actor") is None:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return cast(F, wrapped)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@throttle.login
+def login() -> Response | str | tuple[str, int]:
+    if request.method == "GET":
+        if g.get("actor") is not None:
+            return redirect(_safe_next(request.args.get("next")))
+        return render_template("login.html", next=request.args.get("next", ""))
+    username = request.form.get("username", "")
+    user = accounts.authenticate(get_session(), username, request.form.get("password", ""))
+    if user is None:
+        # One message for an unknown user, a wrong password and a locked account.
+        error = _("Wrong username or password, or the account is locked for a while.")
+        return render_template("login.html", error=error, username=username,
+                               next=request.form.get("next", "")), 401
+    log_in(user)
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    logout_session()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> Response | str | tuple[str, int]:
+    if request.method == "GET":
+        return render_template("password.html", errors={})
+    form = request.form
+    errors: dict[str, list[str]] = {}
+    if form.get("new_password", "") != form.get("confirm_password", ""):
+        errors["confirm_password"] = [_("The two new passwords differ.")]
+    else:
+        try:
+            accounts.change_password(get_session(), g.user, form.get("old_password", ""),
+                                     form.get("new_password", ""))
+        except ValidationFailedError as err:
+            errors = {("new_password" if k == "password" else k): v
+                      for k, v in err.fields.items()}
+    if errors:
+        get_session().rollback()
+        return render_template("password.html", errors=errors), 422
+    log_in(g.user)
+    flash(_("Your password has been changed."), "success")
+    return redirect(url_for("inbox.inbox"))
+
+
+def _user_context() -> dict[str, Any]:
+    actor: Actor | None = g.get("actor")
+    if actor is None or g.get("user") is None:
+        return {"current_user": None}
+    names = unit_names(get_session(), (unit for _r, unit, _p in actor.roles))
+    roles = [(role, names.get(unit, "")) for role, unit, _p in actor.roles]
+    return {"current_user": {"display_name": g.user.display_name,
+                             "username": g.user.username, "roles": roles}}
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(load_current_user)
+    app.context_processor(_user_context)

@@ -1,0 +1,224 @@
+"""Rate limits on the public complaint pages, keyed without keeping the client's address.
+
+This is the ONLY module that reads the client address (`request.remote_addr`;
+tests/webapp/test_complaint_public_portal.py checks the source tree for other reads). The address is
+turned at once into HMAC-SHA256(daily random key, address): the key lives in memory only
+and is replaced every day (UTC), so yesterday's counters cannot be linked to today's and
+nothing written anywhere can be turned back into an address. Counters live in the
+Flask-Limiter storage given by `RATELIMIT_STORAGE_URI` (default "memory://"; use a shared
+store such as "redis://..." when several processes serve the site). The address, and the
+HMAC, are never logged: Flask-Limiter's own breach log line is silenced.
+
+Behind a reverse proxy, `remote_addr` is the proxy's address unless the app is wrapped in
+werkzeug's `ProxyFix` with the number of trusted proxies; without it every client shares
+one counter (safe, but throttles everybody together).
+
+Limits (configuration; limit strings in the `limits` syntax, "N per M minutes"):
+- `PUBLIC_LOOKUP_LIMIT` (default "9 per 15 minutes"): receipt lookups with a WRONG code per
+  client; only failed lookups (404) count, so the 10th wrong code in 15 minutes is refused.
+- `PUBLIC_LOOKUP_GLOBAL_LIMIT` ("1000 per hour"): wrong codes from all clients together
+  (a guesser with many addresses).
+- `PUBLIC_FILING_LIMIT` ("5 per 10 minutes"): complaints filed per client.
+- `PUBLIC_FILING_GLOBAL_LIMIT` ("300 per hour"): complaints filed in total.
+- `PUBLIC_POST_LIMIT` ("30 per 10 minutes"): any public POST per client, whatever its
+  outcome (bounds the hashing and image work spent on refused submissions).
+- `RATELIMIT_STRATEGY` ("moving-window"): exact sliding windows, so no double burst at a
+  window boundary.
+
+Views opt in with the decorators `lookup`, `filing` and `action` (they only mark the view;
+the limits are checked before the view runs). Over a limit the request ends in 429
+(`flask_limiter.RateLimitExceeded`); the public blueprint renders it as a page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+import threading
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
+
+from flask import Flask, current_app, request
+from flask_limiter import ApplicationLimit, Limiter, RateLimitExceeded
+from werkzeug.wrappers import Response
+
+EXTENSION = "jianfu.throttle"
+MARK = "_jianfu_throttle"
+LOOKUP = "lookup"  # reads a receipt code: failed lookups count
+FILING = "filing"  # files a complaint
+ACTION = "action"  # any other public POST (reply, rate, appeal also look up a code)
+
+DEFAULTS: dict[str, str] = {
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_STRATEGY": "moving-window",
+    "PUBLIC_LOOKUP_LIMIT": "9 per 15 minutes",
+    "PUBLIC_LOOKUP_GLOBAL_LIMIT": "1000 per hour",
+    "PUBLIC_FILING_LIMIT": "5 per 10 minutes",
+    "PUBLIC_FILING_GLOBAL_LIMIT": "300 per hour",
+    "PUBLIC_POST_LIMIT": "30 per 10 minutes",
+    # Open311: filings per channel key, and wrong keys per client (key guessing).
+    "OPEN311_FILING_LIMIT": "600 per hour",
+    "OPEN311_BAD_KEY_LIMIT": "20 per 10 minutes",
+    # Staff logins: failed attempts per client, so one client cannot lock out (5 failures
+    # lock an account for 15 minutes) more than a couple of accounts, nor guess on.
+    "LOGIN_FAIL_LIMIT": "10 per 15 minutes",
+}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class DailyKey:
+    """A random HMAC key per UTC day, in memory only."""
+
+    def __init__(self, today: Callable[[], date] | None = None) -> None:
+        self._today = today or (lambda: datetime.now(UTC).date())
+        self._lock = threading.Lock()
+        self._day: date | None = None
+        self._key = b""
+
+    def key(self) -> bytes:
+        day = self._today()
+        with self._lock:
+            if day != self._day:
+                self._day, self._key = day, secrets.token_bytes(32)
+            return self._key
+
+    def pseudonym(self, address: str) -> str:
+        """HMAC-SHA256(today's key, address), hex: the only form an address is kept in."""
+        return hmac.new(self.key(), address.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _marks(kind: str) -> Callable[[F], F]:
+    def mark(view: F) -> F:
+        kinds: set[str] = set(getattr(view, MARK, set()))
+        kinds.add(kind)
+        setattr(view, MARK, frozenset(kinds))
+        return view
+
+    return mark
+
+
+OPEN311 = "open311"
+open311 = _marks(OPEN311)
+LOGIN = "login"
+login = _marks(LOGIN)
+lookup = _marks(LOOKUP)
+filing = _marks(FILING)
+action = _marks(ACTION)
+
+
+def _kinds() -> frozenset[str]:
+    view = current_app.view_functions.get(request.endpoint or "")
+    kinds: frozenset[str] = getattr(view, MARK, frozenset())
+    return kinds
+
+
+def _not(kind: str) -> Callable[[], bool]:
+    """exempt_when for limits of one kind: exempt unless the view carries the mark."""
+
+    def exempt() -> bool:
+        return kind not in _kinds()
+
+    return exempt
+
+
+def _not_post() -> bool:
+    return not _kinds() or request.method != "POST"
+
+
+def _failed_lookup(response: Response) -> bool:
+    return response.status_code == 404
+
+
+def _filed(response: Response) -> bool:
+    return response.status_code == 200
+
+
+def _everyone() -> str:
+    return "all"
+
+
+def _channel_key() -> str:
+    """The presented Open311 key, hashed (the key itself is a secret)."""
+    key = request.headers.get("X-Api-Key") or request.values.get("api_key", "")
+    return hashlib.sha256(key.strip().encode("utf-8")).hexdigest()
+
+
+def _created(response: Response) -> bool:
+    return response.status_code == 201
+
+
+def _bad_key(response: Response) -> bool:
+    return response.status_code == 403
+
+
+def _failed_login(response: Response) -> bool:
+    return response.status_code == 401
+
+
+def _config(name: str) -> Callable[[], str]:
+    return lambda: str(current_app.config[name])
+
+
+def init_app(app: Flask) -> Limiter:
+    for name, value in DEFAULTS.items():
+        app.config.setdefault(name, value)
+    daily = DailyKey()
+
+    def client() -> str:
+        # The one read of the client address in the project; it is never kept as is.
+        return daily.pseudonym(request.remote_addr or "")
+
+    limits: list[str | Callable[[], str] | ApplicationLimit] = [
+        ApplicationLimit(_config("PUBLIC_LOOKUP_LIMIT"), key_function=client,
+                         scope="public-lookup", methods=["POST"],
+                         exempt_when=_not(LOOKUP), deduct_when=_failed_lookup),
+        ApplicationLimit(_config("PUBLIC_LOOKUP_GLOBAL_LIMIT"), key_function=_everyone,
+                         scope="public-lookup-all", methods=["POST"],
+                         exempt_when=_not(LOOKUP), deduct_when=_failed_lookup),
+        ApplicationLimit(_config("PUBLIC_FILING_LIMIT"), key_function=client,
+                         scope="public-filing", methods=["POST"],
+                         exempt_when=_not(FILING), deduct_when=_filed),
+        ApplicationLimit(_config("PUBLIC_FILING_GLOBAL_LIMIT"), key_function=_everyone,
+                         scope="public-filing-all", methods=["POST"],
+                         exempt_when=_not(FILING), deduct_when=_filed),
+        ApplicationLimit(_config("PUBLIC_POST_LIMIT"), key_function=client,
+                         scope="public-post", methods=["POST"], exempt_when=_not_post),
+        ApplicationLimit(_config("OPEN311_FILING_LIMIT"), key_function=_channel_key,
+                         scope="open311-filing", methods=["POST"],
+                         exempt_when=_not(OPEN311), deduct_when=_created),
+        ApplicationLimit(_config("OPEN311_BAD_KEY_LIMIT"), key_function=client,
+                         scope="open311-bad-key", exempt_when=_not(OPEN311),
+                         deduct_when=_bad_key),
+        ApplicationLimit(_config("LOGIN_FAIL_LIMIT"), key_function=client,
+                         scope="login-fail", methods=["POST"], exempt_when=_not(LOGIN),
+                         deduct_when=_failed_login),
+    ]
+    limiter = Limiter(
+        key_func=client,
+        application_limits=limits,
+        storage_uri=str(app.config["RATELIMIT_STORAGE_URI"]),
+        strategy=str(app.config["RATELIMIT_STRATEGY"]),
+        headers_enabled=False,
+    )
+    limiter.init_app(app)
+    # Its breach line names the counter key (our HMAC): nothing about clients goes to logs.
+    logging.getLogger("flask-limiter").setLevel(logging.WARNING)
+    app.extensions[EXTENSION] = limiter
+    return limiter
+
+
+def retry_after(err: RateLimitExceeded) -> int:
+    """Seconds until the breached window has room again (at most its length)."""
+    limit = getattr(err, "limit", None)
+    item = getattr(limit, "limit", None)
+    return int(item.get_expiry()) if item is not None else 60
+
+
+def reset(app: Flask) -> None:
+    """Forget every counter (tests and the `jianfu` CLI)."""
+    limiter: Limiter = app.extensions[EXTENSION]
+    limiter.reset()

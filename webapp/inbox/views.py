@@ -1,0 +1,227 @@
+"""The inbox page (tabs, filters, search, pages, saved filters, bulk actions) and where an
+official lands after a decision: the next task of the same tab and filters.
+
+`views.inbox` (endpoint `inbox.inbox`) renders `page()`; this blueprint holds the inbox's
+own writes. Delegation, substitutes and following are in `webapp.inbox.delegation`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from webapp.core import i18n, navigation
+from webapp.core.auth import current_actor, login_required
+from webapp.core.db import get_session
+from webapp.core.lookups import unit_names, user_names
+from webapp.core.schema_form import FieldSpec, decision_field, field_specs
+from workflows.complaints import staff as complaint_staff
+from workflows.inbox import bulk, saved_filters
+from workflows.inbox import search as inbox_search
+from workflows.inbox.filters import OVERDUE, TABS, TODAY, WEEK, InboxFilter, parse_filter
+from workflows.inbox.options import filter_options
+from workflows.inbox.search import InboxItem
+from workflows.kernel import access, forms
+from workflows.kernel.errors import ValidationFailedError
+
+bp = Blueprint("inbox", __name__, template_folder="templates")
+
+MAX_PAGE = 100_000
+
+
+def _page_number(raw: str | None) -> int:
+    text = (raw or "1").strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= 6) or int(text) < 1:
+        raise ValidationFailedError({"page": ["Not a valid integer."]})
+    return min(int(text), MAX_PAGE)
+
+
+def page_size() -> int:
+    return int(current_app.config.get("INBOX_PAGE_SIZE", inbox_search.PAGE_SIZE))
+
+
+def inbox_url(flt: InboxFilter, page: int = 1, **extra: str) -> str:
+    params = {**flt.params(), **extra}
+    if page > 1:
+        params["page"] = str(page)
+    query = urlencode(params)
+    return url_for("inbox.inbox") + (f"?{query}" if query else "")
+
+
+def _decisions(rows: list[InboxItem]) -> dict[str, tuple[FieldSpec, bool]]:
+    """The one-click decision of each workable row whose form is a single choice."""
+    out: dict[str, tuple[FieldSpec, bool]] = {}
+    for row in rows:
+        schema = forms.form_schema(row.case_type, row.task_id) if row.workable else None
+        specs = field_specs(schema) if schema else []
+        decision = decision_field(specs)
+        if decision is not None:
+            out[row.task_uuid] = (decision, any(s.name == "comment" for s in specs))
+    return out
+
+
+def _bulk_choices(rows: list[InboxItem]) -> list[str]:
+    choices: dict[str, None] = {}
+    for row in rows:
+        schema = forms.form_schema(row.case_type, row.task_id) if row.workable else None
+        name = bulk.decision_field(schema) if schema else None
+        if schema is not None and name is not None:
+            spec = next(s for s in field_specs(schema) if s.name == name)
+            choices.update(dict.fromkeys(spec.choices))
+    return list(choices)
+
+
+def _place(row: InboxItem, names: dict[int, str]) -> str:
+    """Village (or town) and unit: where the case is and who answers for it."""
+    parts = []
+    where = row.village_id or row.town_id
+    if where:
+        parts.append(names.get(where, ""))
+    unit = row.responsible_unit_id or row.case_unit_id
+    if unit and unit != where:
+        parts.append(names.get(unit, ""))
+    return " · ".join(p for p in parts if p)
+
+
+def _filter_fields(session: Session) -> list[tuple[str, str, list[tuple[Any, str]]]]:
+    """(parameter, label, [(value, text)]) of every filter select."""
+    o = filter_options(session)
+    return [
+        ("process", _("Process"), [(p, i18n.process_label(p)) for p in o.processes]),
+        ("task", _("Task"), list(o.tasks)),
+        ("status", _("Status"), [(s, i18n.status_label(s)) for s in o.statuses]),
+        ("due", _("Due"), [(OVERDUE, _("Overdue")), (TODAY, _("Due today")),
+                           (WEEK, _("Due this week"))]),
+        ("town", _("Town"), list(o.towns)),
+        ("village", _("Village"), list(o.villages)),
+        ("unit", _("Unit"), list(o.units)),
+        ("category", _("Category"), [(c, i18n.choice_label(c)) for c in o.categories]),
+    ]
+
+
+@bp.get("/")
+def index() -> Response:
+    return redirect(url_for("inbox.inbox"))
+
+
+@bp.get("/inbox")
+@login_required
+def inbox() -> str:
+    return page()
+
+
+def page() -> str:
+    """The inbox: the tab and filters of the query string, one page of tasks."""
+    session, actor = get_session(), current_actor()
+    flt = parse_filter(request.args)
+    number = _page_number(request.args.get("page"))
+    result = inbox_search.search(session, actor, flt, page=number, per_page=page_size())
+    rows = result.rows
+    ids = {i for r in rows for i in (r.village_id, r.town_id, r.responsible_unit_id,
+                                     r.case_unit_id)}
+    names = unit_names(session, ids)
+    startable = (sorted(set(forms.START_FORMS) - forms.PUBLIC_STARTS)
+                 if access.CLERK in actor.role_names() else [])
+    return render_template(
+        "inbox.html", rows=rows, result=result, flt=flt, tabs=TABS,
+        places={r.task_uuid: _place(r, names) for r in rows},
+        holders=user_names(session, (r.claimant_id for r in rows)),
+        decisions=_decisions(rows), bulk_choices=_bulk_choices(rows),
+        saved=saved_filters.visible_filters(session, actor),
+        my_units=unit_names(session, (u for _, u, _ in actor.roles)),
+        startable=startable, reminders=complaint_staff.reminders_for(session, actor),
+        exact_times=complaint_staff.sees_exact_times(actor),
+        here=inbox_url(flt, number), here_query=urlencode(flt.params()),
+        filter_fields=_filter_fields(session), clear_url=inbox_url(InboxFilter(tab=flt.tab)),
+        url_for_page=lambda n: inbox_url(flt, n),
+        url_for_tab=lambda t: inbox_url(replace(flt, tab=t)))
+
+
+def _local(target: str) -> str | None:
+    return target if target.startswith("/") and not target.startswith(("//", "/\\")) else None
+
+
+@navigation.after_decision_is
+def after_decision() -> str:
+    """Where to go after a task form is sent: the `next` page when the form came from the
+    inbox, else the next task of the inbox view it was opened from (`inbox`, a query
+    string), else that inbox view itself."""
+    target = _local(request.form.get("next", ""))
+    if target:
+        return target
+    raw = request.form.get("inbox", "")[:2000]
+    try:
+        flt = parse_filter(dict(parse_qsl(raw)))
+    except ValidationFailedError:
+        flt = InboxFilter()
+    following = inbox_search.next_task(get_session(), current_actor(), flt)
+    if following is None:
+        return inbox_url(flt)
+    url = url_for("staff.task_page", case_id=following.case_id, task_uuid=following.task_uuid)
+    return f"{url}?{urlencode({'inbox': urlencode(flt.params())})}" if flt.params() else url
+
+
+def _items(values: list[str]) -> list[bulk.BulkItem]:
+    items = []
+    for value in values:
+        case, _sep, uuid = value.partition(":")
+        if not (case.isascii() and case.isdigit() and len(case) <= 9 and uuid
+                and len(uuid) <= 64):
+            raise ValidationFailedError({"tasks": ["invalid input"]})
+        items.append(bulk.BulkItem(int(case), uuid))
+    return items
+
+
+@bp.post("/inbox/bulk")
+@login_required
+def bulk_action() -> Response:
+    """Claim, or decide, every selected task: one command each, every outcome reported."""
+    items = _items(request.form.getlist("task"))
+    results = bulk.run_bulk(get_session(), current_actor(), request.form.get("action", ""),
+                            items, decision=request.form.get("decision", "").strip(),
+                            comment=request.form.get("comment", "").strip()[:2000])
+    done = sum(r.ok for r in results)
+    flash(_("%(done)s of %(total)s selected tasks done.", done=done, total=len(results)),
+          "success" if done == len(results) else "info")
+    for r in results:
+        if not r.ok:
+            reasons = [i18n.message(m) for ms in r.fields.values() for m in ms]
+            flash(_("Case %(case)s: %(reason)s", case=r.case_id,
+                    reason=" ".join(reasons) or i18n.message(r.message)), "error")
+    return redirect(_local(request.form.get("next", "")) or url_for("inbox.inbox"))
+
+
+@bp.post("/inbox/filters")
+@login_required
+def save_filter() -> Response:
+    flt = parse_filter(dict(parse_qsl(request.form.get("query", "")[:2000])))
+    unit = request.form.get("org_unit_id", "").strip()
+    if unit and not (unit.isascii() and unit.isdigit() and len(unit) <= 9):
+        raise ValidationFailedError({"org_unit_id": ["choose one of your own units"]})
+    saved_filters.save_filter(get_session(), current_actor(), request.form.get("filter_name", ""),
+                              flt, shared=request.form.get("shared") == "1",
+                              org_unit_id=int(unit) if unit else None)
+    flash(_("The filter has been saved."), "success")
+    return redirect(inbox_url(flt))
+
+
+@bp.post("/inbox/filters/<int:filter_id>/delete")
+@login_required
+def delete_filter(filter_id: int) -> Response:
+    saved_filters.delete_filter(get_session(), current_actor(), filter_id)
+    flash(_("The filter has been deleted."), "success")
+    return redirect(url_for("inbox.inbox"))
+
+
+@bp.app_template_global("saved_filter_url")
+def saved_filter_url(params: dict[str, Any]) -> str:
+    try:
+        return inbox_url(parse_filter({str(k): str(v) for k, v in params.items()}))
+    except ValidationFailedError:
+        return url_for("inbox.inbox")

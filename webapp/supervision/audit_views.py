@@ -1,0 +1,60 @@
+"""Auditor pages (区委督查办 and auditors only): a case's full history with filters, the case
+as of any event (time travel), and the replay certificate with a printable version."""
+
+from __future__ import annotations
+
+from flask import Blueprint, make_response, render_template, request
+from werkzeug.wrappers import Response
+
+from webapp.cases import diagram_svg
+from webapp.core.auth import current_actor, login_required
+from webapp.core.db import get_session
+from webapp.core.lookups import unit_names
+from workflows.kernel.history import canonical
+from workflows.supervision import audit_trail
+
+bp = Blueprint("audit", __name__, template_folder="templates", url_prefix="/audit")
+
+
+@bp.get("/cases/<int:case_id>")
+@login_required
+def history(case_id: int) -> str:
+    event_type = request.args.get("type") or None
+    raw_actor = request.args.get("actor", "")
+    actor_id = int(raw_actor) if raw_actor.isdigit() else None
+    session = get_session()
+    case, rows, related = audit_trail.history(session, current_actor(), case_id,
+                                              event_type=event_type, actor_id=actor_id)
+    _, all_rows, _ = audit_trail.history(session, current_actor(), case_id)
+    types = sorted({r.type for r in all_rows})
+    return render_template("audit/history.html", case=case, rows=rows, related=related,
+                           types=types, event_type=event_type or "", actor_id=actor_id,
+                           total=len(all_rows))
+
+
+@bp.get("/cases/<int:case_id>/at/<int:seq>")
+@login_required
+def at(case_id: int, seq: int) -> str:
+    session = get_session()
+    case, state, count = audit_trail.state_at(session, current_actor(), case_id, seq)
+    seq = max(1, min(seq, count))
+    _, rows, _ = audit_trail.history(session, current_actor(), case_id)
+    event = rows[seq - 1]
+    tasks = sorted((t for t in state.tasks.values() if t.state == "open"),
+                   key=lambda t: (t.created_at, t.task_uuid))
+    diagram = diagram_svg.case_diagram(session, case, upto_seq=seq)
+    return render_template(
+        "audit/at.html", case=case, state=state, seq=seq, count=count, event=event,
+        tasks=tasks, units=unit_names(session, [t.scope_org_unit_id for t in tasks]),
+        data_json=canonical(state.data), diagram=diagram)
+
+
+@bp.get("/cases/<int:case_id>/certificate")
+@login_required
+def certificate(case_id: int) -> Response:
+    cert = audit_trail.certificate(get_session(), current_actor(), case_id)
+    printable = request.args.get("print") == "1"
+    response = make_response(render_template("audit/certificate.html", cert=cert,
+                                             printable=printable))
+    response.headers["Cache-Control"] = "no-store"
+    return response

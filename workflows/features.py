@@ -1,0 +1,29 @@
+"""The features of Jianfu, plugged into the kernel (docs/architecture.md).
+
+`install` fills the kernel's registry (`workflows.kernel.registry`, `workflows.kernel.forms`)
+with what each feature's `hooks.register` adds: forms, start and task-input hooks,
+projections and the worker's batch jobs. The web app, the CLI, the tests and the benchmarks
+call it once at start; calling it again changes nothing.
+"""
+
+from __future__ import annotations
+
+from workflows.catalog import hooks as catalog
+from workflows.complaints import hooks as complaints
+from workflows.inspections import hooks as inspections
+from workflows.notifications import hooks as notifications
+from workflows.report_forms import hooks as report_forms
+from workflows.supervision import hooks as supervision
+
+FEATURES = (report_forms, complaints, catalog, inspections, supervision, notifications)
+_installed = False
+
+
+def install() -> None:
+    """Register every feature with the kernel (idempotent)."""
+    global _installed
+    if _installed:
+        return
+    for feature in FEATURES:
+        feature.register()
+    _installed = True

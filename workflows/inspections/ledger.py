@@ -1,0 +1,138 @@
+"""Each village's calendar and burden ledger, folded from the case events (not from the
+projections), so that the figures stand on the tamper-evident history.
+
+- Calendar: every approved inspection (its window, or the dates it actually took) and every
+  combined meeting session (`workflows.inspections.bundler`) that demands the village's time.
+- Ledger, per village per month: inspections, people-days on site (people x days: what the
+  department recorded as actually happened, else what was approved), meeting hours (combined
+  sessions, and urgent stand-alone meetings) and materials demanded (those not already held).
+
+Who sees what: a village cadre their village, a town its villages, 区委农办 / 区委督查办 /
+auditors / administrators every village (`visible_villages`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import OrgKind, OrgUnit
+from workflows.inspections import bundler as meeting_bundler
+from workflows.inspections.calendar_entry import CalendarEntry
+from workflows.kernel import access, event_fold
+from workflows.kernel.access import Actor
+from workflows.kernel.ids import ProcessId
+
+INSPECTION = str(ProcessId.INSPECTION_REQUEST)
+# Statuses an approved inspection can hold (it stays on the calendar once approved).
+ON_CALENDAR = frozenset({"scheduled", "rating", "closed"})
+# Roles that see every village's ledger.
+DISTRICT_ROLES = frozenset({access.BURDEN_OFFICE, access.SUPERVISOR, access.AUDITOR,
+                            access.ADMIN})
+
+
+@dataclass
+class LedgerRow:
+    village_id: int
+    month: str  # YYYY-MM
+    inspections: int = 0
+    people_days: int = 0
+    meeting_hours: float = 0.0
+    materials: int = 0
+    entries: list[CalendarEntry] = field(default_factory=list)
+
+
+def _day(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def inspection_entries(case: event_fold.FoldedCase) -> list[CalendarEntry]:
+    """The calendar entries of one folded inspection case (none unless approved)."""
+    data = case.data
+    if not any(case.ever(s) for s in ON_CALENDAR):
+        return []
+    outcome = next((c.data for c in reversed(case.completions)
+                    if c.task_id == "record_outcome"), None)
+    if outcome is not None:
+        start, end = _day(outcome.get("actual_start")), _day(outcome.get("actual_end"))
+        people, days = int(outcome.get("actual_people", 0)), int(outcome.get("actual_days", 0))
+        materials = len(outcome.get("actual_materials") or [])
+    else:
+        start, end = _day(data.get("window_start")), _day(data.get("window_end"))
+        people, days = int(data.get("people", 0)), int(data.get("days", 0))
+        materials = sum(1 for m in data.get("materials") or [] if not m.get("already_held"))
+    if start is None or end is None:
+        return []
+    return [
+        CalendarEntry(int(e["village_id"]), "inspection", case.case_id, case.title, start, end,
+                      case.status, people, days, 0.0, materials, outcome is not None)
+        for e in data.get("calendar_entries") or []
+    ]
+
+
+def all_entries(session: Session, as_of: datetime | None = None) -> list[CalendarEntry]:
+    """Every calendar entry of every village, from the events (up to `as_of`)."""
+    entries: list[CalendarEntry] = []
+    folded = event_fold.fold_all(session, as_of=as_of, case_types=[INSPECTION])
+    for case in folded.values():
+        entries.extend(inspection_entries(case))
+    entries.extend(meeting_bundler.calendar_entries(session, as_of=as_of))
+    return sorted(entries, key=lambda e: (e.village_id, e.start, e.kind, e.case_id or 0,
+                                          e.session_key))
+
+
+def visible_villages(session: Session, actor: Actor) -> list[OrgUnit]:
+    villages = list(session.scalars(
+        select(OrgUnit).where(OrgUnit.kind == OrgKind.VILLAGE.value).order_by(OrgUnit.path)))
+    if actor.is_system or any(r in DISTRICT_ROLES for r, _, _ in actor.roles):
+        return villages
+    return [v for v in villages if actor.covers(v.path)]
+
+
+def ledger(entries: list[CalendarEntry]) -> dict[tuple[int, str], LedgerRow]:
+    """Per (village, month of the entry's start)."""
+    rows: dict[tuple[int, str], LedgerRow] = {}
+    for e in entries:
+        key = (e.village_id, e.start.strftime("%Y-%m"))
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = LedgerRow(*key)
+        row.entries.append(e)
+        if e.kind == "inspection":
+            row.inspections += 1
+            row.people_days += e.people * e.days
+            row.materials += e.materials
+        else:
+            row.meeting_hours += e.hours
+    return rows
+
+
+def village_ledger(
+    session: Session, actor: Actor, village_id: int | None = None
+) -> tuple[list[OrgUnit], dict[tuple[int, str], LedgerRow]]:
+    """The villages the actor may see (or just `village_id`, 404 as empty when not visible)
+    and their ledger rows."""
+    villages = visible_villages(session, actor)
+    if village_id is not None:
+        villages = [v for v in villages if v.id == village_id]
+    ids = {v.id for v in villages}
+    rows = ledger([e for e in all_entries(session) if e.village_id in ids])
+    return villages, dict(sorted(rows.items()))
+
+
+def totals(rows: dict[tuple[int, str], LedgerRow]) -> dict[str, float]:
+    out: dict[str, float] = defaultdict(float)
+    for r in rows.values():
+        out["inspections"] += r.inspections
+        out["people_days"] += r.people_days
+        out["meeting_hours"] += r.meeting_hours
+        out["materials"] += r.materials
+    return dict(out)

@@ -1,0 +1,35 @@
+"""Meeting and activity requests in the command layer (docs/inspections.md, meetings).
+
+- `start_data`: only a clerk of a district department asks for village attendance; adds
+  `max_meeting_hours` (the length limit per meeting, a start setting, default 2 hours).
+- `draft_inputs`: the villages picked one by one or by town, resolved as for inspections.
+
+Both are registered in `workflows.kernel.registry`; the bundling into combined sessions is
+`workflows.inspections.bundler`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from models import Case
+from workflows.inspections import requests as inspections
+from workflows.kernel.access import Actor
+from workflows.kernel.state import CaseState
+
+MAX_MEETING_HOURS = 2.0
+
+
+def start_data(
+    session: Session, actor: Actor, org_unit_id: int, data: dict[str, Any]
+) -> dict[str, Any]:
+    data = inspections.start_data(session, actor, org_unit_id, data)
+    return {**data, "max_meeting_hours": float(data.get("max_meeting_hours", MAX_MEETING_HOURS))}
+
+
+def draft_inputs(
+    session: Session, case: Case, state: CaseState, data: dict[str, Any]
+) -> dict[str, Any]:
+    return inspections.draft_inputs(session, case, state, data)

@@ -1,0 +1,102 @@
+"""Process versions: deploy the files in bpmn/ by content hash, load and cache definitions."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models import ProcessVersion, utcnow
+from workflows.kernel import engine
+from workflows.kernel.errors import NotFoundError
+from workflows.kernel.history import canonical, sha256
+
+_DEFS: dict[tuple[str, str], engine.ProcessDefinition] = {}
+_LOCK = threading.Lock()
+
+
+def bundle(bpmn_dir: Path, process_id: str) -> dict[str, str]:
+    """The sources of one process: its .bpmn file plus every .dmn decision table."""
+    main = bpmn_dir / f"{process_id}.bpmn"
+    files = {main.name: main.read_text(encoding="utf-8")}
+    for dmn in sorted(bpmn_dir.glob("*.dmn")):
+        files[dmn.name] = dmn.read_text(encoding="utf-8")
+    return files
+
+
+def content_hash(sources: dict[str, str]) -> str:
+    return sha256(canonical(sources))
+
+
+def deploy(session: Session, bpmn_dir: Path) -> list[ProcessVersion]:
+    """Store each process in `bpmn_dir` as a new version unless the same content exists.
+
+    Every file is parsed (and its scripts compiled on first run) before it is stored, so a
+    broken model is refused at deploy time. Returns the versions now current.
+    """
+    current = []
+    for path in sorted(bpmn_dir.glob("*.bpmn")):
+        process_id = path.stem
+        sources = bundle(bpmn_dir, process_id)
+        digest = content_hash(sources)
+        existing = session.scalar(
+            select(ProcessVersion).where(ProcessVersion.content_hash == digest)
+        )
+        if existing is not None:
+            current.append(existing)
+            continue
+        engine.parse(engine.ProcessDefinition(process_id, digest, sources))
+        last = session.scalar(
+            select(func.max(ProcessVersion.version)).where(ProcessVersion.process_id == process_id)
+        )
+        pv = ProcessVersion(
+            process_id=process_id,
+            version=(last or 0) + 1,
+            content_hash=digest,
+            sources=sources,
+            spiff_version=engine.SPIFF_VERSION,
+            deployed_at=utcnow(),
+        )
+        session.add(pv)
+        session.flush()
+        current.append(pv)
+    session.commit()
+    return current
+
+
+def latest(session: Session, process_id: str) -> ProcessVersion:
+    pv = session.scalar(
+        select(ProcessVersion)
+        .where(ProcessVersion.process_id == process_id)
+        .order_by(ProcessVersion.version.desc())
+        .limit(1)
+    )
+    if pv is None:
+        raise NotFoundError(f"process {process_id} is not deployed")
+    return pv
+
+
+def definition(session: Session, process_version_id: int) -> engine.ProcessDefinition:
+    """The parsed-once definition of a version, cached by (process id, content hash)."""
+    # Only the key columns: the sources are read once per process, not once per command.
+    row = session.execute(
+        select(ProcessVersion.process_id, ProcessVersion.content_hash).where(
+            ProcessVersion.id == process_version_id
+        )
+    ).one_or_none()
+    if row is None:
+        raise NotFoundError(f"process version {process_version_id} missing")
+    key = (row.process_id, row.content_hash)
+    cached = _DEFS.get(key)
+    if cached is not None:
+        return cached
+    pv = session.get(ProcessVersion, process_version_id, populate_existing=True)
+    assert pv is not None
+    defn = engine.ProcessDefinition(pv.process_id, pv.content_hash, dict(pv.sources))
+    if content_hash(defn.sources) != pv.content_hash:
+        raise NotFoundError(f"process version {process_version_id} does not match its hash")
+    with _LOCK:
+        _DEFS[key] = defn
+    return defn

@@ -1,0 +1,108 @@
+"""What features plug into the kernel, filled when the app or the CLI starts.
+
+The kernel knows no feature (docs/architecture.md): the command cycle, the generic case
+commands and the worker read these tables, and each feature's `hooks.register` fills them
+(`workflows.features.install` calls every feature's). Adding a feature never edits the
+command cycle.
+
+- Projections: read models derived from each event but kept out of history (not hashed,
+  not replayed), called with (session, case, draft, old state, new state) inside the
+  command's transaction, in ascending `order` (then name), so their order is defined.
+- Default settings: start settings of a process (e.g. a reminder's working days) that the
+  caller's settings and the start form override.
+- Start hooks: the start data a process needs beyond its start form (lane scopes of its
+  own lanes, the record it changes); may refuse the start.
+- Task-input hooks: inputs the command computes from the database when a task completes
+  (e.g. the duplicate check at an item's sign-off). They are recorded in the event with
+  the form, so the engine never reads the database and replay needs none.
+- Batch jobs: what each worker run does besides firing due timers (e.g. sending mail).
+- The forms of each process live in `workflows.kernel.forms` (START_FORMS, TASK_FORMS,
+  TASK_CHECKS, PUBLIC_STARTS) and are filled the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from models import Case
+from workflows.kernel.access import Actor
+from workflows.kernel.state import CaseState, EventDraft
+
+ProjectionHook = Callable[[Session, Case, EventDraft, CaseState | None, CaseState], object]
+StartHook = Callable[[Session, Actor, int, dict[str, Any]], dict[str, Any]]
+TaskInputHook = Callable[[Session, Case, CaseState, dict[str, Any]], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Projection:
+    order: int
+    name: str
+    project: ProjectionHook
+
+
+@dataclass(frozen=True)
+class BatchJob:
+    """Work a worker does after firing due timers. `settings` reads its configuration from
+    the environment (None: the job is off); `run` gets (sessions, settings, worker name,
+    now); `every` is the seconds between two runs in a long-running worker."""
+
+    name: str
+    settings: Callable[[Mapping[str, str]], object | None]
+    run: Callable[[sessionmaker[Session], Any, str, datetime], None]
+    every: float
+
+
+_projections: dict[str, Projection] = {}
+PROJECTIONS: tuple[ProjectionHook, ...] = ()
+DEFAULT_SETTINGS: dict[str, dict[str, Any]] = {}
+START_HOOKS: dict[str, StartHook] = {}
+TASK_INPUT_HOOKS: dict[tuple[str, str], TaskInputHook] = {}
+BATCH_JOBS: dict[str, BatchJob] = {}
+
+
+def add_projection(name: str, project: ProjectionHook, *, order: int) -> None:
+    """Register (or replace, by name) a projection run in every command's transaction."""
+    global PROJECTIONS
+    _projections[name] = Projection(order, name, project)
+    PROJECTIONS = tuple(p.project for p in sorted(_projections.values(),
+                                                  key=lambda p: (p.order, p.name)))
+
+
+def projection_names() -> list[str]:
+    """The registered projections by name, in the order the command cycle runs them."""
+    return [p.name for p in sorted(_projections.values(), key=lambda p: (p.order, p.name))]
+
+
+def add_default_settings(process_id: str, settings: dict[str, Any]) -> None:
+    DEFAULT_SETTINGS[process_id] = dict(settings)
+
+
+def add_start_hook(process_id: str, hook: StartHook) -> None:
+    START_HOOKS[process_id] = hook
+
+
+def add_task_input_hook(process_id: str, task_id: str, hook: TaskInputHook) -> None:
+    TASK_INPUT_HOOKS[(process_id, task_id)] = hook
+
+
+def add_batch_job(job: BatchJob) -> None:
+    BATCH_JOBS[job.name] = job
+
+
+def start_data(
+    session: Session, actor: Actor, process_id: str, org_unit_id: int, data: dict[str, Any]
+) -> dict[str, Any]:
+    hook = START_HOOKS.get(process_id)
+    return hook(session, actor, org_unit_id, data) if hook is not None else data
+
+
+def task_inputs(
+    session: Session, case: Case, state: CaseState, task_id: str, data: dict[str, Any]
+) -> dict[str, Any]:
+    hook = TASK_INPUT_HOOKS.get((case.case_type, task_id))
+    return hook(session, case, state, data) if hook is not None else data
