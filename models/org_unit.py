@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 
 from sqlalchemy import ForeignKey, String
@@ -28,6 +29,17 @@ class OrgUnit(Base):
     # "/1/4/17/": ids from the root down to this unit, so "is X inside Y" is a prefix test.
     path: Mapped[str] = mapped_column(String(400), index=True, default="/")
     is_demo: Mapped[bool] = mapped_column(default=False)
+    # The official code: the 12-digit administrative division code of a town or village, the
+    # 18-character unified social credit code of a department where known (issue 20).
+    official_code: Mapped[str | None] = mapped_column(String(18), unique=True)
+    # In force from / until (inclusive) local dates: a unit that left the tree is kept, with
+    # its history, and marked inactive from `valid_to` on; None = open-ended.
+    valid_from: Mapped[date | None]
+    valid_to: Mapped[date | None]
+
+    def active_on(self, day: date) -> bool:
+        return ((self.valid_from is None or self.valid_from <= day)
+                and (self.valid_to is None or day <= self.valid_to))
 
     def contains(self, other: OrgUnit) -> bool:
         """True when `other` is this unit or lies below it."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime
@@ -22,3 +22,5 @@ class ProcessVersion(Base):
     sources: Mapped[dict[str, str]] = mapped_column(JSON)
     spiff_version: Mapped[str] = mapped_column(String(20))
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Who deployed it from the administration pages; None for `jianfu deploy`.
+    deployed_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))

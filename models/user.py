@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, UTCDateTime
@@ -22,6 +22,10 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     is_demo: Mapped[bool] = mapped_column(default=False)
+    # Set by an administrator's password reset: the person chooses a new one at next login.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Locked by an administrator until unlocked (failed logins lock with `locked_until`).
+    admin_locked: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     roles: Mapped[list[RoleAssignment]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

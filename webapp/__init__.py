@@ -16,6 +16,8 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 from models.db import database_url
+from webapp.admin import views as admin_views  # noqa: F401  (adds the home and record pages)
+from webapp.admin.blueprint import bp as admin_bp
 from webapp.cases import api, views
 from webapp.catalog import views as catalog_views
 from webapp.complaints import open311, public
@@ -49,6 +51,9 @@ def _defaults() -> dict[str, Any]:
         "WORKER_IN_PROCESS": False,
         "BABEL_DEFAULT_LOCALE": i18n.DEFAULT_LOCALE,
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        # Each feature package's own catalog, then the app's, which wins where both have a
+        # message (relative to webapp/).
+        "BABEL_TRANSLATION_DIRECTORIES": "admin/translations;translations",
         "SESSION_COOKIE_NAME": "jianfu_session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -108,6 +113,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(scorecard_views.bp)
     app.register_blueprint(catalog_views.bp)
     app.register_blueprint(inspection_views.bp)
+    app.register_blueprint(admin_bp)
     complaint_settings.init_app(app)
     app.register_blueprint(public.bp)
     app.register_blueprint(open311.bp)

@@ -8,6 +8,7 @@ call it once at start; calling it again changes nothing.
 
 from __future__ import annotations
 
+from workflows.admin import hooks as admin
 from workflows.catalog import hooks as catalog
 from workflows.complaints import hooks as complaints
 from workflows.inspections import hooks as inspections
@@ -15,7 +16,7 @@ from workflows.notifications import hooks as notifications
 from workflows.report_forms import hooks as report_forms
 from workflows.supervision import hooks as supervision
 
-FEATURES = (report_forms, complaints, catalog, inspections, supervision, notifications)
+FEATURES = (report_forms, complaints, catalog, inspections, supervision, notifications, admin)
 _installed = False
 
 

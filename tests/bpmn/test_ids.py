@@ -32,6 +32,7 @@ CONSTANTS: dict[ids.ProcessId, tuple[type[StrEnum], ...]] = {
     ids.ProcessId.SUPERVISION_REVIEW: (ids.SupervisionTask, ids.SupervisionElement),
     ids.ProcessId.INSPECTION_REQUEST: (ids.InspectionTask, ids.InspectionElement),
     ids.ProcessId.MEETING_REQUEST: (ids.MeetingTask, ids.MeetingElement),
+    ids.ProcessId.ADMINISTRATION: (ids.AdministrationTask, ids.AdministrationElement),
 }
 
 

@@ -12,6 +12,7 @@ class ProcessId(StrEnum):
     SUPERVISION_REVIEW = "supervision_review"
     INSPECTION_REQUEST = "inspection_request"
     MEETING_REQUEST = "meeting_request"
+    ADMINISTRATION = "administration"
 
 
 class ReportFormTask(StrEnum):
@@ -221,3 +222,20 @@ class MeetingElement(StrEnum):
 
 
 USER_TASKS[ProcessId.MEETING_REQUEST] = MeetingTask
+
+
+# ---------------------------------------------------------------- administration (issue 20)
+
+
+class AdministrationTask(StrEnum):
+    """User tasks of bpmn/administration.bpmn: none (the record only collects events)."""
+
+
+class AdministrationElement(StrEnum):
+    """Elements of bpmn/administration.bpmn."""
+
+    START = "start"
+    RECORD_OPEN = "record_open"
+
+
+USER_TASKS[ProcessId.ADMINISTRATION] = AdministrationTask

@@ -32,6 +32,8 @@ ATTACHMENT_ADDED = "attachment_added"
 IDENTITY_UNSEAL_REQUESTED = "identity_unseal_requested"
 IDENTITY_UNSEAL_DECIDED = "identity_unseal_decided"
 IDENTITY_ACCESSED = "identity_accessed"
+# An administrator's action, recorded in the administration record (workflows.admin.record).
+ADMIN_ACTION = "admin_action"
 RECORD_EVENTS = frozenset(
     {
         COMMENT_ADDED,
@@ -39,6 +41,7 @@ RECORD_EVENTS = frozenset(
         IDENTITY_UNSEAL_REQUESTED,
         IDENTITY_UNSEAL_DECIDED,
         IDENTITY_ACCESSED,
+        ADMIN_ACTION,
     }
 )
 

@@ -1,0 +1,49 @@
+"""The administration home (`/admin`) and the administration record page (`/admin/record`):
+every administrator's action with who, what, when, before and after."""
+
+from __future__ import annotations
+
+from flask import current_app, render_template, request
+from flask_babel import lazy_gettext as _l
+
+from webapp.admin import labels  # noqa: F401  (the record's labels and filters)
+from webapp.admin.blueprint import bp
+from webapp.core.auth import current_actor
+from webapp.core.db import get_session
+from workflows.admin import record
+
+PER_PAGE = 50
+# The administration sections, in the order the home page lists them: (endpoint, title,
+# what it is for). A section whose page module is not installed is left out.
+SECTIONS = (
+    ("admin.units", _l("Organization units"),
+     _l("The district's departments, towns and villages: search, edit, import a file.")),
+    ("admin.people", _l("People and roles"),
+     _l("Accounts, their roles at units, password resets, locks; import a file.")),
+    ("admin.versions", _l("Process versions"),
+     _l("Every deployed version of every process, its diagram; deploy a new one.")),
+    ("admin.audit", _l("Administration record"),
+     _l("Every administrator's action: who, what, when, before and after.")),
+)
+
+
+def page_number() -> int:
+    raw = request.args.get("page", "1")
+    return max(1, min(int(raw), 100_000)) if raw.isascii() and raw.isdigit() else 1
+
+
+@bp.get("/")
+def index() -> str:
+    sections = [s for s in SECTIONS if s[0] in current_app.view_functions]
+    return render_template("admin/index.html", sections=sections,
+                           actions=record.count(get_session()))
+
+
+@bp.get("/record")
+def audit() -> str:
+    number = page_number()
+    action = request.args.get("action", "")[:40]
+    rows, total = record.events(get_session(), current_actor(), action=action, page=number,
+                                per_page=PER_PAGE)
+    return render_template("admin/record.html", rows=rows, total=total, page=number,
+                           pages=max(1, -(-total // PER_PAGE)), action=action)
