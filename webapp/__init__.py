@@ -53,7 +53,9 @@ def _defaults() -> dict[str, Any]:
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         # Each feature package's own catalog, then the app's, which wins where both have a
         # message (relative to webapp/).
-        "BABEL_TRANSLATION_DIRECTORIES": "admin/translations;translations",
+        "BABEL_TRANSLATION_DIRECTORIES": (
+            "admin/translations/core;admin/translations/units;admin/translations/people;"
+            "translations"),
         "SESSION_COOKIE_NAME": "jianfu_session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -1,7 +1,7 @@
 """The administration pages' blueprint (`/admin`, administrators only: 404 for everyone
 else). Each page module (views.py, and the units, people and process-version pages) adds its
-routes to this one blueprint; their texts live in this package's own catalog
-(webapp/admin/translations)."""
+routes to this one blueprint; their texts live in this package's own catalogs
+(webapp/admin/translations/README.md)."""
 
 from __future__ import annotations
 
