@@ -29,6 +29,8 @@ from webapp.cli.common import (
     url_option,
     verify_every,
 )
+from webapp.cli.org import org_group
+from webapp.cli.users import admin_group, role_group, user_group
 from workflows import features
 from workflows.complaints import receipts
 from workflows.demo import loader as demo
@@ -323,3 +325,7 @@ def complaints_keygen() -> None:
 
 
 main.add_command(audit_group)
+main.add_command(admin_group)
+main.add_command(user_group)
+main.add_command(role_group)
+main.add_command(org_group)
