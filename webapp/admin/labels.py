@@ -3,12 +3,15 @@ fields they change, and values as a person reads them (texts in webapp/admin/tra
 
 from __future__ import annotations
 
+import re
+
 from flask_babel import gettext
 
 from webapp.admin.blueprint import bp
 from webapp.core import i18n
 from webapp.core.i18n import N_
 
+HASH = re.compile(r"^[0-9a-f]{64}$")
 ACTION_LABELS = {
     "unit.add": N_("Unit added"), "unit.edit": N_("Unit changed"),
     "unit.move": N_("Unit moved"), "unit.deactivate": N_("Unit inactive from a date"),
@@ -20,6 +23,9 @@ ACTION_LABELS = {
     "role.grant": N_("Role granted"), "role.revoke": N_("Role revoked"),
     "process.deploy": N_("Process version deployed"),
 }
+# The administration record is a process too (bpmn/administration.bpmn): its name on case
+# lists and audit pages.
+i18n.PROCESS_LABELS["administration"] = N_("Administration record")
 # The fields of the record's before/after (the app's FIELD_LABELS name other forms' fields).
 FIELD_LABELS = {
     "code": N_("Unit code"), "official_code": N_("Official code"),
@@ -28,7 +34,7 @@ FIELD_LABELS = {
     "valid_to": N_("In force until"), "username": N_("Username"),
     "display_name": N_("Name shown"), "email": N_("E-mail"), "active": N_("Active"),
     "role": N_("Role"), "unit": N_("Unit"), "process_id": N_("Process"),
-    "version": N_("Version"), "content_hash": N_("Content hash"),
+    "version": N_("Version"), "content_hash": N_("Content hash"), "files": N_("Model files"),
 }
 
 
@@ -54,5 +60,9 @@ def admin_value(value: object) -> str:
     if isinstance(value, list):
         return "、".join(admin_value(v) for v in value)
     if isinstance(value, str):
-        return i18n.role_label(value) if value in i18n.ROLE_LABELS else value
+        if HASH.match(value):  # a content hash: its start names it (the page shows it whole)
+            return f"{value[:12]}…"
+        if value in i18n.ROLE_LABELS:
+            return i18n.role_label(value)
+        return i18n.process_label(value) if value in i18n.PROCESS_LABELS else value
     return str(value)

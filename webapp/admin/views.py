@@ -6,7 +6,10 @@ from __future__ import annotations
 from flask import current_app, render_template, request
 from flask_babel import lazy_gettext as _l
 
-from webapp.admin import labels  # noqa: F401  (the record's labels and filters)
+from webapp.admin import (
+    labels,
+    versions,  # noqa: F401  (the process version pages)
+)
 from webapp.admin.blueprint import bp
 from webapp.core.auth import current_actor
 from webapp.core.db import get_session
@@ -46,4 +49,5 @@ def audit() -> str:
     rows, total = record.events(get_session(), current_actor(), action=action, page=number,
                                 per_page=PER_PAGE)
     return render_template("admin/record.html", rows=rows, total=total, page=number,
-                           pages=max(1, -(-total // PER_PAGE)), action=action)
+                           pages=max(1, -(-total // PER_PAGE)), action=action,
+                           action_codes=list(labels.ACTION_LABELS))

@@ -385,3 +385,15 @@ def case_diagram(session: Session, case: Case, events: Sequence[EventLike] | Non
     else:
         progress = progress_at(diagram, evs, upto_seq, finished=finished)
     return render(diagram, progress, title=process_label(case.case_type), lane_label=role_label)
+
+
+def version_diagram(session: Session, process_version_id: int) -> Markup | None:
+    """The SVG of a process version with no path marked (the administrator's version page);
+    None if it cannot be drawn."""
+    try:
+        defn = processes.definition(session, process_version_id)
+        diagram = _diagram(defn)
+    except (DiagramError, CaseError):
+        return None
+    return render(diagram, Progress(), title=process_label(defn.process_id),
+                  lane_label=role_label)

@@ -36,34 +36,38 @@ def deploy(session: Session, bpmn_dir: Path) -> list[ProcessVersion]:
     Every file is parsed (and its scripts compiled on first run) before it is stored, so a
     broken model is refused at deploy time. Returns the versions now current.
     """
-    current = []
-    for path in sorted(bpmn_dir.glob("*.bpmn")):
-        process_id = path.stem
-        sources = bundle(bpmn_dir, process_id)
-        digest = content_hash(sources)
-        existing = session.scalar(
-            select(ProcessVersion).where(ProcessVersion.content_hash == digest)
-        )
-        if existing is not None:
-            current.append(existing)
-            continue
-        engine.parse(engine.ProcessDefinition(process_id, digest, sources))
-        last = session.scalar(
-            select(func.max(ProcessVersion.version)).where(ProcessVersion.process_id == process_id)
-        )
-        pv = ProcessVersion(
-            process_id=process_id,
-            version=(last or 0) + 1,
-            content_hash=digest,
-            sources=sources,
-            spiff_version=engine.SPIFF_VERSION,
-            deployed_at=utcnow(),
-        )
-        session.add(pv)
-        session.flush()
-        current.append(pv)
+    current = [add_version(session, path.stem, bundle(bpmn_dir, path.stem))[0]
+               for path in sorted(bpmn_dir.glob("*.bpmn"))]
     session.commit()
     return current
+
+
+def add_version(
+    session: Session, process_id: str, sources: dict[str, str], deployed_by: int | None = None
+) -> tuple[ProcessVersion, bool]:
+    """The version of these sources: the stored one with the same content, or a new version
+    after the sources parse (a broken model raises the engine's error). Flushes, never
+    commits; True when it is new."""
+    digest = content_hash(sources)
+    existing = session.scalar(select(ProcessVersion).where(ProcessVersion.content_hash == digest))
+    if existing is not None:
+        return existing, False
+    engine.parse(engine.ProcessDefinition(process_id, digest, sources))
+    last = session.scalar(
+        select(func.max(ProcessVersion.version)).where(ProcessVersion.process_id == process_id)
+    )
+    pv = ProcessVersion(
+        process_id=process_id,
+        version=(last or 0) + 1,
+        content_hash=digest,
+        sources=sources,
+        spiff_version=engine.SPIFF_VERSION,
+        deployed_at=utcnow(),
+        deployed_by=deployed_by,
+    )
+    session.add(pv)
+    session.flush()
+    return pv, True
 
 
 def latest(session: Session, process_id: str) -> ProcessVersion:
