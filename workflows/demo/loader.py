@@ -49,6 +49,11 @@ TOWNS = [
     ("sqz", "三泉镇"),
 ]
 VILLAGES_PER_TOWN = 3
+# Plausible official division codes under Nanchuan's 500119 (the same as in
+# docs/samples/org_tree_nanchuan.csv); a town's villages are its 9 digits + 201, 202...
+DISTRICT_DIVISION_CODE = "500119000000"
+TOWN_DIVISION_CODES = {"dgz": "500119104000", "mlz": "500119116000", "xlz": "500119105000",
+                       "htz": "500119122000", "nzz": "500119002000", "sqz": "500119100000"}
 _A = access
 # (username, display name, [(role, org unit code)])
 DEMO_USERS: list[tuple[str, str, list[tuple[str, str]]]] = [
@@ -133,6 +138,7 @@ def load(
     (`demo_inspections`: some fifty commands; `jianfu demo` and `jianfu run` load both)."""
     now = now or utcnow()
     district = orgs.add_unit(session, "nanchuan", "南川区", OrgKind.DISTRICT)
+    district.official_code = DISTRICT_DIVISION_CODE
     units = {
         code: orgs.add_unit(session, code, name, OrgKind.DEPARTMENT, district)
         for code, name in DEPARTMENTS
@@ -141,6 +147,7 @@ def load(
         code: orgs.add_unit(session, code, name, OrgKind.TOWN, district) for code, name in TOWNS
     }
     for code, town in towns.items():
+        town.official_code = TOWN_DIVISION_CODES[code]
         for i in range(1, VILLAGES_PER_TOWN + 1):
             orgs.add_unit(
                 session,
@@ -149,7 +156,7 @@ def load(
                 OrgKind.VILLAGE,
                 town,
                 is_demo=True,
-            )
+            ).official_code = f"{TOWN_DIVISION_CODES[code][:9]}{200 + i}"
     logins: list[DemoLogin] = []
     by_code = {**units, **towns, "nanchuan": district}
     plan = DEMO_USERS + (demo_inspections.USERS if inspections else [])
