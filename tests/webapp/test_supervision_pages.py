@@ -32,7 +32,7 @@ BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
 METRIC_FILED = "投诉数"  # complaints.filed in zh_CN
 NUMBER_LINK = re.compile(r'<a href="(/audit/dashboard/cases\?[^"]+)">([^<]+)</a>')
 AUDITORS = {"auditor", "dc_staff"}
-DASHBOARD = {"dc_staff", "nb_staff", "nb_head"}
+DASHBOARD = {"dc_staff", "nb_staff", "nb_head", "auditor"}  # auditors read it (issue 18)
 SUPERVISORS = {"dc_staff"}
 
 

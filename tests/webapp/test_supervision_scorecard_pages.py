@@ -171,8 +171,8 @@ def test_numbers_link_to_the_dashboards_cases(app: Flask) -> None:
         listed = client.get(html.unescape(href)).get_data(as_text=True)
         value = re.search(r'id="metric-value">([^<]*)<', listed)
         assert value is not None and value.group(1).strip() == shown, name
-    # an auditor sees every card but not the dashboard: no links to it
-    assert "/audit/dashboard" not in _main(_page(app, "auditor", "qmzj"))
+    # an auditor sees every card and reads the dashboard too (issue 18, item 9)
+    assert "/audit/dashboard/cases?" in _main(_page(app, "auditor", "qmzj"))
 
 
 def test_the_overview_sorted_by_burden_and_the_csv(app: Flask) -> None:

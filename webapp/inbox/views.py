@@ -110,9 +110,19 @@ def index() -> Response:
     return redirect(url_for("inbox.inbox"))
 
 
+# Roles that hold no tasks and read the history instead: landing on an empty inbox told an
+# auditor nothing, so their landing page shows the cases to audit (issue 18, item 9), drawn
+# by the supervision pages' own view (no import: the inbox knows only its endpoint).
+READERS_ONLY = frozenset({access.AUDITOR})
+READERS_LANDING = "audit.cases"
+
+
 @bp.get("/inbox")
 @login_required
 def inbox() -> str:
+    roles = current_actor().role_names()
+    if roles and roles <= READERS_ONLY and READERS_LANDING in current_app.view_functions:
+        return str(current_app.view_functions[READERS_LANDING]())
     return page()
 
 

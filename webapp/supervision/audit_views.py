@@ -1,5 +1,6 @@
-"""Auditor pages (区委督查办 and auditors only): a case's full history with filters, the case
-as of any event (time travel), and the replay certificate with a printable version."""
+"""Auditor pages (区委督查办 and auditors only): every case, searchable, leading to its audit
+views; a case's full history with filters, the case as of any event (time travel), and the
+replay certificate with a printable version."""
 
 from __future__ import annotations
 
@@ -11,9 +12,30 @@ from webapp.core.auth import current_actor, login_required
 from webapp.core.db import get_session
 from webapp.core.lookups import unit_names
 from workflows.kernel.history import canonical
-from workflows.supervision import audit_trail
+from workflows.supervision import audit_cases, audit_trail
 
 bp = Blueprint("audit", __name__, template_folder="templates", url_prefix="/audit")
+
+
+def _page_number() -> int:
+    raw = request.args.get("page", "1")
+    return max(1, min(int(raw), 100_000)) if raw.isascii() and raw.isdigit() else 1
+
+
+@bp.get("/cases")
+@login_required
+def cases() -> str:
+    session, actor = get_session(), current_actor()
+    q = request.args.get("q", "")[:100]
+    case_type = request.args.get("type", "")[:80]
+    status = request.args.get("status", "")[:40]
+    page = _page_number()
+    rows, total = audit_cases.search(session, actor, q=q, case_type=case_type, status=status,
+                                     page=page)
+    types, statuses = audit_cases.filters(session, actor)
+    return render_template("audit/cases.html", rows=rows, total=total, q=q,
+                           case_type=case_type, status=status, types=types, statuses=statuses,
+                           page=page, pages=max(1, -(-total // audit_cases.PER_PAGE)))
 
 
 @bp.get("/cases/<int:case_id>")

@@ -16,7 +16,8 @@ from workflows.kernel.calendar import WorkCalendar
 from workflows.kernel.errors import NotFoundError, ValidationFailedError
 from workflows.kernel.ids import ProcessId
 
-DASHBOARD_ROLES = frozenset({"supervisor", "burden_office"})
+# 区委督查办, 区委农办 and the auditors (read only: issue 18, item 9).
+DASHBOARD_ROLES = frozenset({"supervisor", "burden_office", "auditor"})
 ALL = "all"
 DIMENSIONS = ("town", "village", "unit")
 COMPLAINT = str(ProcessId.BURDEN_COMPLAINT)
@@ -84,7 +85,7 @@ METRICS = frozenset({*COMPLAINT_COLUMNS, *CATEGORY_COLUMNS, *STATUS_COLUMNS, *FO
 
 
 def require_dashboard(actor: Actor) -> None:
-    """Only 区委督查办 and 区委农办 see the dashboard (others get 404)."""
+    """Only 区委督查办, 区委农办 and auditors see the dashboard (others get 404)."""
     if actor.is_system or not (actor.role_names() & DASHBOARD_ROLES):
         raise NotFoundError("no such page")
 
