@@ -2,8 +2,9 @@
 with SIGKILL and resumed with the same idempotency keys (see harness/crash.py).
 
 Size in `make test`: 2,000 steps and 40 kills on SQLite (about 25 s on 2 cores), 1,000 and
-20 on PostgreSQL (about 40 s), so that each pass of CI stays under 8 minutes. The catalogue's full 10,000 steps and
-200 kills (about 4 minutes on SQLite, 3 times that on PostgreSQL) run by hand:
+20 on PostgreSQL (about 40 s), so that each pass of CI stays under 8 minutes. The
+catalogue's full 10,000 steps and 200 kills (about 4 minutes on SQLite, 3 times that on
+PostgreSQL) run by hand:
 JIANFU_CRASH_STEPS=10000 JIANFU_CRASH_KILLS=200 (README, "Long harnesses").
 Pass: 0 acknowledged steps lost, 0 duplicates, audit chain verifies, every case replays,
 PRAGMA integrity_check = ok (SQLite) / amcheck clean (PostgreSQL); the split-transaction
