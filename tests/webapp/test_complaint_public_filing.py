@@ -177,3 +177,16 @@ def test_sending_the_same_form_twice_files_once(public: Public, public_app: Flas
     assert again.status_code == 409
     assert "已经提交" in again.get_data(as_text=True)
     assert len(_complaints(public_app) - before) == 1
+
+
+def test_a_pdf_bomb_is_refused_with_a_clear_chinese_message(public: Public,
+                                                          public_app: Flask) -> None:
+    """Issue 17, finding 1: the 5.7 KB PDF with a 20000 x 20000 image, without login."""
+    from tests.unit.upload_bombs import pdf_jpeg_bomb
+
+    before = _complaints(public_app)
+    response = public.file(files=[(pdf_jpeg_bomb(), "scan.pdf")])
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "attachments" in _field_errors(html)
+    assert "第1个文件中的图片或数据过大" in html and "40百万像素" in html
+    assert _complaints(public_app) == before

@@ -9,6 +9,7 @@ from typing import Any
 from flask_babel import gettext
 
 from webapp.core import i18n
+from workflows.kernel import uploads
 from workflows.kernel.errors import ValidationFailedError
 
 
@@ -103,6 +104,8 @@ def public_field_label(name: object) -> str:
 
 
 
+MAX_PIXELS = uploads.MAX_PIXELS
+
 # Messages of workflows.kernel.uploads and workflows.complaints.filing that carry numbers
 # (translated by `i18n.message` on every page, the staff's upload form too).
 for _pattern, _render in (
@@ -114,6 +117,9 @@ for _pattern, _render in (
     (r"^file (\d+): the PDF is (password protected|encrypted)",
      lambda m: _("File %(n)s: the PDF is protected by a password; attach it without one.",
                  n=m[1])),
+    (r"^file (\d+): .*too large",
+     lambda m: _("File %(n)s holds an image or data too large to open safely (at most "
+                 "%(mp)s megapixels per image).", n=m[1], mp=MAX_PIXELS // 1_000_000)),
     (r"^file (\d+): ",
      lambda m: _("File %(n)s is damaged or not a photo or PDF that can be read.", n=m[1])),
     (r"^at most (\d+) files may be attached",

@@ -12,39 +12,43 @@ Rules (docs/complaints.md, reliability.md 2.3.4 and T2.4):
     pixels, so nothing of the original container survives: no EXIF (GPS, serial numbers,
     make/model, dates), XMP, IPTC, ICC profile, JPEG comments, PNG text chunks, thumbnails
     or trailing data. Images over `MAX_PIXELS` (decompression bombs) are refused.
-  - PDFs (pikepdf/qpdf) lose the document Info dictionary, every XMP /Metadata stream (the
-    catalog's and those of pages, images, fonts and any other object), /PieceInfo, the file
-    /ID, embedded files and JavaScript; JPEG images inside lose their APPn/COM segments
-    (EXIF, XMP, IPTC, ICC) and anything after their end marker. Encrypted or unreadable PDFs
-    are refused.
+  - PDFs lose their metadata and active content (pdf_scrub.py), after every image and
+    stream was held to the pixel and decoded-size caps before any decoder ran
+    (pdf_limits.py). Encrypted or unreadable PDFs are refused.
+- One submission's scrub is bounded: images by `MAX_PIXELS`, read from the header before
+  any pixel is decoded (and Pillow's own bomb check); the PDFs of a submission in one
+  child process with `scrub_worker.MEMORY_LIMIT` of memory and what is left of
+  `SCRUB_SECONDS` (scrub_worker.py).
 - Every refusal is a `ValidationFailedError` on the field `attachments`.
-
-Known limits of the PDF scrub: JPEG 2000 images (JPXDecode) keep their internal boxes, and
-text in the page content is content, not metadata: neither is touched.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import time
 import warnings
-import zlib
 from dataclasses import dataclass
 from typing import Final
 
 import filetype
-import pikepdf
 from PIL import Image, ImageOps
 
 from models import Attachment
+from workflows.kernel import scrub_worker
 from workflows.kernel.errors import ValidationFailedError
+from workflows.kernel.jpeg_segments import strip_jpeg_metadata
+from workflows.kernel.pdf_limits import MAX_PIXELS
 from workflows.kernel.vault import Vault, VaultError
+
+__all__ = ["MAX_PIXELS", "strip_jpeg_metadata"]  # re-exported: part of this module's API
 
 FIELD: Final = "attachments"
 MAX_FILES: Final = 6
 MAX_BYTES: Final = 5 * 1024 * 1024
-# 40 megapixels: above any phone camera; 160 MB decoded as RGBA.
-MAX_PIXELS: Final = 40_000_000
+# MAX_PIXELS (pdf_limits.py): 40 megapixels, above any phone camera; 160 MB as RGBA.
+# The time one submission's scrub may take (the PDFs' child process is killed after it).
+SCRUB_SECONDS: Final = 30.0
 ALLOWED_MIMES: Final = ("image/jpeg", "image/png", "application/pdf")
 JPEG_QUALITY: Final = 90
 
@@ -100,7 +104,10 @@ def scrub(data: bytes, mime: str) -> bytes:
     if mime in _PIL_FORMATS:
         return _scrub_image(data, mime)
     if mime == "application/pdf":
-        return _scrub_pdf(data)
+        (answer,) = scrub_worker.scrub_pdfs([data], SCRUB_SECONDS)
+        if isinstance(answer, str):
+            raise _refuse(answer)
+        return answer
     raise _refuse(f"only JPEG, PNG and PDF files can be attached (not {mime})")
 
 
@@ -122,28 +129,44 @@ def check_all(uploads: list[bytes]) -> list[CheckedFile]:
     """
     if len(uploads) > MAX_FILES:
         raise _refuse(f"at most {MAX_FILES} files may be attached, got {len(uploads)}")
-    checked: list[CheckedFile] = []
-    problems: list[str] = []
+    deadline = time.monotonic() + SCRUB_SECONDS
+    found: dict[int, tuple[str, bytes]] = {}
+    problems: dict[int, list[str]] = {}
     for number, data in enumerate(uploads, start=1):
         if not data:
-            problems.append(f"file {number} is empty")
-            continue
-        if len(data) > MAX_BYTES:
-            problems.append(
-                f"file {number} is larger than {MAX_BYTES // (1024 * 1024)} MiB "
-                f"({len(data)} bytes)"
-            )
-            continue
-        try:
-            mime = sniff(data)
-            scrubbed = scrub(data, mime)
-        except ValidationFailedError as err:
-            problems.extend(f"file {number}: {m}" for m in err.fields.get(FIELD, [str(err)]))
-            continue
-        checked.append(CheckedFile(mime, data, hashlib.sha256(data).hexdigest(), scrubbed))
+            problems[number] = [f"file {number} is empty"]
+        elif len(data) > MAX_BYTES:
+            problems[number] = [f"file {number} is larger than {MAX_BYTES // (1024 * 1024)} "
+                                f"MiB ({len(data)} bytes)"]
+        else:
+            try:
+                found[number] = (sniff(data), data)
+            except ValidationFailedError as err:
+                problems[number] = _numbered(number, err)
+    scrubbed: dict[int, bytes] = {}
+    for number, (mime, data) in found.items():
+        if mime in _PIL_FORMATS:
+            try:
+                scrubbed[number] = _scrub_image(data, mime)
+            except ValidationFailedError as err:
+                problems[number] = _numbered(number, err)
+    pdfs = [number for number, (mime, _data) in found.items() if mime == "application/pdf"]
+    answers = scrub_worker.scrub_pdfs([found[n][1] for n in pdfs], deadline - time.monotonic())
+    for number, answer in zip(pdfs, answers, strict=True):
+        if isinstance(answer, str):
+            problems[number] = [f"file {number}: {answer}"]
+        else:
+            scrubbed[number] = answer
+    checked = [CheckedFile(found[n][0], found[n][1], hashlib.sha256(found[n][1]).hexdigest(),
+                           scrubbed[n]) for n in sorted(scrubbed)]
     if problems:
-        raise ValidationFailedError({FIELD: problems}, "; ".join(problems))
+        messages = [m for n in sorted(problems) for m in problems[n]]
+        raise ValidationFailedError({FIELD: messages}, "; ".join(messages))
     return checked
+
+
+def _numbered(number: int, err: ValidationFailedError) -> list[str]:
+    return [f"file {number}: {m}" for m in err.fields.get(FIELD, [str(err)])]
 
 
 def seal_all(checked: list[CheckedFile], vault: Vault, case_id: int) -> list[PreparedFile]:
@@ -219,175 +242,3 @@ def _bare_pixels(img: Image.Image, mime: str) -> Image.Image:
     clean = Image.new(mode, source.size)
     clean.paste(source, (0, 0))
     return clean
-
-
-# --- PDF --------------------------------------------------------------------------------
-
-_DROP_KEYS: Final = ("/Metadata", "/PieceInfo", "/AA", "/JS")
-_DROP_NAME_TREES: Final = ("/EmbeddedFiles", "/JavaScript")
-_FILESPEC_KEYS: Final = ("/EF", "/RF", "/F", "/UF", "/Desc", "/DOS", "/Mac", "/Unix")
-
-
-def _scrub_pdf(data: bytes) -> bytes:
-    try:
-        pdf = pikepdf.open(io.BytesIO(data))
-    except pikepdf.PasswordError as err:
-        raise _refuse("the PDF is password protected: attach it without a password") from err
-    except Exception as err:  # qpdf's parse errors vary; all mean "cannot use this file"
-        raise _refuse("the PDF is damaged and cannot be read") from err
-    with pdf:
-        if pdf.is_encrypted:
-            raise _refuse("the PDF is encrypted: attach it without a password or protection")
-        try:
-            _clean_pdf(pdf)
-            out = io.BytesIO()
-            pdf.save(
-                out,
-                preserve_pdfa=False,  # PDF/A requires XMP: keeping it would put it back
-                fix_metadata_version=False,
-                deterministic_id=True,  # a fresh /ID derived from the cleaned content
-            )
-        except ValidationFailedError:
-            raise
-        except Exception as err:
-            raise _refuse("the PDF is damaged and cannot be read") from err
-    return out.getvalue()
-
-
-def _clean_pdf(pdf: pikepdf.Pdf) -> None:
-    for key in ("/Info", "/ID"):
-        if key in pdf.trailer:
-            del pdf.trailer[key]
-    root = pdf.Root
-    if "/OpenAction" in root and _is_javascript(root.OpenAction):
-        del root["/OpenAction"]
-    if "/Names" in root:
-        for tree in _DROP_NAME_TREES:
-            if tree in root.Names:
-                del root.Names[tree]
-    _clean_object(root)
-    for obj in pdf.objects:
-        _clean_object(obj)
-        if isinstance(obj, pikepdf.Stream):
-            _clean_image_stream(obj)
-
-
-def _is_javascript(action: pikepdf.Object) -> bool:
-    return isinstance(action, pikepdf.Dictionary) and action.get("/S") == pikepdf.Name.JavaScript
-
-
-def _clean_object(obj: pikepdf.Object) -> None:
-    """Drop metadata keys from `obj` and from the direct objects nested in it (indirect ones
-    are visited on their own through `Pdf.objects`)."""
-    if isinstance(obj, pikepdf.Dictionary | pikepdf.Stream):
-        for key in _DROP_KEYS:
-            if key in obj:
-                del obj[key]
-        if "/EF" in obj or obj.get("/Type") == pikepdf.Name.Filespec:
-            for key in _FILESPEC_KEYS:  # embedded file and its (client) file name
-                if key in obj:
-                    del obj[key]
-        children = [obj[key] for key in obj.keys()]  # noqa: SIM118 - pikepdf mapping
-    elif isinstance(obj, pikepdf.Array):
-        children = list(obj)
-    else:
-        return
-    for child in children:
-        # pikepdf hands scalars back as Python values; only containers can hold metadata.
-        if isinstance(child, pikepdf.Dictionary | pikepdf.Array) and not child.is_indirect:
-            _clean_object(child)
-
-
-def _filters(stream: pikepdf.Stream) -> list[pikepdf.Object]:
-    value = stream.get("/Filter")
-    if value is None:
-        return []
-    if isinstance(value, pikepdf.Array):
-        return list(value)
-    return [value]
-
-
-def _clean_image_stream(stream: pikepdf.Stream) -> None:
-    """JPEG data inside a PDF keeps its own EXIF/XMP segments: strip them."""
-    filters = _filters(stream)
-    if pikepdf.Name.DCTDecode not in filters:
-        return
-    if filters == [pikepdf.Name.DCTDecode]:
-        parms = stream.get("/DecodeParms")
-        stream.write(
-            strip_jpeg_metadata(stream.read_raw_bytes()),
-            filter=pikepdf.Name.DCTDecode,
-            decode_parms=parms if isinstance(parms, pikepdf.Dictionary | pikepdf.Array) else None,
-        )
-    else:
-        # DCT behind another filter (rare): keep the decoded samples, losslessly.
-        samples = stream.read_bytes(pikepdf.StreamDecodeLevel.all)
-        stream.write(zlib.compress(samples), filter=pikepdf.Name.FlateDecode)
-
-
-_SOI, _EOI, _SOS = 0xD8, 0xD9, 0xDA
-_STANDALONE = {0x01, *range(0xD0, 0xD8)}  # TEM, RST0-7: markers without a length
-
-
-def strip_jpeg_metadata(data: bytes) -> bytes:
-    """The JPEG `data` without APP1-APP15 / COM segments, JFIF extensions (thumbnails) or
-    bytes after the end-of-image marker; image data and tables are copied unchanged.
-
-    Keeps APP0 "JFIF" and APP14 "Adobe" (needed to decode colours). Raises ValueError on a
-    stream that is not a well-formed JPEG.
-    """
-    if data[:2] != b"\xff\xd8":
-        raise ValueError("not a JPEG stream")
-    out = bytearray(data[:2])
-    pos = 2
-    size = len(data)
-    while pos < size:
-        if data[pos] != 0xFF:
-            raise ValueError(f"JPEG marker expected at byte {pos}")
-        marker = data[pos + 1] if pos + 1 < size else -1
-        if marker == 0xFF:  # fill byte
-            pos += 1
-            continue
-        if marker == _EOI:
-            out += b"\xff\xd9"
-            return bytes(out)
-        if marker in _STANDALONE:
-            out += data[pos : pos + 2]
-            pos += 2
-            continue
-        if marker < 0 or pos + 4 > size:
-            raise ValueError("truncated JPEG stream")
-        length = int.from_bytes(data[pos + 2 : pos + 4], "big")
-        end = pos + 2 + length
-        if length < 2 or end > size:
-            raise ValueError("truncated JPEG segment")
-        segment = data[pos:end]
-        if _keep_segment(marker, segment[4:]):
-            out += segment
-        pos = end
-        if marker == _SOS:  # entropy-coded data runs to the next real marker
-            scan_end = _scan_end(data, pos)
-            out += data[pos:scan_end]
-            pos = scan_end
-    raise ValueError("JPEG stream without an end marker")
-
-
-def _keep_segment(marker: int, payload: bytes) -> bool:
-    if marker == 0xE0:
-        return payload.startswith(b"JFIF\x00")
-    if marker == 0xEE:
-        return payload.startswith(b"Adobe")
-    return not (0xE1 <= marker <= 0xEF or marker == 0xFE)
-
-
-def _scan_end(data: bytes, pos: int) -> int:
-    size = len(data)
-    while True:
-        pos = data.find(b"\xff", pos)
-        if pos < 0 or pos + 1 >= size:
-            raise ValueError("JPEG scan without an end")
-        following = data[pos + 1]
-        if following == 0x00 or 0xD0 <= following <= 0xD7 or following == 0xFF:
-            pos += 1
-            continue
-        return pos

@@ -1,0 +1,147 @@
+"""The PDF scrub (pikepdf/qpdf), run in the child process of scrub_worker.py.
+
+Every stream is first held to the caps of pdf_limits.py, before any decoder runs. Then the
+copy loses the document Info dictionary, every XMP /Metadata stream (the catalog's and
+those of pages, images, fonts and any other object), /PieceInfo, the file /ID, embedded
+files (and their client file names) and JavaScript; JPEG images inside lose their APPn/COM
+segments (EXIF, XMP, IPTC, ICC) and anything after their end marker.
+Saving decodes no stream (`StreamDecodeLevel.none`): what qpdf writes is what was checked.
+
+Known limits: JPEG 2000 images (JPXDecode) keep their internal boxes, text in the page
+content is content, not metadata: neither is touched. Inline images (BI ... ID ... EI in
+a content stream) are bounded by their content stream's cap, not by their own size.
+"""
+
+from __future__ import annotations
+
+import io
+import zlib
+from typing import Final
+
+import pikepdf
+
+from workflows.kernel import pdf_limits
+from workflows.kernel.jpeg_segments import strip_jpeg_metadata
+from workflows.kernel.pdf_limits import TooLargeError, filters
+
+
+class RefusedError(ValueError):
+    """The PDF cannot be accepted; the message says why (English, for the field)."""
+
+
+_DROP_KEYS: Final = ("/Metadata", "/PieceInfo", "/AA", "/JS")
+_DROP_NAME_TREES: Final = ("/EmbeddedFiles", "/JavaScript")
+_FILESPEC_KEYS: Final = ("/EF", "/RF", "/F", "/UF", "/Desc", "/DOS", "/Mac", "/Unix")
+
+
+def scrub_pdf(data: bytes) -> bytes:
+    """A copy of the PDF `data` without metadata; raises `RefusedError`."""
+    try:
+        pdf = pikepdf.open(io.BytesIO(data))
+    except pikepdf.PasswordError as err:
+        raise RefusedError("the PDF is password protected: attach it without a password") from err
+    except MemoryError as err:
+        raise RefusedError("the PDF is too large once decompressed") from err
+    except Exception as err:  # qpdf's parse errors vary; all mean "cannot use this file"
+        raise RefusedError("the PDF is damaged and cannot be read") from err
+    with pdf:
+        if pdf.is_encrypted:
+            raise RefusedError("the PDF is encrypted: attach it without a password or protection")
+        try:
+            _check(pdf)
+            _clean_pdf(pdf)
+            out = io.BytesIO()
+            pdf.save(
+                out,
+                preserve_pdfa=False,  # PDF/A requires XMP: keeping it would put it back
+                fix_metadata_version=False,
+                deterministic_id=True,  # a fresh /ID derived from the cleaned content
+                stream_decode_level=pikepdf.StreamDecodeLevel.none,
+            )
+        except TooLargeError as err:
+            raise RefusedError(str(err)) from err
+        except MemoryError as err:
+            raise RefusedError("the PDF is too large once decompressed") from err
+        except Exception as err:
+            raise RefusedError("the PDF is damaged and cannot be read") from err
+    return out.getvalue()
+
+
+def _check(pdf: pikepdf.Pdf) -> None:
+    budget = pdf_limits.Budget()
+    for obj in pdf.objects:
+        if isinstance(obj, pikepdf.Stream):
+            pdf_limits.check_stream(obj, budget)
+
+
+def _clean_pdf(pdf: pikepdf.Pdf) -> None:
+    for key in ("/Info", "/ID"):
+        if key in pdf.trailer:
+            del pdf.trailer[key]
+    root = pdf.Root
+    if "/OpenAction" in root and _is_javascript(root.OpenAction):
+        del root["/OpenAction"]
+    if "/Names" in root:
+        for tree in _DROP_NAME_TREES:
+            if tree in root.Names:
+                del root.Names[tree]
+    _clean_object(root)
+    for obj in pdf.objects:
+        _clean_object(obj)
+        if isinstance(obj, pikepdf.Stream):
+            _clean_image_stream(obj)
+
+
+def _is_javascript(action: pikepdf.Object) -> bool:
+    return isinstance(action, pikepdf.Dictionary) and action.get("/S") == pikepdf.Name.JavaScript
+
+
+def _clean_object(obj: pikepdf.Object) -> None:
+    """Drop metadata keys from `obj` and from the direct objects nested in it
+    (indirect ones are visited on their own through `Pdf.objects`)."""
+    if isinstance(obj, pikepdf.Dictionary | pikepdf.Stream):
+        for key in _DROP_KEYS:
+            if key in obj:
+                del obj[key]
+        if "/EF" in obj or obj.get("/Type") == pikepdf.Name.Filespec:
+            for key in _FILESPEC_KEYS:  # embedded file and its (client) file name
+                if key in obj:
+                    del obj[key]
+        children = [obj[key] for key in obj.keys()]  # noqa: SIM118 - pikepdf mapping
+    elif isinstance(obj, pikepdf.Array):
+        children = list(obj)
+    else:
+        return
+    for child in children:
+        # pikepdf hands scalars back as Python values; only containers can hold metadata.
+        if isinstance(child, pikepdf.Dictionary | pikepdf.Array) and not child.is_indirect:
+            _clean_object(child)
+
+
+def _clean_image_stream(stream: pikepdf.Stream) -> None:
+    """JPEG data inside a PDF keeps its own EXIF/XMP segments: strip them (after checking
+    its frame size: nothing here decodes a pixel)."""
+    chain = filters(stream)
+    if pikepdf.Name.DCTDecode not in chain:
+        return
+    parms = stream.get("/DecodeParms")
+    if chain == [pikepdf.Name.DCTDecode]:
+        jpeg = stream.read_raw_bytes()
+        pdf_limits.check_jpeg(jpeg)
+        stream.write(
+            strip_jpeg_metadata(jpeg),
+            filter=pikepdf.Name.DCTDecode,
+            decode_parms=parms if isinstance(parms, pikepdf.Dictionary | pikepdf.Array) else None,
+        )
+        return
+    if chain == [pikepdf.Name.FlateDecode, pikepdf.Name.DCTDecode]:
+        bound = (pdf_limits.image_bound(stream) if stream.get("/Subtype") == pikepdf.Name.Image
+                 else pdf_limits.MAX_STREAM_BYTES)
+        jpeg = pdf_limits.inflate(stream.read_raw_bytes(), bound)
+    else:  # DCT behind other filters (rare): the generalized ones, decoded under the caps
+        jpeg = stream.read_bytes(pikepdf.StreamDecodeLevel.generalized)
+    pdf_limits.check_jpeg(jpeg)
+    stream.write(zlib.compress(strip_jpeg_metadata(jpeg)),
+                 filter=pikepdf.Array([pikepdf.Name.FlateDecode, pikepdf.Name.DCTDecode]),
+                 decode_parms=parms if isinstance(parms, pikepdf.Array) and len(parms) == 2
+                 else None)
