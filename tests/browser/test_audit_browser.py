@@ -87,6 +87,9 @@ def test_history_time_travel_and_certificate(live_server: str, live_app: Flask, 
     page.locator("a[href$='print=1']").click()
     page.wait_for_url(re.compile(r"print=1"))
     assert page.locator("#final-hash").inner_text() == final_hash
+    # a document: the case named, no staff menu or log-out button (issue 18, item 10)
+    assert page.locator("nav").count() == 0 and page.locator("text=退出登录").count() == 0
+    assert page.locator(".doc-case", has_text=f"案件 {case_id}").count() == 1
     OUT.mkdir(parents=True, exist_ok=True)
     html_file = OUT / f"certificate-case-{case_id}.html"
     html_file.write_text(page.content(), encoding="utf-8")
@@ -97,7 +100,7 @@ def test_history_time_travel_and_certificate(live_server: str, live_app: Flask, 
     assert pdf_file.read_bytes()[:5] == b"%PDF-" and pdf_file.stat().st_size > 2000
 
     # The audit page: verify now, and the verdict is shown.
-    page.locator("nav.main a[href='/audit']").click()
+    page.goto(f"{base}/audit")
     page.click("#verify-now")
     page.locator("#last-verdict.ok").wait_for()
     assert problems == []

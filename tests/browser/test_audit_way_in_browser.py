@@ -27,6 +27,12 @@ def test_the_auditor_finds_a_case_on_a_phone_and_a_desktop(
     phone.locator("#audit-cases li a").first.click()
     phone.wait_for_url("**/audit/cases/*")
     assert phone.locator("h1", has_text="养老服务统计表").count() == 1
+    # its replay certificate reads as a document on the phone too (issue 18, item 10)
+    phone.locator("a", has_text="重放证明").first.click()
+    phone.locator("#certificate #verdict").wait_for()
+    assert phone.locator(".doc-case", has_text="养老服务统计表").count() == 1
+    assert fits(phone)
+    phone.screenshot(path=str(screenshots / "certificate-phone.png"), full_page=True)
 
     desktop = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
     page = desktop.new_page()

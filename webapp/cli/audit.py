@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from models import Case
 from webapp.cli import common as cli_common
 from webapp.cli.common import env_public_key, sessions, url_option
 from workflows.kernel import audit, audit_export, audit_runs
+from workflows.supervision import certificate_doc
 
 
 @click.group("audit")
@@ -97,3 +99,26 @@ def audit_checkpoint(database_url: str | None) -> None:
     with sessions(database_url) as make, make() as session:
         cp = audit.checkpoint(session)
     click.echo("log is empty" if cp is None else f"checkpoint at {cp.size}: {cp.hash}")
+
+
+@audit_group.command("verify-case")
+@click.argument("certificate", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--public-key", default=None,
+              help="The public key (hex) you trust; default: the one the file names.")
+def audit_verify_case(certificate: Path, public_key: str | None) -> None:
+    """Check a downloaded replay certificate offline (no database): the case's chain, its
+    place in the log up to the signed checkpoint, the signature; exit 1 naming what broke."""
+    try:
+        doc = json.loads(certificate.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        click.echo(f"unreadable certificate: {err}", err=True)
+        sys.exit(1)
+    problems = certificate_doc.verify(doc, public_key)
+    for p in problems:
+        click.echo(str(p), err=True)
+    if problems:
+        click.echo(f"certificate FAILED: {len(problems)} problem(s)", err=True)
+        sys.exit(1)
+    cp = doc["proof"]["checkpoint"]
+    click.echo(f"certificate ok: case {doc['case']['id']}, {doc['replay']['events']} events, "
+               f"in the log's first {cp['size']} entries signed at {cp['at']}")

@@ -4,6 +4,8 @@ replay certificate with a printable version."""
 
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, make_response, render_template, request
 from werkzeug.wrappers import Response
 
@@ -11,8 +13,9 @@ from webapp.cases import diagram_svg
 from webapp.core.auth import current_actor, login_required
 from webapp.core.db import get_session
 from webapp.core.lookups import unit_names
+from webapp.supervision.verification_views import public_key
 from workflows.kernel.history import canonical
-from workflows.supervision import audit_cases, audit_trail
+from workflows.supervision import audit_cases, audit_trail, certificate_doc
 
 bp = Blueprint("audit", __name__, template_folder="templates", url_prefix="/audit")
 
@@ -74,9 +77,24 @@ def at(case_id: int, seq: int) -> str:
 @bp.get("/cases/<int:case_id>/certificate")
 @login_required
 def certificate(case_id: int) -> Response:
-    cert = audit_trail.certificate(get_session(), current_actor(), case_id)
-    printable = request.args.get("print") == "1"
-    response = make_response(render_template("audit/certificate.html", cert=cert,
-                                             printable=printable))
+    """The certificate as a document; `?print=1` alone on the page, ready to print."""
+    doc = certificate_doc.document(get_session(), current_actor(), case_id, public_key())
+    template = ("audit/certificate_print.html" if request.args.get("print") == "1"
+                else "audit/certificate.html")
+    response = make_response(render_template(template, doc=doc))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/cases/<int:case_id>/certificate.json")
+@login_required
+def certificate_file(case_id: int) -> Response:
+    """The certificate file, checked offline by `jianfu audit verify-case`."""
+    doc = certificate_doc.document(get_session(), current_actor(), case_id, public_key())
+    body = json.dumps(doc.as_json(), ensure_ascii=False, indent=1)
+    response = make_response(body)
+    response.headers["Content-Type"] = "application/json; charset=utf-8"
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="certificate-{case_id}.json"')
     response.headers["Cache-Control"] = "no-store"
     return response

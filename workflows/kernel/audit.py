@@ -83,7 +83,7 @@ def _recomputed(ev: EventRecord) -> str:
     )
 
 
-def _case_problems(case: CaseRecord, events: Sequence[EventRecord]) -> Iterator[Problem]:
+def case_problems(case: CaseRecord, events: Sequence[EventRecord]) -> Iterator[Problem]:
     prev = GENESIS
     for expected_seq, ev in enumerate(events, start=1):
         if ev.seq != expected_seq:
@@ -150,7 +150,7 @@ def check_history(
         by_case.setdefault(ev.case_id, []).append(ev)
     problems: list[Problem] = []
     for case in sorted(cases, key=lambda c: c.id):
-        problems.extend(_case_problems(case, by_case.get(case.id, [])))
+        problems.extend(case_problems(case, by_case.get(case.id, [])))
     ordered = sorted(events, key=lambda e: e.global_seq)
     problems.extend(
         _log_problems(ordered, head_size, head_hash, sorted(checkpoints, key=lambda c: c.size))

@@ -82,7 +82,7 @@ def sign_checkpoints(session: Session, signer: Signer) -> int:
     return len(rows)
 
 
-def _event_dict(ev: CaseEvent) -> dict[str, Any]:
+def event_dict(ev: CaseEvent) -> dict[str, Any]:
     return {
         "case_id": ev.case_id,
         "seq": ev.seq,
@@ -115,7 +115,7 @@ def export(session: Session, signer: Signer, path: Path) -> dict[str, int]:
             {"id": c.id, "version": c.version, "last_event_hash": c.last_event_hash}
             for c in session.scalars(select(Case).order_by(Case.id))
         ],
-        "events": [_event_dict(ev) for ev in events],
+        "events": [event_dict(ev) for ev in events],
         "log_head": {"size": head.size if head else 0, "hash": head.hash if head else GENESIS},
         "checkpoints": [
             {"size": cp.size, "hash": cp.hash, "at": iso(cp.at), "signature": cp.signature}
@@ -131,7 +131,7 @@ def export(session: Session, signer: Signer, path: Path) -> dict[str, int]:
 
 
 @dataclass
-class _Rec:
+class Record:
     """An attribute view of one exported record (what audit.check_history reads)."""
 
     values: dict[str, Any]
@@ -150,8 +150,8 @@ def verify_export(path: Path, trusted_public_key: str | None = None) -> list[aud
         doc = json.loads(path.read_text(encoding="utf-8"))
         if doc.get("format") != FORMAT:
             return [audit.Problem("format", f"not a {FORMAT} file")]
-        events = [_Rec({**e, "at": datetime.fromisoformat(e["at"])}) for e in doc["events"]]
-        cases = [_Rec(c) for c in doc["cases"]]
+        events = [Record({**e, "at": datetime.fromisoformat(e["at"])}) for e in doc["events"]]
+        cases = [Record(c) for c in doc["cases"]]
         checkpoints = list(doc["checkpoints"])
         head = doc["log_head"]
         key = doc["public_key"]
@@ -162,7 +162,7 @@ def verify_export(path: Path, trusted_public_key: str | None = None) -> list[aud
         events,
         head["size"],
         head["hash"],
-        [_Rec(cp) for cp in checkpoints],
+        [Record(cp) for cp in checkpoints],
     )
     if trusted_public_key is not None and trusted_public_key.lower() != key.lower():
         problems.append(
