@@ -1,10 +1,15 @@
 """The PDF scrub (pikepdf/qpdf), run in the child process of scrub_worker.py.
 
 Every stream is first held to the caps of pdf_limits.py, before any decoder runs. Then the
-copy loses the document Info dictionary, every XMP /Metadata stream (the catalog's and
-those of pages, images, fonts and any other object), /PieceInfo, the file /ID, embedded
-files (and their client file names) and JavaScript; JPEG images inside lose their APPn/COM
-segments (EXIF, XMP, IPTC, ICC) and anything after their end marker.
+copy loses:
+- identifying metadata: the document Info dictionary, every XMP /Metadata stream (the
+  catalog's and those of pages, images, fonts and any other object), /PieceInfo, the file
+  /ID, embedded files (and their client file names); JPEG images inside lose their
+  APPn/COM segments (EXIF, XMP, IPTC, ICC) and anything after their end marker;
+- active content: JavaScript (name tree, /JS), the catalog's /OpenAction, additional
+  actions (/AA) everywhere, every action (/A) other than a jump within the document
+  (/GoTo): /Launch, /URI, /SubmitForm, /ImportData, /GoToR, /Rendition..., XFA forms
+  (/XFA) and the catalog's /URI base.
 Saving decodes no stream (`StreamDecodeLevel.none`): what qpdf writes is what was checked.
 
 Known limits: JPEG 2000 images (JPXDecode) keep their internal boxes, text in the page
@@ -29,13 +34,14 @@ class RefusedError(ValueError):
     """The PDF cannot be accepted; the message says why (English, for the field)."""
 
 
-_DROP_KEYS: Final = ("/Metadata", "/PieceInfo", "/AA", "/JS")
+_DROP_KEYS: Final = ("/Metadata", "/PieceInfo", "/AA", "/JS", "/XFA", "/OpenAction")
 _DROP_NAME_TREES: Final = ("/EmbeddedFiles", "/JavaScript")
 _FILESPEC_KEYS: Final = ("/EF", "/RF", "/F", "/UF", "/Desc", "/DOS", "/Mac", "/Unix")
+_SAFE_ACTIONS: Final = (pikepdf.Name.GoTo,)
 
 
 def scrub_pdf(data: bytes) -> bytes:
-    """A copy of the PDF `data` without metadata; raises `RefusedError`."""
+    """A copy of the PDF `data` without metadata and active content; raises `RefusedError`."""
     try:
         pdf = pikepdf.open(io.BytesIO(data))
     except pikepdf.PasswordError as err:
@@ -79,8 +85,8 @@ def _clean_pdf(pdf: pikepdf.Pdf) -> None:
         if key in pdf.trailer:
             del pdf.trailer[key]
     root = pdf.Root
-    if "/OpenAction" in root and _is_javascript(root.OpenAction):
-        del root["/OpenAction"]
+    if "/URI" in root:
+        del root["/URI"]
     if "/Names" in root:
         for tree in _DROP_NAME_TREES:
             if tree in root.Names:
@@ -92,17 +98,21 @@ def _clean_pdf(pdf: pikepdf.Pdf) -> None:
             _clean_image_stream(obj)
 
 
-def _is_javascript(action: pikepdf.Object) -> bool:
-    return isinstance(action, pikepdf.Dictionary) and action.get("/S") == pikepdf.Name.JavaScript
+def _is_unsafe_action(action: object) -> bool:
+    if not isinstance(action, pikepdf.Dictionary):
+        return False
+    return action.get("/S") not in _SAFE_ACTIONS or "/Next" in action
 
 
 def _clean_object(obj: pikepdf.Object) -> None:
-    """Drop metadata keys from `obj` and from the direct objects nested in it
+    """Drop metadata and active content from `obj` and from the direct objects nested in it
     (indirect ones are visited on their own through `Pdf.objects`)."""
     if isinstance(obj, pikepdf.Dictionary | pikepdf.Stream):
         for key in _DROP_KEYS:
             if key in obj:
                 del obj[key]
+        if "/A" in obj and _is_unsafe_action(obj.get("/A")):
+            del obj["/A"]
         if "/EF" in obj or obj.get("/Type") == pikepdf.Name.Filespec:
             for key in _FILESPEC_KEYS:  # embedded file and its (client) file name
                 if key in obj:
