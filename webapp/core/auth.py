@@ -8,6 +8,8 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 from flask import (
     Blueprint,
     Flask,
@@ -22,6 +24,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from models import User
@@ -39,6 +42,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 KEPT_KEYS = ("lang",)
 # Endpoints that never need the user (and must not touch the database for it).
 SKIP_ENDPOINTS = frozenset({"static", "health.healthz"})
+# What a person whose password was reset may open before choosing a new one.
+PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.change_password", "auth.logout", "auth.login",
+                                       "static", "health.healthz"})
 
 
 def _fingerprint(user: User) -> str:
@@ -70,10 +76,44 @@ def load_current_user() -> None:
     max_age = float(current_app.config["SESSION_MAX_AGE_HOURS"]) * 3600
     user = get_session().get(User, uid)
     fresh = time.time() - float(session.get("since", 0)) < max_age
-    if user is None or not user.active or session.get("fp") != _fingerprint(user) or not fresh:
+    if (user is None or not user.active or user.admin_locked
+            or session.get("fp") != _fingerprint(user) or not fresh):
         logout_session()
         return
     g.user, g.actor = user, access.load_actor(get_session(), user.id)
+
+
+def require_new_password() -> Response | None:
+    """After an administrator's reset, every page leads to the password change first."""
+    user = g.get("user")
+    if (user is None or not user.must_change_password
+            or request.endpoint in PASSWORD_CHANGE_ENDPOINTS):
+        return None
+    if request.path.startswith("/api/"):
+        abort(403)
+    return redirect(url_for("auth.change_password"))
+
+
+def _refusal(username: str, password: str) -> str | None:
+    """Why a deactivated account cannot log in: said clearly only to whoever knows its
+    password, everyone else gets the one message for every failed login (one password
+    check either way, as for any other login)."""
+    user = get_session().scalar(
+        select(User).where(func.lower(User.username) == username.strip().lower()))
+    if user is None or user.active:
+        return None
+    try:
+        PasswordHasher().verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return str(_failed())
+    finally:
+        get_session().rollback()
+    return str(_("This account is deactivated. Ask the administrator if you need it again."))
+
+
+def _failed() -> str:
+    """The one message for every failed login."""
+    return str(_("Wrong username or password, or the account is locked for a while."))
 
 
 def current_actor() -> Actor:
@@ -107,13 +147,22 @@ def login() -> Response | str | tuple[str, int]:
             return redirect(_safe_next(request.args.get("next")))
         return render_template("login.html", next=request.args.get("next", ""))
     username = request.form.get("username", "")
-    user = accounts.authenticate(get_session(), username, request.form.get("password", ""))
+    password = request.form.get("password", "")
+    refused = _refusal(username, password)
+    user = None if refused else accounts.authenticate(get_session(), username, password)
+    if user is not None and user.admin_locked:
+        refused = _("This account is locked by the administrator. Ask them to unlock it.")
+        user = None
     if user is None:
-        # One message for an unknown user, a wrong password and a locked account.
-        error = _("Wrong username or password, or the account is locked for a while.")
+        # One message for an unknown user, a wrong password and a locked account; a
+        # deactivated or administrator-locked one is named only with its right password.
+        error = refused or _failed()
         return render_template("login.html", error=error, username=username,
                                next=request.form.get("next", "")), 401
     log_in(user)
+    if user.must_change_password:
+        flash(_("Your password was reset: choose a new one before you go on."), "info")
+        return redirect(url_for("auth.change_password"))
     return redirect(_safe_next(request.form.get("next")))
 
 
@@ -131,8 +180,11 @@ def change_password() -> Response | str | tuple[str, int]:
         return render_template("password.html", errors={})
     form = request.form
     errors: dict[str, list[str]] = {}
+    forced = bool(g.user.must_change_password)
     if form.get("new_password", "") != form.get("confirm_password", ""):
         errors["confirm_password"] = [_("The two new passwords differ.")]
+    elif forced and form.get("new_password", "") == form.get("old_password", ""):
+        errors["new_password"] = [_("Choose a password other than the one-time password.")]
     else:
         try:
             accounts.change_password(get_session(), g.user, form.get("old_password", ""),
@@ -143,6 +195,9 @@ def change_password() -> Response | str | tuple[str, int]:
     if errors:
         get_session().rollback()
         return render_template("password.html", errors=errors), 422
+    if forced:
+        g.user.must_change_password = False
+        get_session().commit()
     log_in(g.user)
     flash(_("Your password has been changed."), "success")
     return redirect(url_for("inbox.inbox"))
@@ -160,4 +215,5 @@ def _user_context() -> dict[str, Any]:
 
 def init_app(app: Flask) -> None:
     app.before_request(load_current_user)
+    app.before_request(require_new_password)
     app.context_processor(_user_context)

@@ -56,6 +56,11 @@ def add_person(session: Session, actor: Actor, username: str, display_name: str,
     rules.require_people_admin(actor)
     at = _at(now)
     name = username.strip().lower()
+    today = WorkCalendar.local_date(at)
+    rules.check_all(lambda: rules.check_username(session, name),
+                    lambda: rules.check_name(display_name), lambda: rules.check_email(email),
+                    *[(lambda spec=spec: rules.parse_role(session, spec, today))
+                      for spec in roles])
     after: dict[str, Any] = {}
     secret = password if password is not None else one_time_password()
     pw_hash = accounts.hash_password(secret)
@@ -64,7 +69,7 @@ def add_person(session: Session, actor: Actor, username: str, display_name: str,
     def change(s: Session) -> None:
         checked = rules.check_username(s, name)
         shown, mail = rules.check_name(display_name), rules.check_email(email)
-        grants = [rules.parse_role(s, spec, WorkCalendar.local_date(at)) for spec in roles]
+        grants = [rules.parse_role(s, spec, today) for spec in roles]
         user = accounts.create_user(s, checked, shown, "", email=mail, password_hash=pw_hash)
         user.must_change_password = password is None
         for role, unit in dict.fromkeys(grants):
@@ -83,6 +88,7 @@ def edit_person(session: Session, actor: Actor, user_id: int, *, display_name: s
     """Change the name shown and the e-mail address; False when nothing changed."""
     rules.require_people_admin(actor)
     user = rules.person(session, user_id)
+    rules.check_all(lambda: rules.check_name(display_name), lambda: rules.check_email(email))
     shown, mail = rules.check_name(display_name), rules.check_email(email)
     before = {k: v for k, v in (("display_name", user.display_name), ("email", user.email))
               if v != {"display_name": shown, "email": mail}[k]}

@@ -9,6 +9,7 @@ are translated by the web pages (webapp/admin/people.py).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 
 from sqlalchemy import func, select
@@ -70,6 +71,19 @@ def require_people_admin(actor: Actor) -> None:
     """Administrators, and the system (the `jianfu` command); everyone else gets 404."""
     if not actor.is_system:
         require_admin(actor)
+
+
+def check_all(*checks: Callable[[], object]) -> None:
+    """Run every check and report all the fields at fault together."""
+    fields: dict[str, list[str]] = {}
+    for check in checks:
+        try:
+            check()
+        except ValidationFailedError as err:
+            for name, messages in err.fields.items():
+                fields.setdefault(name, []).extend(messages)
+    if fields:
+        raise ValidationFailedError(fields)
 
 
 def check_username(session: Session, username: str) -> str:
