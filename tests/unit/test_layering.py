@@ -1,6 +1,6 @@
-"""The import-linter contracts cover every package: the SpiffWorkflow contract lists every
-feature package and kernel module but the engine, the kernel contract forbids every feature,
-and the feature contracts list every feature (docs/architecture.md)."""
+"""The import-linter contracts cover every package: only the engine package may import
+SpiffWorkflow, the kernel contract forbids every feature, and the feature contracts list
+every feature (docs/architecture.md)."""
 
 from __future__ import annotations
 
@@ -30,16 +30,12 @@ def features(root: str, core: str) -> set[str]:
     return packages(root) - {f"{root}.{core}", f"{root}.demo", f"{root}.cli"}
 
 
-def test_every_workflows_module_but_engine_is_forbidden_spiffworkflow() -> None:
+def test_only_the_engine_package_may_import_spiffworkflow() -> None:
     spiff = named("SpiffWorkflow only")
-    kernel = {f"workflows.kernel.{p.stem}" for p in (ROOT / "workflows" / "kernel").glob("*.py")
-              if p.stem != "__init__"}
-    top = {f"workflows.{p.stem}" for p in (ROOT / "workflows").glob("*.py")
-           if p.stem != "__init__"}
-    expected = kernel | top | packages("workflows") - {"workflows.kernel"}
-    assert expected <= set(spiff["source_modules"])
-    assert {"webapp", "models"} <= set(spiff["source_modules"])
-    assert "workflows.kernel.engine" not in spiff["source_modules"]
+    assert spiff["type"] == "protected"
+    assert spiff["protected_modules"] == ["SpiffWorkflow"]
+    assert spiff["allowed_importers"] == ["workflows.kernel.engine"]
+    assert (ROOT / "workflows" / "kernel" / "engine" / "__init__.py").exists()
 
 
 def test_the_kernel_contract_forbids_every_feature() -> None:

@@ -103,7 +103,8 @@ def test_healthz_reports_a_broken_database(client: FlaskClient,
 def test_secret_key_and_bpmn_defaults(template_db: Any, tmp_path: Any) -> None:
     import shutil
 
-    from webapp import REPO_ROOT, create_app
+    from webapp import create_app
+    from webapp.factory import REPO_ROOT
 
     shutil.copy(template_db, tmp_path / "d.db")
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/d.db"})

@@ -20,8 +20,16 @@ LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD = 10
 
 _hasher = PasswordHasher()
-# Verified against when the user does not exist, so timing does not reveal who exists.
-_DUMMY_HASH = _hasher.hash("not-a-real-password-0")
+# Verified against when the user does not exist, so timing does not reveal who exists;
+# computed at the first such login, not at import (every command and worker start paid it).
+_DUMMY_HASH: str | None = None
+
+
+def _dummy_hash() -> str:
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = _hasher.hash("not-a-real-password-0")
+    return _DUMMY_HASH
 
 
 def hash_password(password: str) -> str:
@@ -80,7 +88,7 @@ def authenticate(
     user = session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
     if user is None or not user.active:
         with contextlib.suppress(VerificationError):
-            _hasher.verify(_DUMMY_HASH, password)
+            _hasher.verify(_dummy_hash(), password)
         return None
     if user.locked_until is not None and user.locked_until > now:
         return None
