@@ -12,6 +12,9 @@ from webapp.core import i18n
 from webapp.core.i18n import N_
 
 HASH = re.compile(r"^[0-9a-f]{64}$")
+# The unit head's notification when someone is deactivated (shown by webapp.notifications;
+# listed here so that this catalog, which translates it, extracts it).
+N_("%(person)s was deactivated; tasks back to the group: %(tasks)s")
 ACTION_LABELS = {
     "unit.add": N_("Unit added"), "unit.edit": N_("Unit changed"),
     "unit.move": N_("Unit moved"), "unit.deactivate": N_("Unit inactive from a date"),
@@ -35,6 +38,8 @@ FIELD_LABELS = {
     "display_name": N_("Name shown"), "email": N_("E-mail"), "active": N_("Active"),
     "role": N_("Role"), "unit": N_("Unit"), "process_id": N_("Process"),
     "version": N_("Version"), "content_hash": N_("Content hash"), "files": N_("Model files"),
+    "roles": N_("Roles"), "admin_locked": N_("Locked by the administrator"),
+    "must_change_password": N_("Must choose a new password"),
 }
 
 

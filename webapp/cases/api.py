@@ -101,6 +101,8 @@ def _user_json() -> dict[str, Any]:
 def login() -> tuple[Response, int]:
     body = schemas.load(schemas.LoginBody, json_body())
     user = accounts.authenticate(get_session(), body["username"], body["password"])
+    if user is not None and user.admin_locked:
+        user = None  # locked by the administrator: refused like any failed login
     if user is None:
         return jsonify(error="invalid_credentials", fields={},
                        message=_("Wrong username or password, or the account is locked "

@@ -30,6 +30,8 @@ TEXTS = {
     "case_closed": N_("The case is finished: %(status)s"),
     # written by workflows.catalog.projection when an assessment item is published
     "catalog_published": N_("The assessment item catalog changed: %(code)s %(name)s"),
+    # written by workflows.admin.people_tasks when an administrator deactivates someone
+    "person_deactivated": N_("%(person)s was deactivated; tasks back to the group: %(tasks)s"),
 }
 STAGES = {
     "intake": N_("intake"), "correction": N_("correction"),
@@ -39,7 +41,8 @@ STAGES = {
 
 def text(view: NotificationView) -> str:
     """One notification's sentence in the request's language."""
-    params: dict[str, Any] = {"task": "", "stage": "", "status": "", "code": "", "name": ""}
+    params: dict[str, Any] = {"task": "", "stage": "", "status": "", "code": "", "name": "",
+                              "person": "", "tasks": ""}
     params.update({k: str(v) for k, v in view.params.items()})
     stage = STAGES.get(params["stage"])
     if stage is not None:

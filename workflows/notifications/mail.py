@@ -28,6 +28,7 @@ MAIL_TEXTS = {
     "comment_added": "案件有新的意见",
     "case_closed": "案件已办结（{status}）",
     "catalog_published": "考核事项目录已更新：{code} {name}",  # workflows.catalog.projection
+    "person_deactivated": "{person} 已停用，退回岗位的任务：{tasks}",  # workflows.admin
 }
 STAGES_ZH = {"intake": "受理", "correction": "整改", "verification": "核查验收",
              "return_visit": "回访"}
