@@ -55,11 +55,59 @@ def test_right_codes_do_not_count(public: Public) -> None:
     assert {public.track(code).status_code for _ in range(15)} == {200}
 
 
-def test_many_clients_meet_the_global_cap(public_for: Any) -> None:
-    public = public_for(PUBLIC_LOOKUP_GLOBAL_LIMIT="12 per hour")
+TICKET = re.compile(r'name="ticket" value="([^"]+)"')
+
+
+def _continue(public: Public, page: Any, address: str) -> Any:
+    """Press Continue on the wait page, from the same address."""
+    html = page.get_data(as_text=True)
+    ticket, code = TICKET.search(html), re.search(r'name="code" value="(\d*)"', html)
+    assert ticket and code, html
+    data = {"code": code.group(1), "ticket": ticket.group(1), "csrf_token": public.token()}
+    return public.client.post("/report/track", data=data, environ_base={"REMOTE_ADDR": address})
+
+
+def test_many_guessers_slow_everyone_down_but_lock_nobody_out(public_for: Any) -> None:
+    """Issue 17: wrong codes from many addresses spent the global budget, and then the right
+    code from a fresh address answered 429 for an hour. Now the global budget turns on the
+    slow path: one wait, then the answer."""
+    public = public_for(PUBLIC_LOOKUP_GLOBAL_LIMIT="12 per hour", PUBLIC_SLOW_WAIT_SECONDS="0",
+                        PUBLIC_LOOKUP_SLOW_LIMIT="2 per hour")
+    code = public.file_ok()
     statuses = [public.track(f"{secrets.randbelow(10**16):016d}",
-                             REMOTE_ADDR=f"198.51.100.{n}").status_code for n in range(20)]
-    assert statuses[:12] == [404] * 12 and set(statuses[12:]) == {429}, statuses
+                             REMOTE_ADDR=f"198.51.100.{n}").status_code for n in range(12)]
+    assert statuses == [404] * 12
+    fresh = "203.0.113.77"
+    first = public.track(code, REMOTE_ADDR=fresh)
+    assert first.status_code == 202, first.status_code  # the wait page, not a lock-out
+    html = first.get_data(as_text=True)
+    assert "请等待" in html and "Retry-After" not in first.headers
+    assert _continue(public, first, fresh).status_code == 200
+    # A ticket is used once, and only by the client it was given to.
+    again = public.track(code, REMOTE_ADDR=fresh)
+    assert _continue(public, again, "203.0.113.78").status_code == 202
+    # A guesser in slow mode: each wrong code costs a wait, and two more are its last.
+    guesser = "198.51.100.200"
+    answers = []
+    for _attempt in range(3):
+        page = public.track(f"{secrets.randbelow(10**16):016d}", REMOTE_ADDR=guesser)
+        answers.append(page.status_code)
+        if page.status_code == 202:
+            answers.append(_continue(public, page, guesser).status_code)
+    assert answers[:4] == [202, 404, 202, 404] and answers[4] == 429, answers
+    # ... while everybody else still gets their answer, one wait later.
+    other = public.track(code, REMOTE_ADDR="192.0.2.250")
+    assert other.status_code == 202
+    assert _continue(public, other, "192.0.2.250").status_code == 200
+
+
+def test_a_ticket_works_only_after_its_wait(public_for: Any) -> None:
+    public = public_for(PUBLIC_LOOKUP_GLOBAL_LIMIT="1 per hour", PUBLIC_SLOW_WAIT_SECONDS="3600")
+    code = public.file_ok()
+    assert public.track("0" * 16, REMOTE_ADDR="198.51.100.1").status_code == 404
+    page = public.track(code, REMOTE_ADDR="198.51.100.2")
+    assert page.status_code == 202 and "3600" in page.get_data(as_text=True)
+    assert _continue(public, page, "198.51.100.2").status_code == 202  # too early
 
 
 def test_filing_is_throttled_per_client(public_for: Any) -> None:

@@ -26,7 +26,6 @@ from typing import Any
 
 from flask import Blueprint, current_app, render_template, request, session
 from flask_babel import format_date
-from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError, ValidationError, validate_csrf
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -124,7 +123,7 @@ def _error_page(status: int, message: str, title: str | None = None) -> tuple[st
 def _http_error(err: HTTPException) -> Response | tuple[str, int]:
     status = err.code or 500
     if status == 429:
-        wait = throttle.retry_after(err) if isinstance(err, RateLimitExceeded) else 60
+        wait = throttle.retry_after(err)
         minutes = max(1, (wait + 59) // 60)
         page, _status = _error_page(
             429, _("Too many attempts from your connection. Please wait %(minutes)s minutes "
@@ -229,7 +228,19 @@ def _case_for(code: str) -> int | None:
 
 
 def _not_found() -> tuple[str, int]:
-    return render_template("public/track.html", not_found=True), 404
+    return render_template("public/track.html", not_found=True,
+                           ticket=throttle.issue_ticket()), 404
+
+
+def _wait_page() -> tuple[str, int] | None:
+    """While many wrong codes arrive from everywhere (throttle.slow_mode), a lookup needs a
+    wait ticket: without a good one the page asks to wait and press Continue (202), the code
+    kept in the form. Nobody is locked out."""
+    if not throttle.slow_mode() or throttle.redeem_ticket(request.form.get("ticket", "")):
+        return None
+    return render_template("public/track.html", not_found=False, code=_code(),
+                           waiting=True, wait=throttle.wait_seconds(),
+                           ticket=throttle.issue_ticket()), 202
 
 
 def _render_status(case_id: int, code: str, *, notice: str = "",
@@ -239,7 +250,7 @@ def _render_status(case_id: int, code: str, *, notice: str = "",
     return render_template(
         "public/status.html", t=tracking, code=code, notice=notice, errors=errors or {},
         form=form, values=values or {}, ratings=RATINGS, accept=ACCEPT, max_files=MAX_FILES,
-        max_file_mb=MAX_FILE_MB, date=format_date), status
+        max_file_mb=MAX_FILE_MB, date=format_date, ticket=throttle.issue_ticket()), status
 
 
 def _code() -> str:
@@ -250,7 +261,11 @@ def _code() -> str:
 @throttle.lookup
 def track() -> Page:
     if request.method == "GET":
-        return render_template("public/track.html", not_found=False)
+        return render_template("public/track.html", not_found=False,
+                               ticket=throttle.issue_ticket())
+    waiting = _wait_page()
+    if waiting is not None:
+        return waiting
     code = _code()
     case_id = _case_for(code)
     if case_id is None:
@@ -261,6 +276,9 @@ def track() -> Page:
 @bp.post("/track/reply")
 @throttle.lookup
 def reply() -> Page:
+    waiting = _wait_page()
+    if waiting is not None:
+        return waiting
     code = _code()
     case_id = _case_for(code)
     if case_id is None:
@@ -285,6 +303,9 @@ def reply() -> Page:
 @bp.post("/track/rate")
 @throttle.lookup
 def rate() -> Page:
+    waiting = _wait_page()
+    if waiting is not None:
+        return waiting
     code = _code()
     case_id = _case_for(code)
     if case_id is None:
@@ -308,6 +329,9 @@ def rate() -> Page:
 @bp.post("/track/appeal")
 @throttle.lookup
 def appeal() -> Page:
+    waiting = _wait_page()
+    if waiting is not None:
+        return waiting
     code = _code()
     case_id = _case_for(code)
     if case_id is None:

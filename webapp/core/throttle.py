@@ -17,7 +17,12 @@ Limits (configuration; limit strings in the `limits` syntax, "N per M minutes"):
 - `PUBLIC_LOOKUP_LIMIT` (default "9 per 15 minutes"): receipt lookups with a WRONG code per
   client; only failed lookups (404) count, so the 10th wrong code in 15 minutes is refused.
 - `PUBLIC_LOOKUP_GLOBAL_LIMIT` ("1000 per hour"): wrong codes from all clients together
-  (a guesser with many addresses).
+  (a guesser with many addresses). Spending it never locks anyone out (issue 17): it turns
+  on the slow path for every lookup (`slow_mode`): each one needs a wait ticket
+  (`issue_ticket`, `redeem_ticket`: bound to the client, usable once, only after
+  `PUBLIC_SLOW_WAIT_SECONDS` and for 10 minutes), and a client gets only
+  `PUBLIC_LOOKUP_SLOW_LIMIT` ("3 per hour") wrong codes more. A client within its own limits
+  always gets its answer, one wait later.
 - `PUBLIC_FILING_LIMIT` ("5 per 10 minutes"): complaints filed per client.
 - `PUBLIC_FILING_GLOBAL_LIMIT` ("300 per hour"): complaints filed in total.
 - `PUBLIC_POST_LIMIT` ("30 per 10 minutes"): any public POST per client, whatever its
@@ -37,15 +42,20 @@ import hmac
 import logging
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
-from flask import Flask, current_app, request
-from flask_limiter import ApplicationLimit, Limiter, RateLimitExceeded
+from flask import Flask, current_app, g, request
+from flask_limiter import ApplicationLimit, Limiter
+from limits import RateLimitItem, parse
+from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response
 
 EXTENSION = "jianfu.throttle"
+DAILY = "jianfu.throttle.daily"
+TICKET_SECONDS = 600  # a wait ticket is good for 10 minutes after its wait
 MARK = "_jianfu_throttle"
 LOOKUP = "lookup"  # reads a receipt code: failed lookups count
 FILING = "filing"  # files a complaint
@@ -56,6 +66,8 @@ DEFAULTS: dict[str, str] = {
     "RATELIMIT_STRATEGY": "moving-window",
     "PUBLIC_LOOKUP_LIMIT": "9 per 15 minutes",
     "PUBLIC_LOOKUP_GLOBAL_LIMIT": "1000 per hour",
+    "PUBLIC_LOOKUP_SLOW_LIMIT": "3 per hour",
+    "PUBLIC_SLOW_WAIT_SECONDS": "10",
     "PUBLIC_FILING_LIMIT": "5 per 10 minutes",
     "PUBLIC_FILING_GLOBAL_LIMIT": "300 per hour",
     "PUBLIC_POST_LIMIT": "30 per 10 minutes",
@@ -137,10 +149,6 @@ def _filed(response: Response) -> bool:
     return response.status_code == 200
 
 
-def _everyone() -> str:
-    return "all"
-
-
 def _channel_key() -> str:
     """The presented Open311 key, hashed (the key itself is a secret)."""
     key = request.headers.get("X-Api-Key") or request.values.get("api_key", "")
@@ -159,6 +167,17 @@ def _failed_login(response: Response) -> bool:
     return response.status_code == 401
 
 
+def _everyone() -> str:
+    return "all"
+
+
+def client() -> str:
+    """The client's pseudonym for today: HMAC(daily key, address)."""
+    daily: DailyKey = current_app.extensions[DAILY]
+    # The one read of the client address in the project; it is never kept as is.
+    return daily.pseudonym(request.remote_addr or "")
+
+
 def _config(name: str) -> Callable[[], str]:
     return lambda: str(current_app.config[name])
 
@@ -167,17 +186,11 @@ def init_app(app: Flask) -> Limiter:
     for name, value in DEFAULTS.items():
         app.config.setdefault(name, value)
     daily = DailyKey()
-
-    def client() -> str:
-        # The one read of the client address in the project; it is never kept as is.
-        return daily.pseudonym(request.remote_addr or "")
+    app.extensions[DAILY] = daily
 
     limits: list[str | Callable[[], str] | ApplicationLimit] = [
         ApplicationLimit(_config("PUBLIC_LOOKUP_LIMIT"), key_function=client,
                          scope="public-lookup", methods=["POST"],
-                         exempt_when=_not(LOOKUP), deduct_when=_failed_lookup),
-        ApplicationLimit(_config("PUBLIC_LOOKUP_GLOBAL_LIMIT"), key_function=_everyone,
-                         scope="public-lookup-all", methods=["POST"],
                          exempt_when=_not(LOOKUP), deduct_when=_failed_lookup),
         ApplicationLimit(_config("PUBLIC_FILING_LIMIT"), key_function=client,
                          scope="public-filing", methods=["POST"],
@@ -205,14 +218,18 @@ def init_app(app: Flask) -> Limiter:
         headers_enabled=False,
     )
     limiter.init_app(app)
+    app.before_request(_slow_gate)
+    app.after_request(_count_wrong_code)
     # Its breach line names the counter key (our HMAC): nothing about clients goes to logs.
     logging.getLogger("flask-limiter").setLevel(logging.WARNING)
     app.extensions[EXTENSION] = limiter
     return limiter
 
 
-def retry_after(err: RateLimitExceeded) -> int:
+def retry_after(err: Exception) -> int:
     """Seconds until the breached window has room again (at most its length)."""
+    if isinstance(err, TooManyRequests) and isinstance(getattr(err, "wait", None), int):
+        return int(err.wait)  # type: ignore[attr-defined]
     limit = getattr(err, "limit", None)
     item = getattr(limit, "limit", None)
     return int(item.get_expiry()) if item is not None else 60
@@ -222,3 +239,80 @@ def reset(app: Flask) -> None:
     """Forget every counter (tests and the `jianfu` CLI)."""
     limiter: Limiter = app.extensions[EXTENSION]
     limiter.reset()
+
+
+# ------------------------------------------------------------------ the slow path (issue 17)
+
+
+def _item(name: str) -> RateLimitItem:
+    return parse(str(current_app.config[name]))
+
+
+def _strategy() -> Any:
+    limiter: Limiter = current_app.extensions[EXTENSION]
+    return limiter.limiter
+
+
+def slow_mode() -> bool:
+    """True while the wrong codes of all clients together are over their budget."""
+    return not _strategy().test(_item("PUBLIC_LOOKUP_GLOBAL_LIMIT"), "public-lookup-all")
+
+
+def wait_seconds() -> int:
+    return int(current_app.config["PUBLIC_SLOW_WAIT_SECONDS"])
+
+
+def _is_lookup_post() -> bool:
+    return request.method == "POST" and LOOKUP in _kinds()
+
+
+def _slow_gate() -> None:
+    """In slow mode, a client over its own slow budget waits (429); nobody else does."""
+    if not _is_lookup_post():
+        return
+    g.jianfu_slow = slow_mode()
+    if not g.jianfu_slow:
+        return
+    item = _item("PUBLIC_LOOKUP_SLOW_LIMIT")
+    if not _strategy().test(item, "public-lookup-slow", client()):
+        stats = _strategy().get_window_stats(item, "public-lookup-slow", client())
+        refusal = TooManyRequests()
+        refusal.wait = max(1, int(stats.reset_time - time.time()))  # type: ignore[attr-defined]
+        raise refusal
+
+
+def _count_wrong_code(response: Response) -> Response:
+    if _is_lookup_post() and _failed_lookup(response):
+        _strategy().hit(_item("PUBLIC_LOOKUP_GLOBAL_LIMIT"), "public-lookup-all")
+        if g.get("jianfu_slow", False):
+            _strategy().hit(_item("PUBLIC_LOOKUP_SLOW_LIMIT"), "public-lookup-slow", client())
+    return response
+
+
+def _ticket_mac(issued: int, nonce: str) -> str:
+    daily: DailyKey = current_app.extensions[DAILY]
+    text = f"ticket|{client()}|{issued}|{nonce}"
+    return hmac.new(daily.key(), text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def issue_ticket() -> str:
+    """A wait ticket for this client: usable once, after `wait_seconds()`."""
+    issued, nonce = int(time.time()), secrets.token_hex(12)
+    return f"{issued}.{nonce}.{_ticket_mac(issued, nonce)}"
+
+
+def redeem_ticket(ticket: str) -> bool:
+    """True (once) for a ticket issued to this client at least `wait_seconds()` ago and at
+    most `TICKET_SECONDS` after that."""
+    parts = ticket.split(".")
+    if len(parts) != 3 or not parts[0].isdigit() or len(parts[1]) != 24:
+        return False
+    issued, nonce, mac = int(parts[0]), parts[1], parts[2]
+    if not hmac.compare_digest(mac, _ticket_mac(issued, nonce)):
+        return False
+    age = time.time() - issued
+    if not wait_seconds() <= age <= wait_seconds() + TICKET_SECONDS:
+        return False
+    limiter: Limiter = current_app.extensions[EXTENSION]
+    used = limiter.storage.incr(f"jianfu-ticket/{nonce}", wait_seconds() + TICKET_SECONDS)
+    return bool(used == 1)
