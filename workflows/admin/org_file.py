@@ -26,6 +26,10 @@ KIND_NAMES = {
     "村": OrgKind.VILLAGE, "社区": OrgKind.VILLAGE,
 }
 MAX_ROWS = 20_000
+# The messages of reading a file (the web layer translates them).
+MESSAGES = ("the file must be a .csv or .xlsx file", "the file is not UTF-8 or GB18030 text",
+            "the CSV file cannot be read: %(why)s", "the file is not an XLSX workbook",
+            "the file is empty", "required column missing", "the file has more than %(n)s rows")
 UTF8_BOM = "\ufeff"
 
 

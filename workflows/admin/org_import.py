@@ -24,6 +24,7 @@ from models import OrgUnit
 from workflows.admin import record
 from workflows.admin.org_file import OrgFileError, OrgRow, RowError, read_rows, to_csv, to_xlsx
 from workflows.admin.org_plan import (
+    DUPLICATE_OFFICIAL,
     Change,
     ImportPlan,
     check_and_plan,
@@ -162,7 +163,11 @@ def plan_edit(session: Session, code: str, values: dict[str, str], *,
     number = row.row
     base = {_key(e) for e in check_and_plan(session, rows, as_of=as_of)[0]}
     errors, changes = check_and_plan(session, edited, as_of=as_of)
-    errors = [e for e in errors if _key(e) not in base or e.row == number]
+    mine = edited[index].official_code
+    errors = [e for e in errors if e.row == number or (
+        _key(e) not in base
+        # the edited row's clash is named on it (OFFICIAL_TAKEN): not again on the other's
+        and not (e.text == DUPLICATE_OFFICIAL and dict(e.params).get("code") == mine))]
     if errors:
         return ImportPlan(as_of, [], errors), number
     return ImportPlan(as_of, [c for c in changes if c.code == code and c.row], []), number

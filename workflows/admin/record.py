@@ -132,8 +132,10 @@ class AdminEvent:
 
 
 def events(session: Session, actor: Actor, *, action: str = "", page: int = 1,
-           per_page: int = 50) -> tuple[list[AdminEvent], int]:
-    """The administrators' actions, newest first, a page at a time; and how many there are."""
+           per_page: int = 50, target: dict[str, Any] | None = None
+           ) -> tuple[list[AdminEvent], int]:
+    """The administrators' actions, newest first, a page at a time; and how many there are.
+    `target` keeps only the actions on it ({"unit": code}...)."""
     require_admin(actor)
     query = (select(CaseEvent, User.display_name)
              .join(Case, Case.id == CaseEvent.case_id)
@@ -143,7 +145,8 @@ def events(session: Session, actor: Actor, *, action: str = "", page: int = 1,
     found = [AdminEvent(ev.case_id, ev.seq, ev.at, name or "system", str(ev.inputs["action"]),
                         dict(ev.inputs.get("target") or {}), dict(ev.inputs.get("before") or {}),
                         dict(ev.inputs.get("after") or {}))
-             for ev, name in rows if not action or str(ev.inputs["action"]).startswith(action)]
+             for ev, name in rows if not action or str(ev.inputs["action"]).startswith(action)
+             if target is None or ev.inputs.get("target") == target]
     start = (max(page, 1) - 1) * per_page
     return found[start:start + per_page], len(found)
 
