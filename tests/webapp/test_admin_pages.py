@@ -78,3 +78,28 @@ def test_a_broken_model_is_refused_by_its_field_in_chinese(app: Flask) -> None:
     assert "的模型无法解析" in html
     answer = upload(client, "whatever.bpmn", b"<x/>")
     assert "系统中没有名为“whatever”的流程" in answer.get_data(as_text=True)  # type: ignore[attr-defined]
+
+
+def test_every_admin_route_x_every_role_gives_no_unauthorized_2xx(app: Flask) -> None:
+    """Every rule under /admin (built with real ids), GET and POST with a valid CSRF token:
+    only the administrator gets a 2xx; nobody else changes anything."""
+    routes = []
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/admin"):
+            continue
+        values = {arg: 1 for arg in rule.arguments}
+        built = rule.build(values)
+        assert built is not None
+        routes += [(m, built[1]) for m in sorted((rule.methods or set()) & {"GET", "POST"})]
+    assert len(routes) >= 10, routes
+    unauthorized = []
+    for username in [None, *(u for u, *_ in DEMO_USERS if u != "admin")]:
+        client = app.test_client() if username is None else logged_in(app, username)
+        token = csrf_token(client.get("/login" if username is None else "/notifications")
+                           .get_data(as_text=True))
+        for method, url in routes:
+            answer = (client.get(url) if method == "GET"
+                      else client.post(url, data={"csrf_token": token}))
+            if 200 <= answer.status_code < 300:
+                unauthorized.append((username, method, url, answer.status_code))
+    assert unauthorized == []

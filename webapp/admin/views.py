@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from webapp.admin import (
     labels,
+    people,  # noqa: F401  (the people and roles pages)
     units,  # noqa: F401  (the org unit pages)
     versions,  # noqa: F401  (the process version pages)
 )
