@@ -82,7 +82,7 @@ def handle_case_error(err: CaseError) -> tuple[Response | str, int]:
         code = "idempotency_mismatch"
     elif isinstance(err, NotAllowedError):
         code = "forbidden"
-    fields = err.fields if isinstance(err, ValidationFailedError) else None
+    fields = err.fields if isinstance(err, ValidationFailedError | NotAllowedError) else None
     return respond(err.status, code, _case_message(err), fields)
 
 

@@ -4,7 +4,8 @@ through `workflows.complaints.filing`)."""
 from __future__ import annotations
 
 from workflows.complaints import forms as complaint_forms
-from workflows.kernel import forms
+from workflows.complaints import staff
+from workflows.kernel import forms, registry
 from workflows.kernel.ids import ComplaintTask, ProcessId
 
 PROCESS = str(ProcessId.BURDEN_COMPLAINT)
@@ -27,3 +28,4 @@ def register() -> None:
         checks={ComplaintTask.CORRECTION: complaint_forms.check_correction},
         public=True,
     )
+    registry.add_public_voice(PROCESS, staff.public_voice)

@@ -51,6 +51,14 @@ def _office_path(session: Session) -> str:
     return _unit_by_code(session, BURDEN_OFFICE_CODE).path
 
 
+def public_voice(session: Session, actor: Actor, case: Case) -> int | None:
+    """Who writes to the complainant (docs/complaints.md): the 区委农办 staff handling the
+    complaint, as 区委农办; nobody else (auditors, administrators, 区委督查办, the units
+    complained about). The kernel calls it for a public comment."""
+    office = _unit_by_code(session, BURDEN_OFFICE_CODE)
+    return office.id if actor.holds(access.BURDEN_OFFICE, office.path) else None
+
+
 def _complaint(session: Session, actor: Actor, case_id: int) -> tuple[Case, CaseState]:
     case, state = get_case(session, actor, case_id)
     if case.case_type != PROCESS:

@@ -47,6 +47,7 @@ class PublicReply:
     on: date
     by: str  # "office" (staff) or "you" (the complainant)
     text: str
+    unit: str = ""  # the name of the unit that spoke (staff replies)
 
 
 @dataclass(frozen=True)
@@ -231,7 +232,9 @@ def track(session: Session, case_id: int) -> Tracking:
         inputs = event.inputs
         if event.type == COMMENT_ADDED and inputs.get("public"):
             by = "you" if event.actor_role == COMPLAINANT else "office"
-            replies.append(PublicReply(day(event.at), by, str(inputs.get("text", ""))))
+            speaker = session.get(OrgUnit, inputs["as_unit_id"]) if "as_unit_id" in inputs else None
+            replies.append(PublicReply(day(event.at), by, str(inputs.get("text", "")),
+                                       speaker.name if speaker is not None else ""))
         elif event.type == IDENTITY_ACCESSED:
             accessed = True
         elif event.type == TASK_COMPLETED and event.task_id == ComplaintTask.INTAKE:

@@ -39,6 +39,8 @@ ALL_ROLES = (
 )
 # Roles that read every case in their scope without holding a task role there.
 READ_ALL_ROLES = frozenset({AUDITOR, SUPERVISOR, ADMIN, BURDEN_OFFICE})
+# Roles that read cases and never write to them (no comments, no files).
+READ_ONLY_ROLES = frozenset({AUDITOR, ADMIN})
 
 # Lanes that are not grantable roles themselves (so not in ALL_ROLES).
 # The complainant acts only through the receipt code, never through a staff grant.
@@ -97,6 +99,13 @@ class Actor:
             r in READ_ALL_ROLES and scope_path is not None and scope_path.startswith(p)
             for r, _, p in self.roles
         )
+
+    def writer(self) -> Actor:
+        """The actor without its read-only roles (what it may write through)."""
+        if self.is_system:
+            return self
+        kept = tuple(r for r in self.roles if r[0] not in READ_ONLY_ROLES)
+        return Actor(self.user_id, self.username, kept)
 
     def role_names(self) -> set[str]:
         return {r for r, _, _ in self.roles}

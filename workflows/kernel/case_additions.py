@@ -12,11 +12,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from models import Attachment, Case
-from workflows.kernel import uploads
+from workflows.kernel import registry, uploads
 from workflows.kernel.access import Actor
 from workflows.kernel.cases import _load_visible, _now
 from workflows.kernel.commands import CommandResult, Idempotency, run_command
-from workflows.kernel.errors import ValidationFailedError
+from workflows.kernel.errors import NotAllowedError, NotFoundError, ValidationFailedError
 from workflows.kernel.state import ATTACHMENT_ADDED, COMMENT_ADDED, CaseState, EventDraft
 from workflows.kernel.vault import Vault
 
@@ -39,6 +39,25 @@ def store_files(session: Session, case_id: int, seq: int, files: list[uploads.Ch
     return recorded
 
 
+READ_ONLY = "auditors and administrators read cases: they add no comments or files"
+NOT_PUBLIC = ("only the office handling this case may write to its complainant (public); "
+              "leave public off for an internal comment")
+
+
+def _load_writable(session: Session, actor: Actor, case_id: int) -> tuple[Case, CaseState]:
+    """The case, when the actor sees it through a role that writes (not only as auditor or
+    administrator, who read: 403)."""
+    case, state = _load_visible(session, actor, case_id)
+    writer = actor.writer()
+    if writer is actor:
+        return case, state
+    try:
+        _load_visible(session, writer, case_id)
+    except NotFoundError:
+        raise NotAllowedError(READ_ONLY) from None
+    return case, state
+
+
 def add_comment(
     session: Session,
     actor: Actor,
@@ -55,15 +74,20 @@ def add_comment(
         raise ValidationFailedError({"text": ["a comment of 1 to 4000 characters is required"]})
 
     def load() -> tuple[Case, CaseState | None]:
-        return _load_visible(session, actor, case_id)
+        try:
+            return _load_writable(session, actor, case_id)
+        except NotAllowedError as err:
+            raise NotAllowedError(str(err), {"public": [NOT_PUBLIC]} if public else {}) from None
 
     def decide(case: Case, state: CaseState | None) -> EventDraft:
-        return EventDraft(
-            COMMENT_ADDED,
-            at=_now(case, now),
-            actor_id=actor.user_id,
-            inputs={"text": text, "public": public},
-        )
+        inputs: dict[str, Any] = {"text": text, "public": public}
+        if public:
+            unit = registry.public_voice(session, actor.writer(), case)
+            if unit is None:
+                raise NotAllowedError(NOT_PUBLIC, {"public": [NOT_PUBLIC]})
+            inputs["as_unit_id"] = unit  # who spoke, shown to the complainant
+        return EventDraft(COMMENT_ADDED, at=_now(case, now), actor_id=actor.user_id,
+                          inputs=inputs)
 
     return run_command(session, load=load, decide=decide, idempotency=idempotency)
 
@@ -81,10 +105,12 @@ def add_attachment(
     """Attach one file (JPEG, PNG or PDF) to a case the actor may see, recorded by an
     `attachment_added` event: the original sealed as evidence, a scrubbed copy for staff
     (workflows.kernel.uploads; a bad file is a ValidationFailedError on `attachments`)."""
+    _load_writable(session, actor, case_id)  # refused before the (slow) scrub
+    session.rollback()
     checked = uploads.check_all([data])  # decoding and scrubbing: before the write lock
 
     def load() -> tuple[Case, CaseState | None]:
-        return _load_visible(session, actor, case_id)
+        return _load_writable(session, actor, case_id)
 
     def decide(case: Case, state: CaseState | None) -> EventDraft:
         at = _now(case, now)

@@ -16,9 +16,15 @@ class NotFoundError(CaseError):
 
 
 class NotAllowedError(CaseError):
-    """The actor is known and in scope but lacks the role for this action."""
+    """The actor is known and in scope but lacks the role for this action; `fields` names
+    the input that asked for it, when one did (e.g. a comment's `public`)."""
 
     status = 403
+
+    def __init__(self, message: str = "not allowed",
+                 fields: dict[str, list[str]] | None = None) -> None:
+        super().__init__(message)
+        self.fields = fields or {}
 
 
 class ConflictError(CaseError):

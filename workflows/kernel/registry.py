@@ -16,6 +16,8 @@ command cycle.
   (e.g. the duplicate check at an item's sign-off). They are recorded in the event with
   the form, so the engine never reads the database and replay needs none.
 - Batch jobs: what each worker run does besides firing due timers (e.g. sending mail).
+- Public voices: who may write a public comment (one the outside party of the case reads)
+  on a case of a process, and as which unit; a process without one has no public side.
 - The forms of each process live in `workflows.kernel.forms` (START_FORMS, TASK_FORMS,
   TASK_CHECKS, PUBLIC_STARTS) and are filled the same way.
 """
@@ -36,6 +38,8 @@ from workflows.kernel.state import CaseState, EventDraft
 ProjectionHook = Callable[[Session, Case, EventDraft, CaseState | None, CaseState], object]
 StartHook = Callable[[Session, Actor, int, dict[str, Any]], dict[str, Any]]
 TaskInputHook = Callable[[Session, Case, CaseState, dict[str, Any]], dict[str, Any]]
+# (session, actor, case) -> the id of the unit the actor speaks for, or None: not allowed.
+PublicVoice = Callable[[Session, Actor, Case], int | None]
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,7 @@ DEFAULT_SETTINGS: dict[str, dict[str, Any]] = {}
 START_HOOKS: dict[str, StartHook] = {}
 TASK_INPUT_HOOKS: dict[tuple[str, str], TaskInputHook] = {}
 BATCH_JOBS: dict[str, BatchJob] = {}
+PUBLIC_VOICES: dict[str, PublicVoice] = {}
 
 
 def add_projection(name: str, project: ProjectionHook, *, order: int) -> None:
@@ -88,6 +93,16 @@ def add_start_hook(process_id: str, hook: StartHook) -> None:
 
 def add_task_input_hook(process_id: str, task_id: str, hook: TaskInputHook) -> None:
     TASK_INPUT_HOOKS[(process_id, task_id)] = hook
+
+
+def add_public_voice(process_id: str, voice: PublicVoice) -> None:
+    PUBLIC_VOICES[process_id] = voice
+
+
+def public_voice(session: Session, actor: Actor, case: Case) -> int | None:
+    """The unit `actor` may speak for to the case's outside party; None: it may not."""
+    voice = PUBLIC_VOICES.get(case.case_type)
+    return voice(session, actor, case) if voice is not None else None
 
 
 def add_batch_job(job: BatchJob) -> None:
