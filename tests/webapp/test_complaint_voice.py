@@ -62,3 +62,15 @@ def test_auditors_and_admins_only_read(app: Flask) -> None:
     clerk = _api_post(_client(app, "mz_clerk"), f"/api/v1/cases/{case_id}/comments",
                       {"text": "已收到"})
     assert clerk.status_code == 201
+
+
+def test_a_lone_surrogate_or_a_nul_is_a_field_error(app: Flask) -> None:
+    """Issue 17 (low): `{"text": "lone \\ud800"}` was a 500 (UnicodeEncodeError in
+    history.sha256); a NUL byte was stored (PostgreSQL refuses it)."""
+    case_id = _mz_case(app)
+    client = _client(app, "mz_clerk")
+    for raw in ('{"text": "lone \\ud800"}', '{"text": "nul \\u0000 byte"}'):
+        answer = client.post(f"/api/v1/cases/{case_id}/comments", data=raw,
+                             content_type="application/json")
+        assert answer.status_code == 422, (raw, answer.status_code)
+        assert "text" in answer.get_json()["fields"]

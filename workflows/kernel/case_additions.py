@@ -39,6 +39,7 @@ def store_files(session: Session, case_id: int, seq: int, files: list[uploads.Ch
     return recorded
 
 
+UNREADABLE = "the text holds characters that are not text (a NUL byte or a lone surrogate)"
 READ_ONLY = "auditors and administrators read cases: they add no comments or files"
 NOT_PUBLIC = ("only the office handling this case may write to its complainant (public); "
               "leave public off for an internal comment")
@@ -72,6 +73,8 @@ def add_comment(
     text = (text or "").strip()
     if not text or len(text) > 4000:
         raise ValidationFailedError({"text": ["a comment of 1 to 4000 characters is required"]})
+    if "\x00" in text or any(0xD800 <= ord(c) <= 0xDFFF for c in text):
+        raise ValidationFailedError({"text": [UNREADABLE]}, UNREADABLE)
 
     def load() -> tuple[Case, CaseState | None]:
         try:
