@@ -55,7 +55,7 @@ def _defaults() -> dict[str, Any]:
         # message (relative to webapp/).
         "BABEL_TRANSLATION_DIRECTORIES": (
             "admin/translations/core;admin/translations/units;admin/translations/people;"
-            "supervision/translations;translations"),
+            "supervision/translations;inspections/translations;translations"),
         "SESSION_COOKIE_NAME": "jianfu_session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -257,9 +257,10 @@ def test_a_department_sees_no_village_and_comments_only_from_three(world: Sessio
     assert [(r.rating, r.comment) for r in mz.comments] == sorted(COMMENTS.values())
     assert mz.average_text == "3.67" and mz.distribution[5] == 1
     tj = scorecards.for_actor(world, actor(world, "tj_head"), AS_OF).cards[0]
-    assert not tj.comments_shown and tj.comments == []
-    assert [(r.rating, r.comment) for r in tj.ratings] == [(3, "")]
-    assert tj.rating_count == 1 and tj.average_text == "3.00"
+    assert not tj.comments_shown and tj.comments == [] and not tj.figures_shown
+    # one village rated: its value is withheld (the average would be its rating)
+    assert [(r.rating, r.comment) for r in tj.ratings] == [(0, "")]
+    assert tj.rating_count == 1 and tj.average_text == "—" and tj.distribution == {}
     # the district sees the same ratings with their villages and comments
     full = cards(world)["qtjj"]
     assert full.comments_shown and [r.comment for r in full.comments] == ["一般"]

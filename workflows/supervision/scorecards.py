@@ -18,8 +18,9 @@ Per district department:
 
 Who sees what: 区委农办, 区委督查办, auditors and administrators every department, with the
 villages beside their ratings. A department's own clerks and head see only their own card,
-redacted (`redact`): no village, inspection or time beside a rating, the comments in no
-particular order and only once at least `MIN_RATERS` villages have rated. Anyone else: 404.
+redacted (`redact`): no village, inspection or time beside a rating; the values (average,
+distribution) and the comments, in no particular order, only once at least `MIN_RATERS`
+villages have rated. Anyone else: 404.
 """
 
 from __future__ import annotations
@@ -114,8 +115,15 @@ class Scorecard:
         return len(self.ratings)
 
     @property
+    def figures_shown(self) -> bool:
+        """Whether the viewer may read the ratings' values (average, distribution): the
+        district always, the department itself only from `MIN_RATERS` villages on (below,
+        the average of one village is that village's rating)."""
+        return self.named or self.raters >= MIN_RATERS
+
+    @property
     def average(self) -> float | None:
-        if not self.ratings:
+        if not self.ratings or not self.figures_shown:
             return None
         return sum(r.rating for r in self.ratings) / len(self.ratings)
 
@@ -126,6 +134,9 @@ class Scorecard:
 
     @property
     def distribution(self) -> dict[int, int]:
+        """Ratings per value 1..5; empty when the viewer may not read the values."""
+        if not self.figures_shown:
+            return {}
         out = dict.fromkeys(range(1, 6), 0)
         for r in self.ratings:
             out[r.rating] = out.get(r.rating, 0) + 1
@@ -133,7 +144,7 @@ class Scorecard:
 
     @property
     def comments_shown(self) -> bool:
-        return self.named or self.raters >= MIN_RATERS
+        return self.figures_shown
 
     @property
     def comments(self) -> list[Rating]:
@@ -254,10 +265,11 @@ def build(session: Session, as_of: datetime | None = None) -> tuple[Dashboard, l
 
 def redact(card: Scorecard) -> Scorecard:
     """A department's own view of its card: ratings without village, inspection or time,
-    in no meaningful order; the comments only once `MIN_RATERS` villages have rated."""
+    in no meaningful order; their values and comments only once `MIN_RATERS` villages have
+    rated (before, only how many ratings there are: each value is then a village's)."""
     shown = card.raters >= MIN_RATERS
-    ratings = sorted((Rating(r.rating, r.comment if shown else "") for r in card.ratings),
-                     key=lambda r: (r.rating, r.comment))
+    ratings = sorted((Rating(r.rating if shown else 0, r.comment if shown else "")
+                      for r in card.ratings), key=lambda r: (r.rating, r.comment))
     return replace(card, ratings=ratings, named=False)
 
 
