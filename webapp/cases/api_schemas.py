@@ -147,7 +147,7 @@ class Event(Out):
     type = f.String(required=True)
     actor_id = f.Integer(required=True, allow_none=True)
     actor_role = f.String(required=True, allow_none=True)
-    at = _moment()
+    at = _moment(allow_none=True)  # None: a village's rating, for the department it judges
     task_uuid = f.String(required=True, allow_none=True)
     task_id = f.String(required=True, allow_none=True)
     inputs = f.Dict(keys=f.String(), required=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -104,10 +104,50 @@ def case_for_viewer(actor: Actor, c: Case, state: CaseState,
     """`case` as this actor may see it (the API's case document)."""
     payload: dict[str, Any] = for_viewer(actor, c.case_type, events)(case(c, state, events))
     hidden = anonymous_events(actor, c.case_type, events)
-    for ev in payload["events"]:
-        if ev["seq"] in hidden:
-            ev["actor_id"] = None
+    payload["events"] = [rating_privacy.redact_event(ev) if ev["seq"] in hidden else ev
+                         for ev in payload["events"]]
+    if rating_privacy.withheld(actor, c.case_type):
+        payload["tasks"] = [rating_privacy.redact_task(t) for t in payload["tasks"]]
     return payload
+
+
+@dataclass(frozen=True)
+class HistoryEvent:
+    """An event as templates/_history.html shows it to this viewer (`at` and `actor_id`
+    are None where the viewer is not told them: a village's rating)."""
+
+    seq: int
+    type: str
+    actor_id: int | None
+    actor_role: str | None
+    at: datetime | None
+    task_id: str | None
+    inputs: dict[str, Any]
+    diff: dict[str, Any]
+
+
+def history(actor: Actor, case_type: str, events: list[CaseEvent]) -> list[HistoryEvent]:
+    """The events as this viewer may see them: values through `for_viewer`, a village's
+    rating without actor, time or village (`rating_privacy.redact_event`)."""
+    shown = for_viewer(actor, case_type, events)
+    hidden = anonymous_events(actor, case_type, events)
+    out = []
+    for e in events:
+        view = {"actor_id": e.actor_id, "at": e.at, "diff": shown(e.diff)}
+        if e.seq in hidden:
+            view = rating_privacy.redact_event(view)
+        out.append(HistoryEvent(e.seq, e.type, view["actor_id"], e.actor_role, view["at"],
+                                e.task_id, shown(e.inputs), view["diff"]))
+    return out
+
+
+def tasks_for_viewer(actor: Actor, case_type: str, tasks: list[TaskView]) -> list[TaskView]:
+    """Open tasks as this viewer may see them: a village's rating task names no village
+    for the department it judges."""
+    if not rating_privacy.withheld(actor, case_type):
+        return tasks
+    return [replace(t, scope_org_unit_id=None, claimant_id=None)
+            if t.task_id == rating_privacy.RATE else t for t in tasks]
 
 
 def _task_order(task: TaskView) -> tuple[str, str]:

@@ -72,11 +72,14 @@ def _render_case(case_id: int, comment_errors: dict[str, list[str]] | None = Non
     complaint = complaint_views.panel(actor, case, state)
     exact = complaint_staff.exact_times(actor, case.case_type)
     shown = presenters.for_viewer(actor, case.case_type, events)
+    workable = {t.task_uuid for t in tasks if _can_work(actor, t, paths)}
+    tasks = presenters.tasks_for_viewer(actor, case.case_type, tasks)
+    seen = presenters.history(actor, case.case_type, events)
     page = render_template(
-        "case.html", case=case, state=state, tasks=tasks, events=events,
+        "case.html", case=case, state=state, tasks=tasks, events=seen,
         data=shown({k: v for k, v in state.data.items() if k not in presenters.HIDDEN_DATA}),
-        changes={e.seq: presenters.changes(shown(e.diff), state) for e in events},
-        workable={t.task_uuid for t in tasks if _can_work(actor, t, paths)},
+        changes={e.seq: presenters.changes(e.diff, state) for e in seen},
+        workable=workable,
         users=user_names(session, presenters.user_ids(state, events)),
         units=unit_names(session, [case.scope_org_unit_id,
                                    *(t.scope_org_unit_id for t in tasks)]),
@@ -139,8 +142,9 @@ def _history_context(case: Case, state: CaseState) -> dict[str, Any]:
     session, actor = get_session(), current_actor()
     events = case_events(session, case.id)
     shown = presenters.for_viewer(actor, case.case_type, events)
-    return {"events": events,
-            "changes": {e.seq: presenters.changes(shown(e.diff), state) for e in events},
+    seen = presenters.history(actor, case.case_type, events)
+    return {"events": seen,
+            "changes": {e.seq: presenters.changes(e.diff, state) for e in seen},
             "users": user_names(session, presenters.user_ids(state, events)),
             "anonymous_events": presenters.anonymous_events(actor, case.case_type, events),
             "data": shown({k: v for k, v in state.data.items()

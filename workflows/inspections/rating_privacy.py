@@ -8,7 +8,10 @@ role) therefore see an inspection case without the ratings:
 - every value under `RATING_KEYS` is dropped, wherever it stands (case data, event inputs,
   diffs, API payloads): the per-village list, the rating and the comment;
 - `average_rating` too, unless at least `scorecards.MIN_RATERS` villages rated the case;
-- the actor of a rating event is not named (`anonymous_events`).
+- a rating event names neither its actor nor its time nor its village (`anonymous_events`,
+  `redact_event`: the multi-instance item `village` and the `lane_scopes` it sets are
+  dropped from its diff), and the rating tasks carry no village (`redact_task`): an open
+  rating task of one village would tell that the others have rated.
 
 The department reads its ratings on its scorecard (`workflows.supervision.scorecards`), where they
 are
@@ -64,3 +67,25 @@ def raters(events: Iterable[CaseEvent]) -> int:
 def anonymous_events(events: Iterable[CaseEvent]) -> set[int]:
     """The seqs of the rating events, whose actor is not named."""
     return {e.seq for e in events if e.task_id == RATE}
+
+
+# What a rating event's diff says of the village that rated (the multi-instance item and
+# the lane scope of its task).
+VILLAGE_KEYS = frozenset({"village", "lane_scopes"})
+
+
+def redact_event(event: dict[str, Any]) -> dict[str, Any]:
+    """A rating event (`presenters.event`'s keys) as the department sees it: no actor, no
+    time, no task (its uuid would lead to the village's task), no village in the diff."""
+    diff = dict(event.get("diff") or {})
+    if isinstance(diff.get("data"), dict):
+        diff["data"] = {k: v for k, v in diff["data"].items() if k not in VILLAGE_KEYS}
+    return {**event, "actor_id": None, "at": None, "task_uuid": None, "diff": diff}
+
+
+def redact_task(task: dict[str, Any]) -> dict[str, Any]:
+    """A task (`TaskView.as_dict`'s keys) as the department sees it: a rating task names no
+    village and no claimant."""
+    if task.get("task_id") != RATE:
+        return task
+    return {**task, "scope_org_unit_id": None, "claimant_id": None}
