@@ -121,3 +121,22 @@ def test_failed_logins_are_throttled_per_client(web: Any, app: Any, client: Any)
                     data={"username": "mz_head", "password": "jianfu-demo-2026",
                           "csrf_token": csrf_token(token_page.get_data(as_text=True))})
     assert ok.status_code == 302
+
+
+def test_next_never_leaves_the_site(web: Any, client: FlaskClient) -> None:
+    """Issue 17: browsers drop tabs and newlines from URLs, so `/\t/evil` is `//evil`; a
+    newline in `next` ended in a 500. Anything but a plain same-site path goes to the inbox."""
+    assert web.login("mz_head").status_code == 302
+    for target in ("/%09/evil.example/phish", "/%0a/evil.example/x", "/%0d%0a/evil.example",
+                   "/%5c/evil.example", "/\\evil.example", "https://evil.example/",
+                   "/%20/evil.example", "%2F%2Fevil.example", "/x%0aSet-Cookie:%20a=b",
+                   "/%7f/evil.example", "/inbox%00"):
+        response = client.get(f"/login?next={target}")
+        assert response.status_code == 302, target
+        assert response.location == "/inbox", (target, response.location)
+    assert client.get("/login?next=/cases/1%3Fx%3D1").location == "/cases/1?x=1"
+    web.post_form("/inbox", "/logout", {})
+    posted = web.post_form("/login", "/login", {"username": "mz_head", "password":
+                                                "jianfu-demo-2026",
+                                                "next": "/\t/evil.example/phish"})
+    assert posted.location == "/inbox"

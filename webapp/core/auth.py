@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
+from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -123,9 +125,18 @@ def current_actor() -> Actor:
     return cast(Actor, actor)
 
 
+# A same-site path: one "/" then no second "/" or "\\", and only printable ASCII (browsers
+# drop tabs and newlines from a URL, so "/\t/evil.example" would be "//evil.example"; a
+# control character in a Location header is a 500). Non-ASCII paths arrive percent-encoded.
+_SAFE_PATH = re.compile(r"/(?![/\\])[\x21-\x7e]*")
+
+
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
+    """`target` when it is a path on this site, else the inbox (no open redirect)."""
+    if target and _SAFE_PATH.fullmatch(target) and "\\" not in target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
     return url_for("inbox.inbox")
 
 
