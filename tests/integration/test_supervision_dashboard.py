@@ -338,10 +338,11 @@ def test_the_world_has_every_outcome_the_dashboard_counts(world: Session) -> Non
     assert towns == villages == board.count("complaints.filed", total)
 
 
-def test_only_the_supervision_office_and_the_burden_office(world: Session) -> None:
+def test_only_the_supervision_office_the_burden_office_and_auditors(world: Session) -> None:
     users = [access.load_actor(world, u.id) for u in world.scalars(select(User))]
     for who in users:
-        if who.role_names() & {"supervisor", "burden_office"}:
+        # auditors read the dashboard too (issue 18, item 9)
+        if who.role_names() & {"supervisor", "burden_office", "auditor"}:
             dashboard.compute(world, who)
         else:
             with pytest.raises(NotFoundError):
