@@ -311,3 +311,17 @@ def test_filings_per_channel_and_wrong_keys_are_throttled(app: Flask, client: Fl
     for _ in range(3):
         assert client.get("/open311/v2/requests.json?api_key=wrong").status_code == 403
     assert client.get("/open311/v2/requests.json?api_key=wrong").status_code == 429
+
+
+def test_open311_has_its_own_budget(app: Flask, client: FlaskClient, db: Session,
+                                    key: str) -> None:
+    """Issue 17: valid Open311 filings counted against the public pages' 30 POSTs per 10
+    minutes per address, contradicting OPEN311_FILING_LIMIT. Open311 has its own per-client
+    limit on POSTs, whatever their outcome."""
+    app.config.update(PUBLIC_POST_LIMIT="2 per 10 minutes", OPEN311_POST_LIMIT="4 per hour")
+    for _ in range(3):
+        _file(client, _form(db, key))
+    bad = client.post("/open311/v2/requests.json", data=_form(db, key, service_code="nope"))
+    assert bad.status_code == 400
+    over = client.post("/open311/v2/requests.json", data=_form(db, key))
+    assert over.status_code == 429 and over.get_json()[0]["code"] == 429

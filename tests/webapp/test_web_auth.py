@@ -140,3 +140,20 @@ def test_next_never_leaves_the_site(web: Any, client: FlaskClient) -> None:
                                                 "jianfu-demo-2026",
                                                 "next": "/\t/evil.example/phish"})
     assert posted.location == "/inbox"
+
+
+def test_successful_logins_spend_no_public_budget(web: Any, app: Any, client: Any) -> None:
+    """Issue 17: the 31st correct login from one office address answered 429 and the
+    villagers' tracking from that address was refused too. Only failed logins count, and
+    only against the login budget."""
+    app.config.update(PUBLIC_POST_LIMIT="3 per 10 minutes")
+    for _ in range(4):
+        assert web.login("mz_head").status_code == 302
+        assert web.post_form("/inbox", "/logout", {}).status_code == 302
+        assert web.api_login("mz_clerk").status_code == 200
+        assert client.post("/api/v1/logout", json={}).status_code == 200
+    from tests.webapp.conftest import csrf_token
+
+    token = csrf_token(client.get("/report/track").get_data(as_text=True))
+    tracked = client.post("/report/track", data={"code": "0" * 16, "csrf_token": token})
+    assert tracked.status_code == 404  # a wrong code, answered: the address is not blocked

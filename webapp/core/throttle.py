@@ -25,8 +25,16 @@ Limits (configuration; limit strings in the `limits` syntax, "N per M minutes"):
   always gets its answer, one wait later.
 - `PUBLIC_FILING_LIMIT` ("5 per 10 minutes"): complaints filed per client.
 - `PUBLIC_FILING_GLOBAL_LIMIT` ("300 per hour"): complaints filed in total.
-- `PUBLIC_POST_LIMIT` ("30 per 10 minutes"): any public POST per client, whatever its
-  outcome (bounds the hashing and image work spent on refused submissions).
+- `PUBLIC_POST_LIMIT` ("30 per 10 minutes"): any POST to the public complaint pages
+  (`lookup`, `filing`, `action`) per client, whatever its outcome (bounds the hashing and
+  image work spent on refused submissions). Staff logins and Open311 have their own
+  budgets and never spend this one (issue 17: the 31st correct login from an office was a
+  429, and so was the villagers' tracking from that address).
+- `OPEN311_FILING_LIMIT` ("600 per hour"): requests filed per Open311 channel key;
+  `OPEN311_POST_LIMIT` ("1200 per hour"): Open311 POSTs per client, whatever their outcome;
+  `OPEN311_BAD_KEY_LIMIT` ("20 per 10 minutes"): wrong keys per client.
+- `LOGIN_FAIL_LIMIT` ("10 per 15 minutes"): FAILED staff logins per client (pages and
+  API); a successful login costs nothing.
 - `RATELIMIT_STRATEGY` ("moving-window"): exact sliding windows, so no double burst at a
   window boundary.
 
@@ -73,6 +81,7 @@ DEFAULTS: dict[str, str] = {
     "PUBLIC_POST_LIMIT": "30 per 10 minutes",
     # Open311: filings per channel key, and wrong keys per client (key guessing).
     "OPEN311_FILING_LIMIT": "600 per hour",
+    "OPEN311_POST_LIMIT": "1200 per hour",
     "OPEN311_BAD_KEY_LIMIT": "20 per 10 minutes",
     # Staff logins: failed attempts per client, so one client cannot lock out (5 failures
     # lock an account for 15 minutes) more than a couple of accounts, nor guess on.
@@ -137,8 +146,12 @@ def _not(kind: str) -> Callable[[], bool]:
     return exempt
 
 
-def _not_post() -> bool:
-    return not _kinds() or request.method != "POST"
+PUBLIC_KINDS = frozenset({LOOKUP, FILING, ACTION})
+
+
+def _not_public_post() -> bool:
+    """exempt_when of PUBLIC_POST_LIMIT: only POSTs to the public complaint pages count."""
+    return request.method != "POST" or not _kinds() & PUBLIC_KINDS
 
 
 def _failed_lookup(response: Response) -> bool:
@@ -199,7 +212,10 @@ def init_app(app: Flask) -> Limiter:
                          scope="public-filing-all", methods=["POST"],
                          exempt_when=_not(FILING), deduct_when=_filed),
         ApplicationLimit(_config("PUBLIC_POST_LIMIT"), key_function=client,
-                         scope="public-post", methods=["POST"], exempt_when=_not_post),
+                         scope="public-post", methods=["POST"],
+                         exempt_when=_not_public_post),
+        ApplicationLimit(_config("OPEN311_POST_LIMIT"), key_function=client,
+                         scope="open311-post", methods=["POST"], exempt_when=_not(OPEN311)),
         ApplicationLimit(_config("OPEN311_FILING_LIMIT"), key_function=_channel_key,
                          scope="open311-filing", methods=["POST"],
                          exempt_when=_not(OPEN311), deduct_when=_created),
