@@ -7,7 +7,7 @@ import json
 import re
 from collections.abc import Callable
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from babel import support
@@ -329,6 +329,17 @@ def json_text(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
+# How a feature shows a structured case-data value as a person reads it (field name ->
+# plain text; a blueprint registers its own, e.g. the villages of an inspection by name).
+VALUE_FORMATS: dict[str, Callable[[Any], str]] = {}
+
+
+def field_text(value: object, name: object) -> str:
+    """A case-data value that is not plain text: its feature's format, else JSON text."""
+    render = VALUE_FORMATS.get(str(name))
+    return render(value) if render is not None else json_text(value)
+
+
 def init_app(app: Flask) -> None:
     babel = Babel(app, locale_selector=select_locale)
     babel.domain_instance = CatalogDomain()
@@ -337,7 +348,7 @@ def init_app(app: Flask) -> None:
                      ("event_label", event_label), ("process_label", process_label),
                      ("field_label", field_label), ("choice_label", choice_label),
                      ("msg", message), ("iso_datetime", iso_datetime),
-                     ("json_text", json_text)):
+                     ("json_text", json_text), ("field_text", field_text)):
         app.add_template_filter(fn, name)
     app.jinja_env.globals.update(LOCALES=LOCALES, LOCALE_NAMES=LOCALE_NAMES,
                                  current_locale=current_locale, lang_url=lang_url)

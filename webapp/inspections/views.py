@@ -23,6 +23,7 @@ from webapp.core import i18n
 from webapp.core.auth import current_actor, login_required
 from webapp.core.db import get_session
 from webapp.core.i18n import N_
+from webapp.inspections import labels as _labels  # noqa: F401  (registers the labels)
 from workflows.complaints import calendar_check as complaint_calendar
 from workflows.inspections import bundler as meeting_bundler
 from workflows.inspections import ledger as village_ledger
