@@ -334,6 +334,18 @@ def json_text(value: object) -> str:
 VALUE_FORMATS: dict[str, Callable[[Any], str]] = {}
 
 
+# How a feature names a moment its stored status does not: (case type, status, open task
+# ids) -> the status to show (e.g. an inspection whose overlap is being resolved).
+STATUS_VIEWS: list[Callable[[str, str, list[str]], str]] = []
+
+
+def shown_status(case_type: object, status: object, task_ids: Any = ()) -> str:
+    shown = str(status)
+    for view in STATUS_VIEWS:
+        shown = view(str(case_type), shown, [str(t) for t in task_ids])
+    return shown
+
+
 def field_text(value: object, name: object) -> str:
     """A case-data value that is not plain text: its feature's format, else JSON text."""
     render = VALUE_FORMATS.get(str(name))
@@ -351,6 +363,7 @@ def init_app(app: Flask) -> None:
                      ("json_text", json_text), ("field_text", field_text)):
         app.add_template_filter(fn, name)
     app.jinja_env.globals.update(LOCALES=LOCALES, LOCALE_NAMES=LOCALE_NAMES,
+                                 shown_status=shown_status,
                                  current_locale=current_locale, lang_url=lang_url)
 
 

@@ -24,6 +24,7 @@ from webapp.core.auth import current_actor, login_required
 from webapp.core.db import get_session
 from webapp.core.i18n import N_
 from webapp.inspections import labels as _labels  # noqa: F401  (registers the labels)
+from webapp.inspections import notices
 from workflows.complaints import calendar_check as complaint_calendar
 from workflows.inspections import bundler as meeting_bundler
 from workflows.inspections import ledger as village_ledger
@@ -33,6 +34,7 @@ from workflows.kernel.errors import NotFoundError
 from workflows.kernel.ids import ProcessId
 
 bp = Blueprint("inspections", __name__, template_folder="templates", url_prefix="/inspections")
+bp.add_app_template_global(notices.task_notices, "task_notices")
 
 Page = Response | str | tuple[str, int]
 INSPECTION = str(ProcessId.INSPECTION_REQUEST)

@@ -23,6 +23,7 @@ bp = Blueprint("notifications", __name__, template_folder="templates")
 
 TEXTS = {
     "task_available": N_("New task for your group: %(task)s"),
+    "task_returned": N_("Sent back for changes: %(task)s. Why: %(reason)s"),
     "task_assigned": N_("A task was assigned to you: %(task)s"),
     "deadline_warning": N_("Time limit approaching: %(task)s"),
     "deadline_breach": N_("Time limit missed at the %(stage)s stage"),
@@ -42,7 +43,7 @@ STAGES = {
 def text(view: NotificationView) -> str:
     """One notification's sentence in the request's language."""
     params: dict[str, Any] = {"task": "", "stage": "", "status": "", "code": "", "name": "",
-                              "person": "", "tasks": ""}
+                              "person": "", "tasks": "", "reason": ""}
     params.update({k: str(v) for k, v in view.params.items()})
     stage = STAGES.get(params["stage"])
     if stage is not None:

@@ -8,7 +8,9 @@ of the hashed event and replay never produces them. They hold a text key and par
 
 Who is told (nobody is told of their own action, only active users):
 - a task becomes open -> every holder of its lane's role at or above the task's unit
-  ("task_available");
+  ("task_available"; "task_returned" with the stage and the reason when the same event sent
+  the case back, i.e. appended to data["returns"]: a head's, check's, town's or approver's
+  reason written by staff, never a complainant's words);
 - a task is reassigned -> the colleague it now belongs to ("task_assigned");
 - a complaint stage's warning is recorded (data["deadline_events"], kind "warning") or a
   report form's review reminder (data["reminder_sent_at"]) -> the task's assignees
@@ -149,6 +151,16 @@ def _task_params(task: TaskView) -> dict[str, Any]:
     return {"task": task.name, "task_id": task.task_id}
 
 
+REASON_CHARS = 200  # a return's reason in a notification (the case page has it whole)
+
+
+def _returned_params(task: TaskView, back: dict[str, Any]) -> dict[str, Any]:
+    reason = str(back.get("reason") or "")
+    if len(reason) > REASON_CHARS:
+        reason = reason[:REASON_CHARS - 1] + "…"
+    return {**_task_params(task), "stage": str(back.get("stage") or ""), "reason": reason}
+
+
 def notify_for_event(
     session: Session,
     case: Case,
@@ -165,11 +177,16 @@ def notify_for_event(
                 wanted.setdefault((uid, kind, canonical(params)), (key or kind, params))
 
     old_tasks = old.tasks if old else {}
+    returned = _grown(old, new, "returns")
     for uuid, task in sorted(new.tasks.items()):
         before = old_tasks.get(uuid)
         if task.state == "open" and (before is None or before.state != "open"):
-            tell(group_members(session, task.role, task.scope_org_unit_id),
-                 TASK_AVAILABLE, _task_params(task))
+            if returned:
+                tell(group_members(session, task.role, task.scope_org_unit_id),
+                     TASK_AVAILABLE, _returned_params(task, returned[-1]), "task_returned")
+            else:
+                tell(group_members(session, task.role, task.scope_org_unit_id),
+                     TASK_AVAILABLE, _task_params(task))
     if draft.type in (TASK_REASSIGNED, TASK_DELEGATED):
         target, task_now = draft.inputs.get("user_id"), new.tasks.get(draft.task_uuid or "")
         if isinstance(target, int) and task_now is not None and _active(session, target):
