@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from models import OrgUnit
 from tests.browser.helpers import decide, log_in, submit
 
 TITLE = "二季度低保工作检查（浏览器）"
+NEXT = date.today().year + 1  # request dates must not be past (issue 19)
 
 
 @pytest.fixture
@@ -77,8 +79,8 @@ def test_request_town_review_approval_calendar_rating(live_app: Flask, live_serv
     page.select_option("#f-inspection_type", "business")
     page.fill("#f-purpose", "检查低保台账")
     page.get_by_role("group", name="大观镇").get_by_label("大观镇示例村1（演示）").check()
-    page.fill("#f-window_start", "2026-04-13")
-    page.fill("#f-window_end", "2026-04-14")
+    page.fill("#f-window_start", f"{NEXT}-04-13")
+    page.fill("#f-window_end", f"{NEXT}-04-14")
     page.fill("#f-people", "3")
     page.fill("#f-days", "1")
     page.fill("#f-materials-0", "低保名册")
@@ -109,8 +111,8 @@ def test_request_town_review_approval_calendar_rating(live_app: Flask, live_serv
 
     page = _log_in(desk, base, "mz_clerk")
     _open(page, base, case_id, "record_outcome")
-    page.fill("#f-actual_start", "2026-04-13")
-    page.fill("#f-actual_end", "2026-04-13")
+    page.fill("#f-actual_start", f"{NEXT}-04-13")
+    page.fill("#f-actual_end", f"{NEXT}-04-13")
     page.fill("#f-actual_people", "2")
     page.fill("#f-actual_days", "1")
     submit(page)
@@ -121,7 +123,7 @@ def test_request_town_review_approval_calendar_rating(live_app: Flask, live_serv
     page.fill("#f-rating_comment", "准备材料半天")
     submit(page)
     page.goto(f"{base}/inspections/ledger")
-    assert "2026-04" in page.content()
+    assert f"{NEXT}-04" in page.content()
     assert page.request.get(f"{base}/api/v1/cases/{case_id}").json()["status"] == "closed"
     assert problems == []
 
@@ -165,8 +167,8 @@ def test_draft_pickers_on_a_360px_phone(live_app: Flask, live_server: str, chrom
             assert not villages.nth(0).is_checked()
             assert page.get_by_role("button", name="再加一行").is_hidden()
             page.get_by_label("兴隆镇示例村3（演示）").check()
-        page.fill("#f-window_start", "2026-05-11")
-        page.fill("#f-window_end", "2026-05-11")
+        page.fill("#f-window_start", f"{NEXT}-05-11")
+        page.fill("#f-window_end", f"{NEXT}-05-11")
         page.fill("#f-people", "2")
         page.fill("#f-days", "1")
         page.fill("#f-materials-0", "村务公开台账")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import date
 
 from flask import Flask
 from sqlalchemy import select
@@ -17,6 +18,8 @@ from webapp.core.auth import _fingerprint
 from workflows.inspections import ledger as village_ledger
 from workflows.kernel import access
 from workflows.kernel.ids import InspectionTask
+
+NEXT = date.today().year + 1  # request dates must not be past (issue 19)
 
 T = InspectionTask
 TASK_LINK = re.compile(r'/cases/(\d+)/tasks/([0-9a-f-]{36})')
@@ -59,21 +62,21 @@ def test_a_request_through_the_pages_to_the_calendar_and_the_rating(web: Web) ->
     v1 = _unit(web, "dgz-v1")
     _do(web, "mz_clerk", case_id, T.DRAFT_REQUEST, {
         "inspection_type": "business", "purpose": "检查低保台账", "village_ids": str(v1),
-        "window_start": "2026-04-13", "window_end": "2026-04-14", "people": "3",
+        "window_start": f"{NEXT}-04-13", "window_end": f"{NEXT}-04-14", "people": "3",
         "days": "1", "materials": "低保名册\n*户籍底册"})
     _do(web, "mz_head", case_id, T.HEAD_REVIEW, {"head_decision": "approve"})
     _do(web, "dg_official", case_id, T.TOWN_REVIEW, {"town_decision": "agree"})
     _do(web, "nb_staff", case_id, T.APPROVE_REQUEST, {"approval_decision": "approve"})
     _as(web, "dg_cadre")
     page = web.client.get("/inspections/calendar").get_data(as_text=True)
-    assert "二季度低保工作检查" in page and "2026-04-13" in page
+    assert "二季度低保工作检查" in page and f"{NEXT}-04-13" in page
     _do(web, "mz_clerk", case_id, T.RECORD_OUTCOME, {
-        "actual_start": "2026-04-13", "actual_end": "2026-04-13", "actual_people": "2",
+        "actual_start": f"{NEXT}-04-13", "actual_end": f"{NEXT}-04-13", "actual_people": "2",
         "actual_days": "1", "actual_materials": "低保名册"})
     _do(web, "dg_cadre", case_id, T.RATE_BURDEN, {"burden_rating": "2",
                                                   "rating_comment": "半天准备材料"})
     ledger = web.client.get(f"/inspections/ledger?village={v1}").get_data(as_text=True)
-    assert "2026-04" in ledger
+    assert f"{NEXT}-04" in ledger
     data = web.client.get(f"/api/v1/cases/{case_id}").get_json()
     assert data["status"] == "closed"
 

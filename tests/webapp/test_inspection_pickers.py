@@ -6,7 +6,7 @@ an error next to the field it belongs to (422, never a 500)."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -17,8 +17,10 @@ from workflows.catalog import demo as demo_items
 from workflows.catalog.projection import write_publication
 from workflows.kernel.ids import InspectionTask, MeetingTask
 
+NEXT = date.today().year + 1  # request dates must not be past (issue 19)
+
 DRAFT = {"inspection_type": "assessment", "purpose": "检查人居环境整治",
-         "window_start": "2026-04-13", "window_end": "2026-04-14", "people": "3", "days": "1"}
+         "window_start": f"{NEXT}-04-13", "window_end": f"{NEXT}-04-14", "people": "3", "days": "1"}
 
 
 def _unit(web: Web, code: str) -> int:
@@ -116,7 +118,7 @@ def test_a_form_shown_again_keeps_the_ticks_and_rows(web: Web) -> None:
     item_id, _code = _item(web)
     page = _draft_page(web, "inspection_request", InspectionTask.DRAFT_REQUEST, "再显示")
     v2, dgz, htz = _unit(web, "dgz-v2"), _unit(web, "dgz"), _unit(web, "htz")
-    res = _post(web, page, {**DRAFT, "window_end": "2026-04-01", "village_ids": [str(v2)],
+    res = _post(web, page, {**DRAFT, "window_end": f"{NEXT}-04-01", "village_ids": [str(v2)],
                             "town_ids": [str(dgz), str(htz)], "item_ids": [str(item_id)],
                             "materials-0-name": "自评表", "materials-1-name": "台账",
                             "materials-1-held": "1"})
@@ -163,7 +165,7 @@ def test_the_meeting_draft_picks_whole_towns(web: Web) -> None:
     assert _box(html, "town_ids", nzz) is not None and 'name="item_ids"' not in html
     res = _post(web, page, {"purpose": "安全生产培训", "attendees": "村党支部书记",
                             "town_ids": [str(nzz)], "hours": "1", "mode": "online",
-                            "preferred_date": "2026-05-06"})
+                            "preferred_date": f"{NEXT}-05-06"})
     assert res.status_code in (302, 303), res.get_data(as_text=True)[:3000]
     data = _case(web, page)
     assert [t["unit_id"] for t in data["towns"]] == [nzz] and len(data["villages"]) == 3

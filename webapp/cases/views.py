@@ -169,6 +169,9 @@ def task_page(case_id: int, task_uuid: str) -> Page:
         return render_template("task.html", values=values, errors={},
                                pickers=pickers.build(get_session(), specs, values), **context)
     values = parse(specs, request.form)
+    if request.form.get("preview") == "1":  # a feature's check of the form, not sent yet
+        return render_template("task.html", values=values, errors={}, previewed=True,
+                               pickers=pickers.build(get_session(), specs, values), **context)
     try:
         cases.complete_task(get_session(), current_actor(), case_id, task_uuid, values)
     except ValidationFailedError as err:

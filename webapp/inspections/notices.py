@@ -11,10 +11,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from flask import request
+from flask_babel import gettext
+
 from models import Case
 from webapp.core import i18n
+from webapp.core.db import get_session
 from webapp.core.i18n import N_
-from workflows.inspections import progress
+from workflows.inspections import draft_check, progress
+from workflows.kernel.ids import InspectionTask
 from workflows.kernel.state import TaskView
 
 i18n.STATUS_VIEWS.append(progress.shown_status)
@@ -41,13 +46,45 @@ def _data(case: Case) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def task_notices(case: Case, task: TaskView) -> list[dict[str, Any]]:
-    if task.task_id not in progress.DRAFT_TASKS:
-        return []
+# The drafts whose form offers "check first" (webapp/cases/templates/task.html).
+PREVIEW_TASKS = frozenset({str(InspectionTask.DRAFT_REQUEST)})
+CHECKED = frozenset({*PREVIEW_TASKS, str(InspectionTask.HEAD_REVIEW)})
+i18n.add_message_pattern(r"^(\S+) is already past \(today is (\S+)\)$",
+                         lambda m: gettext("%(date)s has already passed (today is %(today)s)",
+                                           date=m[1], today=m[2]))
+
+
+def warning_text(warning: draft_check.DraftWarning) -> str:
+    p = warning.params
+    if warning.kind in ("quota_quarter", "quota_year"):
+        return str(gettext("%(village)s: this would be visit %(count)s of this kind in "
+                           "%(period)s; the quota is %(quota)s.", **p))
+    if warning.kind == "overlap":
+        return str(gettext("Overlaps the approved inspection #%(case)s %(title)s (%(start)s – "
+                           "%(end)s) at %(villages)s: you will be asked to join it or choose "
+                           "other dates.", **p))
+    if warning.kind == "people":
+        return str(gettext("%(given)s people on site; this kind allows %(most)s.", **p))
+    return str(gettext("%(given)s days on site; this kind allows %(most)s.", **p))
+
+
+def task_notices(case: Case, task: TaskView,
+                 values: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The notices at the top of a task page: why a draft came back; what the automatic
+    check would say of the draft (the form's values) or, for the head, of the request."""
     notices: list[dict[str, Any]] = []
-    back = progress.latest_return(case.case_type, case.status, _data(case))
-    if back is not None:
-        notices.append({"template": "inspections/_notice_return.html",
-                        "stage": STAGES.get(str(back.get("stage")), ""),
-                        "reason": str(back.get("reason") or ""), "at": back.get("at")})
+    data = _data(case)
+    if task.task_id in progress.DRAFT_TASKS:
+        back = progress.latest_return(case.case_type, case.status, data)
+        if back is not None:
+            notices.append({"template": "inspections/_notice_return.html",
+                            "stage": STAGES.get(str(back.get("stage")), ""),
+                            "reason": str(back.get("reason") or ""), "at": back.get("at")})
+    if task.task_id in CHECKED:
+        source = values if task.task_id in PREVIEW_TASKS and values else data
+        found = draft_check.warnings(get_session(), case, source)
+        checked = task.task_id in PREVIEW_TASKS and request.method == "POST"
+        if found or checked:
+            notices.append({"template": "inspections/_notice_check.html",
+                            "warnings": [warning_text(w) for w in found]})
     return notices

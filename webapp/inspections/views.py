@@ -35,6 +35,7 @@ from workflows.kernel.ids import ProcessId
 
 bp = Blueprint("inspections", __name__, template_folder="templates", url_prefix="/inspections")
 bp.add_app_template_global(notices.task_notices, "task_notices")
+bp.app_context_processor(lambda: {"preview_tasks": notices.PREVIEW_TASKS})
 
 Page = Response | str | tuple[str, int]
 INSPECTION = str(ProcessId.INSPECTION_REQUEST)

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from models import AssessmentItem, Case, OrgKind, OrgUnit
 from workflows.catalog import browse as catalog
+from workflows.inspections import dates
 from workflows.kernel import access
 from workflows.kernel.access import Actor
 from workflows.kernel.errors import NotAllowedError, NotFoundError, ValidationFailedError
@@ -93,6 +94,8 @@ def resolve_villages(
 def draft_inputs(
     session: Session, case: Case, state: CaseState, data: dict[str, Any]
 ) -> dict[str, Any]:
+    dates.refuse_past(data, dates.MEETING_DATES if case.case_type != PROCESS
+                      else dates.INSPECTION_DATES)
     villages, towns = resolve_villages(
         session, list(data.get("village_ids") or []), list(data.get("town_ids") or [])
     )

@@ -201,7 +201,8 @@ def complete_task(
         # Someone else's task only for their substitute, recorded as acting on their behalf.
         on_behalf = substitution.acting_for(session, actor, task.claimant_id, _now(case, now))
         data = forms.validate_task(case.case_type, task.task_id, fields, case_data=state.data)
-        data = registry.task_inputs(session, case, state, task.task_id, data)
+        data = registry.task_inputs(session, case, state, task.task_id, data,
+                                    now=_now(case, now))
         schema = forms.schema_hash(case.case_type, task.task_id)
         inputs: dict[str, Any] = {"data": data, "schema": schema}
         if on_behalf is not None:

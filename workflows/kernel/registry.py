@@ -14,7 +14,8 @@ command cycle.
   own lanes, the record it changes); may refuse the start.
 - Task-input hooks: inputs the command computes from the database when a task completes
   (e.g. the duplicate check at an item's sign-off). They are recorded in the event with
-  the form, so the engine never reads the database and replay needs none.
+  the form, so the engine never reads the database and replay needs none. A hook reads
+  the command's time with `command_now()` (e.g. to refuse a date already past).
 - Batch jobs: what each worker run does besides firing due timers (e.g. sending mail).
 - Public voices: who may write a public comment (one the outside party of the case reads)
   on a case of a process, and as which unit; a process without one has no public side.
@@ -25,6 +26,7 @@ command cycle.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -116,8 +118,23 @@ def start_data(
     return hook(session, actor, org_unit_id, data) if hook is not None else data
 
 
+_COMMAND_NOW: ContextVar[datetime | None] = ContextVar("jianfu_hook_now", default=None)
+
+
+def command_now() -> datetime | None:
+    """The time of the command whose task-input hook is running (None outside one)."""
+    return _COMMAND_NOW.get()
+
+
 def task_inputs(
-    session: Session, case: Case, state: CaseState, task_id: str, data: dict[str, Any]
+    session: Session, case: Case, state: CaseState, task_id: str, data: dict[str, Any],
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     hook = TASK_INPUT_HOOKS.get((case.case_type, task_id))
-    return hook(session, case, state, data) if hook is not None else data
+    if hook is None:
+        return data
+    token = _COMMAND_NOW.set(now)
+    try:
+        return hook(session, case, state, data)
+    finally:
+        _COMMAND_NOW.reset(token)
