@@ -106,9 +106,13 @@ def test_every_role_and_page_gives_no_unauthorized_2xx(app: Flask) -> None:
             actor = access.load_actor(db, uid)
             visible = {v.id for v in village_ledger.visible_villages(db, actor)}
             clerk = any(r == access.CLERK for r, _, _ in actor.roles)
+            department = bool(village_ledger.requesting_units(db, actor))
             ok: set[str] = set()
-            if visible or clerk:
+            if visible or clerk or department:
                 ok.add("/inspections/")
+            if department:  # the calendar of every village it may request, its sessions
+                ok |= {"/inspections/calendar", "/inspections/sessions"}
+                ok |= {f"/inspections/calendar?village={vid}" for vid in villages}
             if visible:
                 ok |= {"/inspections/calendar", "/inspections/ledger", "/inspections/sessions"}
                 for vid in villages:
@@ -140,4 +144,5 @@ def test_every_role_and_page_gives_no_unauthorized_2xx(app: Flask) -> None:
     assert f"/inspections/ledger?village={villages[1]}" not in allowed["dg_cadre"]
     assert f"/inspections/ledger?village={villages[2]}" not in allowed["dg_official"]
     assert f"/inspections/ledger?village={villages[2]}" in allowed["nb_staff"]
-    assert allowed["mz_clerk"] == {"/inspections/"}
+    assert f"/inspections/ledger?village={villages[0]}" not in allowed["mz_clerk"]
+    assert f"/inspections/calendar?village={villages[2]}" in allowed["mz_head"]

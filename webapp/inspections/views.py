@@ -12,9 +12,10 @@ village outside the actor's scope is a 404.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, g, render_template, request
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
@@ -35,7 +36,6 @@ from workflows.kernel.ids import ProcessId
 
 bp = Blueprint("inspections", __name__, template_folder="templates", url_prefix="/inspections")
 bp.add_app_template_global(notices.task_notices, "task_notices")
-bp.app_context_processor(lambda: {"preview_tasks": notices.PREVIEW_TASKS})
 
 Page = Response | str | tuple[str, int]
 INSPECTION = str(ProcessId.INSPECTION_REQUEST)
@@ -148,29 +148,55 @@ def _may_request(actor: Actor) -> bool:
     return any(role == access.CLERK for role, _, _ in actor.roles)
 
 
+def _calendar_villages(actor: Actor) -> list[OrgUnit]:
+    villages = village_ledger.calendar_villages(get_session(), actor)
+    if not villages:
+        raise NotFoundError("no such page")
+    return villages
+
+
+def may_open(actor: Actor | None) -> bool:
+    """Whether /inspections/ has anything for the actor (the menu links it then)."""
+    if actor is None or actor.is_system:
+        return False
+    return _may_request(actor) or bool(village_ledger.calendar_villages(get_session(), actor))
+
+
+@bp.app_context_processor
+def _menu() -> dict[str, Any]:
+    return {"inspections_menu": may_open(g.get("actor")),
+            "preview_tasks": notices.PREVIEW_TASKS}
+
+
 @bp.route("/")
 @login_required
 def index() -> Page:
     actor = current_actor()
-    villages = village_ledger.visible_villages(get_session(), actor)
+    villages = village_ledger.calendar_villages(get_session(), actor)
     if not villages and not _may_request(actor):
         raise NotFoundError("no such page")
     return render_template("inspections/index.html", villages=villages,
                            may_request=_may_request(actor), inspection=INSPECTION,
-                           meeting=MEETING)
+                           meeting=MEETING, show_ledger=_shows_ledger(actor))
+
+
+def _shows_ledger(actor: Actor) -> bool:
+    return bool(village_ledger.visible_villages(get_session(), actor))
 
 
 @bp.route("/calendar")
 @login_required
 def calendar() -> Page:
-    villages = _villages(current_actor())
+    actor = current_actor()
+    villages = _calendar_villages(actor)
     chosen = _chosen(villages) or villages[0]
     entries = [e for e in village_ledger.all_entries(get_session())
                if e.village_id == chosen.id]
-    reported = complaint_calendar.reported(get_session(), current_actor(), chosen.id, entries)
+    reported = complaint_calendar.reported(get_session(), actor, chosen.id, entries)
     return render_template("inspections/calendar.html", villages=villages, chosen=chosen,
                            entries=entries, reported=reported,
-                           category=complaint_calendar.CATEGORY)
+                           category=complaint_calendar.CATEGORY,
+                           show_ledger=_shows_ledger(actor))
 
 
 @bp.route("/ledger")
@@ -190,17 +216,27 @@ def ledger() -> Page:
 @bp.route("/sessions")
 @login_required
 def sessions() -> Page:
-    villages = _villages(current_actor())
+    """The combined sessions of the visible villages; for a department, the sessions its own
+    meetings are in, with its own agenda items only."""
+    actor = current_actor()
     session = get_session()
-    visible = {v.id for v in villages}
+    visible = {v.id for v in village_ledger.visible_villages(session, actor)}
+    own = village_ledger.requesting_units(session, actor)
+    if not visible and not own:
+        raise NotFoundError("no such page")
     names = meeting_bundler.unit_names(session)
     shown: list[dict[str, Any]] = []
     for s in meeting_bundler.sessions(session):
         mine = [v for v in s.village_ids if v in visible]
         if not mine:
-            continue
+            items = [i for i in s.agenda if i.owner_unit_id in own]
+            if not items:
+                continue
+            s = replace(s, agenda=items)
+            mine = sorted({v for i in items for v in i.village_ids})
         shown.append({"on": s.on, "town": names.get(s.town_id, ""), "urgent": s.urgent,
                       "mode": s.mode, "hours": s.hours,
                       "villages": [names.get(v, "") for v in mine],
                       "agenda": meeting_bundler.agenda_text(s, names)})
-    return render_template("inspections/sessions.html", sessions=shown)
+    return render_template("inspections/sessions.html", sessions=shown,
+                           show_ledger=bool(visible))

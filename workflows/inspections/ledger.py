@@ -8,7 +8,10 @@ projections), so that the figures stand on the tamper-evident history.
   sessions, and urgent stand-alone meetings) and materials demanded (those not already held).
 
 Who sees what: a village cadre their village, a town its villages, 区委农办 / 区委督查办 /
-auditors / administrators every village (`visible_villages`).
+auditors / administrators every village (`visible_villages`). A district department's
+clerks and head see the calendar of every village they may request (`calendar_villages`),
+to look for conflicts before filing, but not the ledger; and the combined sessions their
+own meetings are in (`requesting_units`).
 """
 
 from __future__ import annotations
@@ -95,6 +98,27 @@ def visible_villages(session: Session, actor: Actor) -> list[OrgUnit]:
     if actor.is_system or any(r in DISTRICT_ROLES for r, _, _ in actor.roles):
         return villages
     return [v for v in villages if actor.covers(v.path)]
+
+
+REQUESTING_ROLES = frozenset({access.CLERK, access.UNIT_HEAD})
+
+
+def requesting_units(session: Session, actor: Actor) -> set[int]:
+    """The district departments whose clerk or head the actor is (they request villages)."""
+    held = {unit for role, unit, _ in actor.roles if role in REQUESTING_ROLES}
+    if not held:
+        return set()
+    return set(session.scalars(select(OrgUnit.id).where(
+        OrgUnit.id.in_(sorted(held)), OrgUnit.kind == OrgKind.DEPARTMENT.value)))
+
+
+def calendar_villages(session: Session, actor: Actor) -> list[OrgUnit]:
+    """The villages whose calendar the actor sees: `visible_villages`, and for a
+    department every village (it may request any of them)."""
+    if requesting_units(session, actor):
+        return list(session.scalars(select(OrgUnit).where(
+            OrgUnit.kind == OrgKind.VILLAGE.value).order_by(OrgUnit.path)))
+    return visible_villages(session, actor)
 
 
 def ledger(entries: list[CalendarEntry]) -> dict[tuple[int, str], LedgerRow]:
