@@ -23,7 +23,7 @@ from webapp.catalog import views as catalog_views
 from webapp.complaints import open311, public
 from webapp.complaints import settings as complaint_settings
 from webapp.complaints import views as complaint_views
-from webapp.core import auth, db, errors, health, i18n, security, throttle
+from webapp.core import auth, db, errors, health, i18n, login_guard, security, throttle
 from webapp.inbox import api as inbox_api  # noqa: F401  (adds /inbox and /delegate to api.bp)
 from webapp.inbox import delegation as delegation_views
 from webapp.inbox import views as inbox_views
@@ -120,4 +120,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(public.bp)
     app.register_blueprint(open311.bp)
     throttle.init_app(app)
+    login_guard.init_app(app)
     return app

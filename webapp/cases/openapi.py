@@ -40,7 +40,8 @@ ERRORS: dict[int, str] = {
     422: "Invalid input: `fields` names each field at fault (an attachment that is not "
          "really a JPEG, PNG or PDF: `attachments`). Also a reused Idempotency-Key with "
          "another request (error `idempotency_mismatch`).",
-    429: "Too many failed logins from your connection (LOGIN_FAIL_LIMIT, webapp/core/throttle.py);"
+    429: "Too many failed logins from your connection, or for this username from your "
+         "connection (LOGIN_FAIL_LIMIT, webapp/core/throttle.py; webapp/core/login_guard.py);"
          " wait for Retry-After seconds.",
 }
 RESPONSE_SCHEMAS: tuple[type[Schema], ...] = (

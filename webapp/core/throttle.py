@@ -34,7 +34,8 @@ Limits (configuration; limit strings in the `limits` syntax, "N per M minutes"):
   `OPEN311_POST_LIMIT` ("1200 per hour"): Open311 POSTs per client, whatever their outcome;
   `OPEN311_BAD_KEY_LIMIT` ("20 per 10 minutes"): wrong keys per client.
 - `LOGIN_FAIL_LIMIT` ("10 per 15 minutes"): FAILED staff logins per client (pages and
-  API); a successful login costs nothing.
+  API); a successful login costs nothing. Failures per account and client, and the guard
+  of an account many clients guess at, are in webapp/core/login_guard.py.
 - `RATELIMIT_STRATEGY` ("moving-window"): exact sliding windows, so no double burst at a
   window boundary.
 
@@ -83,8 +84,7 @@ DEFAULTS: dict[str, str] = {
     "OPEN311_FILING_LIMIT": "600 per hour",
     "OPEN311_POST_LIMIT": "1200 per hour",
     "OPEN311_BAD_KEY_LIMIT": "20 per 10 minutes",
-    # Staff logins: failed attempts per client, so one client cannot lock out (5 failures
-    # lock an account for 15 minutes) more than a couple of accounts, nor guess on.
+    # Staff logins: failed attempts per client, whatever the username (login_guard.py).
     "LOGIN_FAIL_LIMIT": "10 per 15 minutes",
 }
 
@@ -135,6 +135,11 @@ def _kinds() -> frozenset[str]:
     view = current_app.view_functions.get(request.endpoint or "")
     kinds: frozenset[str] = getattr(view, MARK, frozenset())
     return kinds
+
+
+def marked(kind: str) -> bool:
+    """True when this request's view carries the mark `kind` (e.g. LOGIN)."""
+    return kind in _kinds()
 
 
 def _not(kind: str) -> Callable[[], bool]:
@@ -267,6 +272,17 @@ def _item(name: str) -> RateLimitItem:
 def _strategy() -> Any:
     limiter: Limiter = current_app.extensions[EXTENSION]
     return limiter.limiter
+
+
+def strategy() -> Any:
+    """The limiter's rate-limiting strategy (test, hit, get_window_stats) on its storage."""
+    return _strategy()
+
+
+def pseudonym(text: str) -> str:
+    """HMAC(today's key, text): how a counter key naming a client or account is kept."""
+    daily: DailyKey = current_app.extensions[DAILY]
+    return daily.pseudonym(text)
 
 
 def slow_mode() -> bool:

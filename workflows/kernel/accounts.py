@@ -1,22 +1,25 @@
-"""Staff accounts: argon2 password hashes, login with lockout, role assignments."""
+"""Staff accounts: argon2 password hashes, login, role assignments.
+
+A failed login never locks the account (issue 17: anyone could lock a named official out
+with five wrong passwords). Guessing is throttled per client and per client and account,
+with a per-account guard that slows guessers down, in the web layer
+(webapp/core/login_guard.py). `failed_logins` and `locked_until` are no longer written;
+an administrator's unlock still clears what older versions left there."""
 
 from __future__ import annotations
 
 import contextlib
-from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import OrgUnit, RoleAssignment, User, utcnow
+from models import OrgUnit, RoleAssignment, User
 from models.db import begin_write
 from workflows.kernel.access import ALL_ROLES
 from workflows.kernel.errors import ValidationFailedError
 
-MAX_FAILURES = 5
-LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD = 10
 
 _hasher = PasswordHasher()
@@ -78,28 +81,20 @@ def assign_role(session: Session, user: User, role: str, org_unit: OrgUnit) -> R
     return ra
 
 
-def authenticate(
-    session: Session, username: str, password: str, now: datetime | None = None
-) -> User | None:
-    """The user for these credentials, or None. Locks the account after MAX_FAILURES
-    failures for LOCKOUT; a locked, unknown or wrong login all look the same to callers."""
-    now = now or utcnow()
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The user for these credentials, or None; an unknown, deactivated or wrong login
+    all look the same to callers (one password check each). Never locks the account."""
     begin_write(session)
     user = session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
     if user is None or not user.active:
         with contextlib.suppress(VerificationError):
             _hasher.verify(_dummy_hash(), password)
-        return None
-    if user.locked_until is not None and user.locked_until > now:
+        session.rollback()
         return None
     try:
         _hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILURES:
-            user.locked_until = now + LOCKOUT
-            user.failed_logins = 0
-        session.commit()
+        session.rollback()
         return None
     user.failed_logins = 0
     user.locked_until = None
