@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, false
+from sqlalchemy import ForeignKey, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, UTCDateTime
@@ -26,6 +26,9 @@ class User(Base):
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Locked by an administrator until unlocked (failed logins lock with `locked_until`).
     admin_locked: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Bumped by a logout: every session of the user that carries an older value ends, so a
+    # copied cookie dies with the logout (issue 17), not 12 hours later.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
     roles: Mapped[list[RoleAssignment]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from flask.testing import FlaskClient
 
@@ -186,3 +186,40 @@ def test_successful_logins_spend_no_public_budget(web: Any, app: Any, client: An
     token = csrf_token(client.get("/report/track").get_data(as_text=True))
     tracked = client.post("/report/track", data={"code": "0" * 16, "csrf_token": token})
     assert tracked.status_code == 404  # a wrong code, answered: the address is not blocked
+
+
+def _copy_session(app: Any, client: FlaskClient) -> FlaskClient:
+    """Another browser holding a copy of this one's session cookie."""
+    name = app.config["SESSION_COOKIE_NAME"]
+    cookie = client.get_cookie(name)
+    assert cookie is not None
+    thief = app.test_client()
+    thief.set_cookie(name, cookie.value)
+    return cast(FlaskClient, thief)
+
+
+def test_logout_ends_the_session_on_the_server(web: Any, app: Any, client: FlaskClient) -> None:
+    """Issue 17: a copied session cookie still worked for 12 h after logout."""
+    assert web.login("mz_head").status_code == 302
+    thief = _copy_session(app, client)
+    assert thief.get("/inbox").status_code == 200
+    assert web.post_form("/inbox", "/logout", {}).status_code == 302
+    assert thief.get("/inbox").status_code == 302  # back to the login page
+    assert thief.get("/api/v1/me").status_code == 401
+    assert web.api_login("mz_head").status_code == 200  # the API logout too
+    thief = _copy_session(app, client)
+    assert client.post("/api/v1/logout", json={}).status_code == 200
+    assert thief.get("/api/v1/me").status_code == 401
+    assert web.login("mz_head").status_code == 302  # and a new login works
+
+
+def test_password_change_ends_a_copied_session(web: Any, app: Any, client: FlaskClient) -> None:
+    assert web.login("mz_head").status_code == 302
+    thief = _copy_session(app, client)
+    page = "/account/password"
+    done = web.post_form(page, page, {"old_password": PASSWORD,
+                                      "new_password": "a-new-password-1",
+                                      "confirm_password": "a-new-password-1"})
+    assert done.status_code == 302
+    assert client.get("/inbox").status_code == 200  # the one who changed it stays in
+    assert thief.get("/inbox").status_code == 302

@@ -22,7 +22,7 @@ from webapp.cases import api_schemas as schemas
 from webapp.cases import openapi, presenters
 from webapp.complaints.settings import settings
 from webapp.core import throttle
-from webapp.core.auth import current_actor, log_in, logout_session
+from webapp.core.auth import current_actor, end_session, log_in
 from webapp.core.db import get_session
 from webapp.core.lookups import unit_names
 from workflows.kernel import accounts, case_additions, cases, uploads
@@ -114,7 +114,7 @@ def login() -> tuple[Response, int]:
 @bp.post("/logout")
 def logout() -> tuple[Response, int]:
     schemas.load(schemas.EmptyBody, json_body(allow_empty=True))
-    logout_session()
+    end_session()
     return jsonify(status="logged_out"), 200
 
 

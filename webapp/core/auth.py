@@ -50,8 +50,10 @@ PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.change_password", "auth.logout", "a
 
 
 def _fingerprint(user: User) -> str:
-    """Changes when the password changes, which ends every other login of that user."""
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+    """Changes when the password changes or the user logs out (the session epoch), which
+    ends every other login of that user, copied cookies included."""
+    text = f"{user.session_epoch}|{user.password_hash}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def logout_session() -> None:
@@ -59,6 +61,15 @@ def logout_session() -> None:
     session.clear()
     session.update(kept)
     session.permanent = False
+
+
+def end_session() -> None:
+    """Log out on the server too: the user's session epoch moves on, so this session's
+    cookie (and any copy of it, and the user's other sessions) no longer logs anyone in."""
+    user = g.get("user")
+    if user is not None:
+        accounts.end_sessions(get_session(), user)
+    logout_session()
 
 
 def log_in(user: User) -> None:
@@ -179,7 +190,7 @@ def login() -> Response | str | tuple[str, int]:
 
 @bp.post("/logout")
 def logout() -> Response:
-    logout_session()
+    end_session()
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
 

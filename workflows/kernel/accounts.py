@@ -113,3 +113,13 @@ def change_password(session: Session, user: User, old: str, new: str) -> None:
         raise ValidationFailedError({"old_password": ["the current password is wrong"]}) from err
     user.password_hash = hash_password(new)
     session.commit()
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """End every session of `user` (a logout): the session epoch moves on, and a session
+    cookie made before no longer logs anyone in (webapp/core/auth.py)."""
+    session.rollback()
+    begin_write(session)
+    session.refresh(user)
+    user.session_epoch += 1
+    session.commit()

@@ -1,0 +1,29 @@
+"""A user's session epoch: a logout bumps it and ends every session carrying an older one
+(issue 17: a copied session cookie outlived the logout).
+
+Revision ID: 0009
+Revises: 0008
+Create Date: 2026-12-20 00:00:00.000000
+
+"""
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision: str = '0009'
+down_revision: str | None = '0008'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('app_user', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('session_epoch', sa.Integer(), server_default=sa.text('0'),
+                                      nullable=False))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('app_user', schema=None) as batch_op:
+        batch_op.drop_column('session_epoch')
