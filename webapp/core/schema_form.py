@@ -4,7 +4,9 @@ String -> text input (textarea when long) or select for OneOf, Integer -> number
 Boolean -> checkbox, List -> a textarea (one entry per line), unless the field names a widget
 in its metadata (`metadata={"widget": ...}`, see WIDGETS): the villages grouped by town
 (with the whole-town boxes of a "towns" field beside it), the catalog items in force, or
-material rows with an "already held" box. `webapp.core.pickers` supplies their choices. Parsing
+material rows with an "already held" box; an Integer with the widget "scale" is a labelled
+choice of each value of its range (radio buttons; the labels are `choice_label("<field>.<n>")`).
+`webapp.core.pickers` supplies the pickers' choices. Parsing
 turns the posted form back into the JSON-like dict the schema validates; the schema itself
 stays the one place that decides what is valid.
 """
@@ -22,6 +24,7 @@ TEXTAREA_FROM = 500  # a String allowed to be longer than this renders as a text
 # Widgets posting one value per ticked box (a list of ids), and the material rows.
 CHECKLISTS = ("villages", "towns", "catalog_items")
 MATERIALS = "materials"
+SCALE = "scale"  # an Integer range as one labelled radio button per value
 WIDGETS = (*CHECKLISTS, MATERIALS)
 ROW = re.compile(r"^(?P<field>[a-z_]+)-(?P<index>\d{1,3})-name$")
 
@@ -58,6 +61,9 @@ def _spec(name: str, field: fields.Field[Any]) -> FieldSpec:
         ranges = [v for v in checks if isinstance(v, validate.Range)]
         low = ranges[0].min if ranges else None
         high = ranges[0].max if ranges else None
+        if field.metadata.get("widget") == SCALE and low is not None and high is not None:
+            steps = tuple(str(n) for n in range(int(low), int(high) + 1))
+            return FieldSpec(name, SCALE, required, steps, min=low, max=high)
         return FieldSpec(name, "number", required, min=low, max=high)
     one_of = [v for v in checks if isinstance(v, validate.OneOf)]
     if one_of:
@@ -115,7 +121,7 @@ def parse(specs: list[FieldSpec], form: MultiDict[str, str]) -> dict[str, Any]:
         value = form.get(spec.name)
         if value is None or not value.strip():
             continue
-        data[spec.name] = value.strip() if spec.kind in ("number", "select") else value
+        data[spec.name] = value.strip() if spec.kind in ("number", "select", SCALE) else value
     return data
 
 

@@ -77,12 +77,20 @@ def _bulk_choices(rows: list[InboxItem]) -> list[str]:
     return list(choices)
 
 
+SHOWN_VILLAGES = 3  # villages named in the inbox column; more are counted
+
+
 def _place(row: InboxItem, names: dict[int, str]) -> str:
     """Village (or town) and unit: where the case is and who answers for it."""
     parts = []
     where = row.village_id or row.town_id
     if where:
         parts.append(names.get(where, ""))
+    elif row.village_ids:
+        shown = "、".join(names.get(v, "") for v in row.village_ids[:SHOWN_VILLAGES])
+        more = len(row.village_ids) - SHOWN_VILLAGES
+        parts.append(shown if more <= 0 else str(_("%(villages)s and %(count)s more",
+                                                    villages=shown, count=more)))
     unit = row.responsible_unit_id or row.case_unit_id
     if unit and unit != where:
         parts.append(names.get(unit, ""))
@@ -134,7 +142,7 @@ def page() -> str:
     result = inbox_search.search(session, actor, flt, page=number, per_page=page_size())
     rows = result.rows
     ids = {i for r in rows for i in (r.village_id, r.town_id, r.responsible_unit_id,
-                                     r.case_unit_id)}
+                                     r.case_unit_id, *r.village_ids[:SHOWN_VILLAGES])}
     names = unit_names(session, ids)
     startable = (sorted(set(forms.START_FORMS) - forms.PUBLIC_STARTS)
                  if access.CLERK in actor.role_names() else [])

@@ -41,6 +41,16 @@ FIELDS = {
 for _name, _label in FIELDS.items():
     i18n.FIELD_LABELS.setdefault(_name, _label)
 
+# The village's burden rating, one labelled step per value (the "scale" widget).
+i18n.CHOICE_LABELS.update({
+    "burden_rating.1": N_("1 · hardly any burden"),
+    "burden_rating.2": N_("2 · a light burden"),
+    "burden_rating.3": N_("3 · a noticeable burden"),
+    "burden_rating.4": N_("4 · a heavy burden"),
+    "burden_rating.5": N_("5 · a very heavy burden"),
+})
+i18n.FIELD_LABELS["burden_rating"] = N_("How heavy was the burden on the village?")
+
 # The forms' checks (workflows/inspections/forms.py), translated on the pages.
 MESSAGES = (
     N_("choose the inspection to join"), N_("not one of the overlapping inspections"),

@@ -24,6 +24,11 @@ bp = Blueprint("notifications", __name__, template_folder="templates")
 TEXTS = {
     "task_available": N_("New task for your group: %(task)s"),
     "task_returned": N_("Sent back for changes: %(task)s. Why: %(reason)s"),
+    # a village's cadres, of an approved inspection or a meeting their village attends
+    "inspection_scheduled": N_("An approved inspection will visit your village: %(start)s – "
+                               "%(end)s"),
+    "meeting_scheduled": N_("Your village is asked to attend a meeting %(date)s; see the "
+                            "combined sessions"),
     "task_assigned": N_("A task was assigned to you: %(task)s"),
     "deadline_warning": N_("Time limit approaching: %(task)s"),
     "deadline_breach": N_("Time limit missed at the %(stage)s stage"),
@@ -43,7 +48,8 @@ STAGES = {
 def text(view: NotificationView) -> str:
     """One notification's sentence in the request's language."""
     params: dict[str, Any] = {"task": "", "stage": "", "status": "", "code": "", "name": "",
-                              "person": "", "tasks": "", "reason": ""}
+                              "person": "", "tasks": "", "reason": "", "start": "",
+                              "end": "", "date": ""}
     params.update({k: str(v) for k, v in view.params.items()})
     stage = STAGES.get(params["stage"])
     if stage is not None:

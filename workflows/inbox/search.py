@@ -64,6 +64,9 @@ class InboxItem:
     priority: str  # low | normal | high | urgent
     workable: bool  # the actor may complete it now
     on_behalf_of: int | None  # held by someone the actor stands in for
+    # The villages a request concerns (inspections, meetings): the task's own village or
+    # town's villages when it is scoped to one, else all of them.
+    village_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -235,7 +238,19 @@ def _item(actor: Actor, task: HumanTask, case: Case, path: str | None,
         _int(data.get("town_id")), _int(data.get("village_id")),
         _int(data.get("responsible_unit_id")), str(data.get("category") or ""),
         days_left, level, PRIORITY[level], free and actor.holds(task.role, path), held_for,
+        _request_villages(data, task.scope_org_unit_id),
     )
+
+
+def _request_villages(data: dict[str, Any], scope: int | None) -> tuple[int, ...]:
+    villages = [v["unit_id"] for v in data.get("villages") or []
+                if isinstance(v, dict) and _int(v.get("unit_id")) is not None]
+    if scope in villages:
+        return (int(scope or 0),)
+    for town in data.get("towns") or []:
+        if isinstance(town, dict) and town.get("unit_id") == scope:
+            return tuple(v for v in town.get("village_ids") or [] if _int(v) is not None)
+    return tuple(villages)
 
 
 def search(

@@ -224,8 +224,8 @@ class RecordOutcomeSchema(_Strict):
 
 class RateBurdenSchema(_Strict):
     # 1 = hardly a burden ... 5 = a heavy burden on the village.
-    burden_rating = fields.Integer(required=True,
-                                   validate=validate.Range(min=1, max=5))
+    burden_rating = fields.Integer(required=True, validate=validate.Range(min=1, max=5),
+                                   metadata={"widget": "scale"})
     rating_comment = fields.String(required=True, validate=validate.Length(min=2, max=1000))
 
 

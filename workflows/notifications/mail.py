@@ -23,6 +23,8 @@ from workflows.notifications.outbox import BUDGET_PER_DAY, DEFAULT_BASE_URL, DIG
 MAIL_TEXTS = {
     "task_available": "新的待办任务可以领取：{task}",
     "task_returned": "已退回修改：{task}。原因：{reason}",
+    "inspection_scheduled": "已批准的检查将到本村：{start} 至 {end}",
+    "meeting_scheduled": "本村需参加会议{date}，详见合并会议安排",
     "task_assigned": "有一项任务指派给您：{task}",
     "deadline_warning": "任务即将超过办理时限：{task}",
     "deadline_breach": "{stage}环节已超过办理时限，请督促办理",

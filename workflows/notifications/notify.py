@@ -18,7 +18,11 @@ Who is told (nobody is told of their own action, only active users):
 - a breach reminder is recorded (data["reminders"] grew) -> the unit heads of the unit it
   names ("deadline_breach");
 - a comment -> the assignees of the case's open tasks ("comment");
-- the case reaches a final status -> the staff member who started it ("case_closed").
+- the case reaches a final status -> the staff member who started it ("case_closed");
+- an inspection is approved (status "scheduled") or a meeting request joins the combined
+  sessions or is approved as an urgent meeting ("queued", "urgent_approved") -> the cadres
+  of each of its villages ("inspection_scheduled" with the window, "meeting_scheduled"
+  with the urgent date if any): dates and the case, no one's words.
 The assignees of an open task are its claimant, or its whole group while nobody claimed it.
 
 `notification_mail.queue_digests` turns pending notifications into daily-budgeted digest
@@ -78,7 +82,12 @@ DEADLINE_WARNING = "deadline_warning"
 DEADLINE_BREACH = "deadline_breach"
 COMMENT = "comment"
 CASE_CLOSED = "case_closed"
-KINDS = (TASK_AVAILABLE, TASK_ASSIGNED, DEADLINE_WARNING, DEADLINE_BREACH, COMMENT, CASE_CLOSED)
+VILLAGE_SCHEDULE = "village_schedule"
+KINDS = (TASK_AVAILABLE, TASK_ASSIGNED, DEADLINE_WARNING, DEADLINE_BREACH, COMMENT, CASE_CLOSED,
+         VILLAGE_SCHEDULE)
+# Statuses that put a request on its villages' calendars (inspections, meetings).
+VILLAGE_STATUSES = {"scheduled": "inspection_scheduled", "queued": "meeting_scheduled",
+                    "urgent_approved": "meeting_scheduled"}
 
 FINAL_STATUSES = frozenset({"closed", "published", "rejected", "merged"})
 COMPLAINT = str(ProcessId.BURDEN_COMPLAINT)
@@ -126,6 +135,23 @@ def unit_heads(session: Session, unit_id: Any) -> set[int]:
             )
         )
     )
+
+
+def village_cadres(session: Session, unit_id: Any) -> set[int]:
+    """Active village cadres of exactly that village."""
+    if not isinstance(unit_id, int):
+        return set()
+    return set(session.scalars(
+        select(RoleAssignment.user_id)
+        .join(User, User.id == RoleAssignment.user_id)
+        .where(RoleAssignment.role == access.VILLAGE_CADRE,
+               RoleAssignment.org_unit_id == unit_id, User.active.is_(True))))
+
+
+def _schedule_params(data: dict[str, Any]) -> dict[str, Any]:
+    return {"start": str(data.get("window_start") or ""),
+            "end": str(data.get("window_end") or ""),
+            "date": str(data.get("urgent_date") or "") if data.get("urgent") else ""}
 
 
 def _assignees(session: Session, task: TaskView) -> set[int]:
@@ -208,6 +234,13 @@ def notify_for_event(
         for task in _open(new):
             users |= _assignees(session, task)
         tell(users, COMMENT, {}, "comment_added")
+    key = VILLAGE_STATUSES.get(new.status)
+    if key is not None and (old is None or old.status != new.status):
+        params = _schedule_params(new.data)
+        for village in new.data.get("villages") or []:
+            if isinstance(village, dict):
+                tell(village_cadres(session, village.get("unit_id")), VILLAGE_SCHEDULE,
+                     params, key)
     finished = new.status in FINAL_STATUSES and (old is None or old.status != new.status)
     if finished and case.created_by is not None and _active(session, case.created_by):
         tell([case.created_by], CASE_CLOSED, {"status": new.status})
