@@ -325,3 +325,27 @@ def test_open311_has_its_own_budget(app: Flask, client: FlaskClient, db: Session
     assert bad.status_code == 400
     over = client.post("/open311/v2/requests.json", data=_form(db, key))
     assert over.status_code == 429 and over.get_json()[0]["code"] == 429
+
+
+def test_hostile_input_is_a_field_error_or_harmless(client: FlaskClient, db: Session,
+                                                    key: str) -> None:
+    """Issue 17: years 9999 and 0001 were 500s; a NUL byte was accepted (PostgreSQL refuses
+    it); control characters in a description made requests.xml malformed."""
+    for query, param in (("start_date=9999-12-31T23:59:59", "start_date"),
+                         ("end_date=0001-01-01T00:00:00", "end_date"),
+                         ("start_date=0001-01-01&end_date=0001-01-02", "start_date"),
+                         ("end_date=9999-12-31T23:00:00-12:00", "end_date")):
+        response = client.get(f"/open311/v2/requests.json?api_key={key}&{query}")
+        assert response.status_code == 400, (query, response.status_code)
+        assert _errors(response)[0].startswith(param), _errors(response)
+    for param, extra in (("description", {"description": "村里每月要填七张重复的报表\x00。"}),
+                         ("last_name", {"last_name": "张\x00", "phone": PHONE})):
+        response = client.post("/open311/v2/requests.json", data=_form(db, key, **extra))
+        assert response.status_code == 400, response.get_data(as_text=True)
+        assert any(d.startswith(param) for d in _errors(response)), _errors(response)
+    hostile = "村里每月要填七张重复的报表\x01\x08\x1b\x7f，占用大量时间。"
+    _file(client, _form(db, key, description=hostile))
+    listed = client.get(f"/open311/v2/requests.xml?api_key={key}")
+    assert listed.status_code == 200
+    root = ET.fromstring(listed.get_data())
+    assert any("占用大量时间" in (d.text or "") for d in root.iter("description"))

@@ -190,3 +190,12 @@ def test_a_pdf_bomb_is_refused_with_a_clear_chinese_message(public: Public,
     assert response.status_code == 422 and "attachments" in _field_errors(html)
     assert "第1个文件中的图片或数据过大" in html and "40百万像素" in html
     assert _complaints(public_app) == before
+
+
+def test_a_nul_byte_is_refused_on_its_field(public: Public, public_app: Flask) -> None:
+    """Issue 17: NUL bytes were accepted in the text (PostgreSQL refuses them)."""
+    before = _complaints(public_app)
+    response = public.file(description="镇里每周要求村干部参加三次会议\x00，耽误农忙。")
+    assert response.status_code == 422
+    assert "description" in _field_errors(response.get_data(as_text=True))
+    assert _complaints(public_app) == before

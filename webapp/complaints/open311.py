@@ -47,6 +47,9 @@ MAX_IDS = 200
 ID = re.compile(r"[0-9]{1,18}")
 ATTRIBUTES = ("town_id", "village_id", "responsible_unit_id", "anonymous")
 # Service-layer field -> the GeoReport parameter a partner sent it in.
+MIN_YEAR, MAX_YEAR = 1970, 2999  # dates outside are refused by their parameter
+# Characters XML 1.0 cannot carry (control characters, lone surrogates, U+FFFE/U+FFFF).
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 PARAMS = {
     "category": "service_code",
     "description": "description",
@@ -95,7 +98,7 @@ def _element(tag: str, value: Any) -> ET.Element:
     elif isinstance(value, bool):
         node.text = "true" if value else "false"
     elif value is not None:
-        node.text = str(value)
+        node.text = NOT_XML.sub("\ufffd", str(value))  # XML 1.0 has no place for them
     return node
 
 
@@ -190,6 +193,9 @@ def _date(param: str) -> datetime | None:
     except ValueError:
         raise Open311Error(400, param, _("not a W3C datetime such as "
                                          "2024-05-01T08:00:00+08:00")) from None
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:  # 0001 or 9999 overflow in time zones
+        raise Open311Error(400, param, _("a year from %(first)s to %(last)s",
+                                         first=MIN_YEAR, last=MAX_YEAR))
     return moment if moment.tzinfo else moment.replace(tzinfo=CHINA_TZ)
 
 

@@ -112,6 +112,10 @@ def file_complaint(
 
     :raise ValidationFailedError: bad fields or files, naming the field
     """
+    unreadable = {k: [case_additions.UNREADABLE] for k, v in fields.items()
+                  if isinstance(v, str) and case_additions.not_text(v)}
+    if unreadable:  # a NUL byte (PostgreSQL refuses it) or a lone surrogate (not UTF-8)
+        raise ValidationFailedError(unreadable, case_additions.UNREADABLE)
     data = forms.validate_start(PROCESS, fields)
     if len(files) > uploads.MAX_FILES:
         raise ValidationFailedError(

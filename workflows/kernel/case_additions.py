@@ -40,6 +40,12 @@ def store_files(session: Session, case_id: int, seq: int, files: list[uploads.Ch
 
 
 UNREADABLE = "the text holds characters that are not text (a NUL byte or a lone surrogate)"
+
+
+def not_text(text: str) -> bool:
+    """True when `text` holds a NUL byte or a lone surrogate (no database or hash takes it)."""
+    return "\x00" in text or any(0xD800 <= ord(c) <= 0xDFFF for c in text)
+
 READ_ONLY = "auditors and administrators read cases: they add no comments or files"
 NOT_PUBLIC = ("only the office handling this case may write to its complainant (public); "
               "leave public off for an internal comment")
@@ -73,7 +79,7 @@ def add_comment(
     text = (text or "").strip()
     if not text or len(text) > 4000:
         raise ValidationFailedError({"text": ["a comment of 1 to 4000 characters is required"]})
-    if "\x00" in text or any(0xD800 <= ord(c) <= 0xDFFF for c in text):
+    if not_text(text):
         raise ValidationFailedError({"text": [UNREADABLE]}, UNREADABLE)
 
     def load() -> tuple[Case, CaseState | None]:
