@@ -9,6 +9,7 @@ import logging
 import re
 import secrets
 import threading
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -220,3 +221,31 @@ def test_uploads_may_be_large_on_the_filing_page_only(public: Public) -> None:
 
 def test_the_login_page_links_to_the_public_pages(public: Public) -> None:
     assert 'href="/report"' in public.client.get("/login").get_data(as_text=True)
+
+
+def test_the_server_hides_keys_and_versions(public_app: Flask,
+                                            caplog: pytest.LogCaptureFixture) -> None:
+    """Issue 17: the Open311 key was written to the request log, and every answer had two
+    Server headers, one naming Werkzeug's and Python's versions."""
+    from webapp.cli.main import make_anonymous_server
+
+    server = make_anonymous_server(public_app, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    secret = "k3y-Th4t-mUst-n0t-b3-l0gg3d"
+    try:
+        base = f"http://127.0.0.1:{server.port}"
+        with caplog.at_level(logging.INFO, logger="werkzeug"):
+            with urllib.request.urlopen(f"{base}/report") as got:
+                servers = got.headers.get_all("Server")
+            try:
+                urllib.request.urlopen(f"{base}/open311/v2/requests.json?x=1&api_key={secret}")
+            except urllib.error.HTTPError as err:
+                assert err.code == 403
+    finally:
+        server.shutdown()
+        thread.join(5)
+    assert servers == ["Jianfu"], servers
+    lines = [r.getMessage() for r in caplog.records if r.name == "werkzeug"]
+    assert any("/open311/v2/requests.json?x=1&api_key=" in line for line in lines), lines
+    assert not any(secret in line for line in lines), lines

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import secrets
 import sys
 from collections.abc import Iterable
@@ -128,13 +129,25 @@ def _local_config(url: str | None) -> dict[str, object]:
 _request_log = logging.getLogger("werkzeug")
 
 
+# An Open311 key in a query string (`api_key=...`): never written to the log.
+_SECRET_PARAM = re.compile(r"(api_key=)[^&\s\"]*", re.IGNORECASE)
+
+
 class AnonymousRequestHandler(WSGIRequestHandler):
     """werkzeug's request log without the client address: no IP is written anywhere
-    (docs/complaints.md). The app still sees the address, for webapp/core/throttle.py only."""
+    (docs/complaints.md). The app still sees the address, for webapp/core/throttle.py only.
+    Open311 keys in query strings are blanked, and the one `Server` header is the app's
+    (no Werkzeug or Python version)."""
 
     def log(self, type: str, message: str, *args: Any) -> None:
-        getattr(_request_log, type)("[%s] " + message.rstrip(), self.log_date_time_string(),
-                                    *args)
+        line = _SECRET_PARAM.sub(r"\1[hidden]", message.rstrip() % args if args else message)
+        getattr(_request_log, type)("[%s] %s", self.log_date_time_string(), line.rstrip())
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        """As http.server's, without its `Server: Werkzeug/... Python/...` header."""
+        self.log_request(code)
+        self.send_response_only(code, message)
+        self.send_header("Date", self.date_time_string())
 
 
 class AnonymousWSGIServer(ThreadedWSGIServer):
