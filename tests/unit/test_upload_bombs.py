@@ -34,9 +34,17 @@ try:
     messages = []
 except ValidationFailedError as err:
     messages = err.fields["attachments"]
+def hwm_kb():
+    # This process's own peak (VmHWM): its getrusage ru_maxrss would also carry the RSS of
+    # the process that started it (Linux folds the old memory's peak in at exec), which
+    # inside a pytest-xdist worker is hundreds of MB before anything here runs.
+    for line in open("/proc/self/status", encoding="ascii"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(json.dumps({
     "size": len(data), "before_kb": before, "messages": messages,
-    "self_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    "self_kb": hwm_kb(),
     "children_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
 }))
 """

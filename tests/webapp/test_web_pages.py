@@ -9,6 +9,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from models import HumanTask
+from tests.webapp.conftest import csrf_token
 
 
 def test_inbox_lists_the_sign_off_for_the_unit_head(web: Any, client: FlaskClient) -> None:
@@ -126,9 +127,14 @@ def test_case_page_shows_summary_tasks_and_history(web: Any, client: FlaskClient
 
 
 def test_comment_on_a_case(web: Any, client: FlaskClient) -> None:
-    web.login("auditor")
+    web.login("auditor")  # auditors only read: no comment form, and a post is refused
     case_id = web.case_id(web.SIGN_OFF_CASE)
     page = f"/cases/{case_id}"
+    assert 'name="text"' not in client.get(page).get_data(as_text=True)
+    assert web.post_form(page, f"{page}/comments", {"text": "审计意见"}).status_code == 403
+    client.post("/logout", data={"csrf_token": csrf_token(client.get(page).get_data(
+        as_text=True))})
+    web.login("mz_head")
     empty = web.post_form(page, f"{page}/comments", {"text": "  "})
     assert empty.status_code == 422
     assert 'data-field="text"' in empty.get_data(as_text=True)

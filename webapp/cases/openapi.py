@@ -125,13 +125,15 @@ OPERATIONS: tuple[Op, ...] = (
        "Hand a task you hold to a colleague of your unit", 200, "CommandResult",
        WRITE_ERRORS, body="DelegateBody", key="optional", example={"to_user_id": 7},
        links={"GetCase": ("get_case", CASE_OF_RESULT)}),
+    # 403: auditors and administrators only read; only 区委农办 speaks to a complainant
+    # (`public`); docs/complaints.md.
     Op("post", "/cases/{case_id}/comments", "comment", "Comment on a case", 201,
-       "CommandResult", (400, 401, 404, 409, 413, 415, 422), body="CommentBody",
+       "CommandResult", WRITE_ERRORS, body="CommentBody",
        key="optional", links={"GetCase": ("get_case", CASE_OF_RESULT)},
        example={"text": "请在周五前补充材料。", "public": False}),
     Op("post", "/cases/{case_id}/attachments", "attach",
        "Attach one file: the body is the file (JPEG, PNG or PDF, at most 5 MiB)", 201,
-       "CommandResult", (400, 401, 404, 409, 413, 415, 422), body="file", key="optional",
+       "CommandResult", WRITE_ERRORS, body="file", key="optional",
        links={"GetCase": ("get_case", CASE_OF_RESULT)}),
 )
 FILE_TYPES = ("image/jpeg", "image/png", "application/pdf", "application/octet-stream")
