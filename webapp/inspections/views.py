@@ -77,7 +77,6 @@ i18n.FIELD_LABELS.update({
     "actual_days": N_("Days actually on site"),
     "actual_materials": N_("Materials actually demanded"),
     "outcome_note": N_("Note"),
-    "burden_rating": N_("Burden on the village (1 light .. 5 heavy)"),
     "rating_comment": N_("Comment on the burden"),
     "attendees": N_("Who must attend"),
     "hours": N_("Length in hours"),
