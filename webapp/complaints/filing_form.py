@@ -4,18 +4,21 @@ fields, drawing the form, and the receipt with its QR code."""
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
 import segno
-from flask import render_template, request, url_for
+from flask import current_app, render_template, request, url_for
 from werkzeug.datastructures import FileStorage
 
 from webapp.core.db import get_session
 from workflows.complaints import filing as complaints
 from workflows.complaints.receipts import format_code
 from workflows.kernel import uploads
+
+logger = logging.getLogger(__name__)
 
 MiB = 1024 * 1024
 MAX_FILES = uploads.MAX_FILES
@@ -106,9 +109,23 @@ def qr_svg(url: str) -> str:
     return svg
 
 
+def tracking_url(code: str) -> str | None:
+    """The tracking page's address with the code in the fragment (never sent to the
+    server), for the receipt's QR code: under JIANFU_BASE_URL, never the request's Host
+    header (anyone can send one, and a villager would scan a stranger's site). Without a
+    base URL only a development or test server uses its own host; in production the
+    receipt then shows no QR code (and the log says why) rather than trust the header."""
+    base = str(current_app.config.get("BASE_URL") or "").strip().rstrip("/")
+    if base:
+        return f"{base}{url_for('public.track')}#code={code}"
+    if current_app.debug or current_app.testing:
+        return f"{url_for('public.track', _external=True)}#code={code}"
+    logger.warning("JIANFU_BASE_URL is not set: receipts carry no QR code")
+    return None
+
+
 def receipt_page(code: str, anonymous: bool) -> str:
-    """The receipt: the code in groups of four and the QR code of the tracking page with
-    the code in the fragment (never sent to the server)."""
-    track_url = url_for("public.track", _external=True) + "#code=" + code
+    """The receipt: the code in groups of four and the QR code of the tracking page."""
+    url = tracking_url(code)
     return render_template("public/receipt.html", code=format_code(code),
-                           qr=qr_svg(track_url), anonymous=anonymous)
+                           qr=qr_svg(url) if url else None, anonymous=anonymous)
