@@ -13,12 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import Case, OrgUnit
-from tests.integration.inspection_world import actor
+from tests.integration.inspection_world import InspectionDriver, actor, draft
 from workflows.demo import loader as demo
 from workflows.inbox import queue as inbox
 from workflows.inspections import bundler as meeting_bundler
 from workflows.inspections import demo as demo_inspections
 from workflows.inspections import ledger as village_ledger
+from workflows.kernel.ids import InspectionTask
 from workflows.supervision import scorecards
 
 BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
@@ -84,4 +85,22 @@ def test_calendars_sessions_and_scorecards_have_something(
     assert (tj.requested, tj.in_progress, tj.meetings_requested) == (1, 1, 2)
     assert sorted(r.rating for r in mz.ratings) == sorted(
         r for r, _c in demo_inspections.RATINGS.values())
+    session.close()
+
+
+def test_every_town_has_an_official_who_reviews_its_villages(
+        sessions: sessionmaker[Session]) -> None:
+    """Issue 19, item 7: a request touching two towns passes both towns' reviews."""
+    session, _ids = _load(sessions)
+    towns = session.scalars(select(OrgUnit).where(OrgUnit.kind == "town")).all()
+    officials = {"dgz": "dg_official", "mlz": "ml_official", "xlz": "xl_official",
+                 "htz": "ht_official", "nzz": "nz_official", "sqz": "sq_official"}
+    assert {t.code for t in towns} == set(officials)
+    drive = InspectionDriver(session, start=NOW)
+    case_id = drive.to_checks(draft(session, ["dgz-v2", "mlz-v1"], window_start="2026-08-10",
+                                    window_end="2026-08-10"), title="跨镇检查")
+    for code in ("dgz", "mlz"):
+        drive.do(officials[code], case_id, InspectionTask.TOWN_REVIEW,
+                 {"town_decision": "agree"})
+    assert _status(session, case_id) == "approval"
     session.close()

@@ -37,6 +37,13 @@ MEETING = str(ProcessId.MEETING_REQUEST)
 USERS: list[tuple[str, str, list[tuple[str, str]]]] = [
     ("dg_cadre2", "大观镇示例村2村干部（演示）", [(access.VILLAGE_CADRE, "dgz-v2")]),
     ("dg_cadre3", "大观镇示例村3村干部（演示）", [(access.VILLAGE_CADRE, "dgz-v3")]),
+    # Every other demo town's official (issue 19, item 7): a request touching any town can
+    # pass that town's review (大观镇's official is one of the base demo users).
+    ("ml_official", "木凉镇经办人（演示）", [(access.TOWN_OFFICIAL, "mlz")]),
+    ("xl_official", "兴隆镇经办人（演示）", [(access.TOWN_OFFICIAL, "xlz")]),
+    ("ht_official", "河图镇经办人（演示）", [(access.TOWN_OFFICIAL, "htz")]),
+    ("nz_official", "南城街道经办人（演示）", [(access.TOWN_OFFICIAL, "nzz")]),
+    ("sq_official", "三泉镇经办人（演示）", [(access.TOWN_OFFICIAL, "sqz")]),
 ]
 # The villages' ratings of 民政局's visit: cadre -> (rating, comment).
 RATINGS: dict[str, tuple[int, str]] = {
