@@ -6,7 +6,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -76,8 +85,9 @@ def unseal_request(case_id: int) -> Response:
 @login_required
 def unseal_decide(case_id: int) -> Response:
     approve = request.form.get("approve") == "1"
+    days = int(current_app.config.get("UNSEAL_VALID_DAYS", complaint_staff.UNSEAL_VALID_DAYS))
     complaint_staff.decide_unseal(get_session(), current_actor(), case_id, approve,
-                                  request.form.get("comment", ""))
+                                  request.form.get("comment", ""), valid_days=days)
     flash(_("Your decision has been recorded."), "success")
     return redirect(url_for("staff.case_page", case_id=case_id))
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Case, ComplaintIdentity, OrgUnit
+from models import Case, ComplaintIdentity, OrgUnit, utcnow
 from workflows.kernel import access, similarity
 from workflows.kernel.access import Actor
 from workflows.kernel.cases import BURDEN_OFFICE_CODE, _now, _unit_by_code, get_case
@@ -43,8 +43,14 @@ EXACT_TIME_ROLES = frozenset({access.BURDEN_OFFICE, access.SUPERVISOR, access.AU
 class UnsealStatus:
     named: bool
     pending_reason: str | None
-    approved: bool
+    approved: bool  # approved and not yet expired
     accesses: int
+    approved_until: datetime | None = None  # the last approval's end (expired or not)
+
+
+# An approved unsealing opens the identity for this many days (docs/complaints.md); after
+# that 区委农办 must ask again and 区委督查办 decide again.
+UNSEAL_VALID_DAYS = 7
 
 
 def _office_path(session: Session) -> str:
@@ -66,19 +72,31 @@ def _complaint(session: Session, actor: Actor, case_id: int) -> tuple[Case, Case
     return case, state
 
 
-def unseal_status(session: Session, case_id: int) -> UnsealStatus:
+def _until(inputs: dict[str, Any], at: datetime) -> datetime:
+    """When an approval ends: recorded in the decision; decisions recorded before approvals
+    expired end UNSEAL_VALID_DAYS after they were taken."""
+    raw = inputs.get("valid_until")
+    return datetime.fromisoformat(str(raw)) if raw else at + timedelta(days=UNSEAL_VALID_DAYS)
+
+
+def unseal_status(session: Session, case_id: int, now: datetime | None = None) -> UnsealStatus:
+    """Where the unsealing of a complaint's identity stands at `now` (default: now)."""
+    moment = now or utcnow()
     named = session.get(ComplaintIdentity, case_id) is not None
     pending: str | None = None
     approved = False
+    until: datetime | None = None
     accesses = 0
     for event in case_events(session, case_id):
         if event.type == IDENTITY_UNSEAL_REQUESTED:
             pending, approved = str(event.inputs.get("reason", "")), False
         elif event.type == IDENTITY_UNSEAL_DECIDED:
             pending, approved = None, bool(event.inputs.get("approve"))
+            until = _until(event.inputs, event.at) if approved else None
         elif event.type == IDENTITY_ACCESSED:
             accesses += 1
-    return UnsealStatus(named, pending, approved, accesses)
+    return UnsealStatus(named, pending, approved and until is not None and moment < until,
+                        accesses, until)
 
 
 def _record(
@@ -97,7 +115,7 @@ def _record(
     def decide(case: Case, state: CaseState | None) -> EventDraft:
         if not actor.holds(role, _office_path(session)):
             raise NotAllowedError("you do not hold the role for this step")
-        check(unseal_status(session, case.id))
+        check(unseal_status(session, case.id, _now(case, now)))
         return EventDraft(event_type, at=_now(case, now), actor_id=actor.user_id,
                           actor_role=role, inputs=inputs)
 
@@ -131,19 +149,24 @@ def decide_unseal(
     approve: bool,
     comment: str = "",
     *,
+    valid_days: int = UNSEAL_VALID_DAYS,
     now: datetime | None = None,
 ) -> CommandResult:
-    """区委督查办 approves or refuses a pending request to unseal."""
+    """区委督查办 approves or refuses a pending request to unseal; an approval holds for
+    `valid_days` days (recorded in the decision as `valid_until`)."""
     comment = (comment or "").strip()
     if not approve and not comment:
         raise ValidationFailedError({"comment": ["a reason is required when refusing"]})
+    inputs: dict[str, Any] = {"approve": bool(approve), "comment": comment}
+    if approve:
+        inputs["valid_until"] = ((now or utcnow()) + timedelta(days=valid_days)).isoformat()
 
     def check(status: UnsealStatus) -> None:
         if status.pending_reason is None:
             raise InvalidTransitionError("no request to unseal is waiting")
 
     return _record(session, actor, case_id, IDENTITY_UNSEAL_DECIDED, access.SUPERVISOR,
-                   {"approve": bool(approve), "comment": comment}, check, now)
+                   inputs, check, now)
 
 
 def read_identity(
