@@ -58,8 +58,8 @@ def _world(app: Flask) -> dict[str, int]:
         unit = unit_id(db, "qmzj")
         village = unit_id(db, "dgz-v1")
         db.commit()
-    return {"unrated": unrated, "rated": rated, "objected": objected, "overlap": overlap, "review": review,
-            "unit": unit, "village": village}
+    return {"unrated": unrated, "rated": rated, "objected": objected, "overlap": overlap,
+            "review": review, "unit": unit, "village": village}
 
 
 @pytest.fixture
