@@ -17,7 +17,7 @@ import pytest
 from flask import Flask
 
 from tests.browser.helpers import log_in
-from tests.integration.inspection_world import InspectionDriver, draft, unit_id
+from tests.integration.inspection_world import InspectionDriver, draft, meeting, unit_id
 from workflows.kernel.ids import InspectionTask
 
 T = InspectionTask
@@ -55,6 +55,11 @@ def _world(app: Flask) -> dict[str, int]:
         drive.do("mz_clerk", unrated, T.RECORD_OUTCOME, {
             "actual_start": later, "actual_end": later, "actual_people": 1, "actual_days": 1,
             "actual_materials": []})
+        for clerk, purpose, village, hours in (("mz_clerk", "低保政策培训", "dgz-v1", 1.5),
+                                               ("tj_clerk", "统计报表布置", "dgz-v2", 1.0)):
+            meeting(drive, clerk, {"purpose": purpose, "attendees": "村党支部书记",
+                                   "village_ids": [unit_id(db, village)], "town_ids": [],
+                                   "hours": hours, "mode": "on_site", "preferred_date": day})
         unit = unit_id(db, "qmzj")
         village = unit_id(db, "dgz-v1")
         db.commit()
@@ -135,6 +140,9 @@ def test_clerk_head_town_and_cadre(live_app: Flask, live_server: str, people: An
         assert cadre.locator("input[type=radio][name=burden_rating]").count() == 5
         cadre.get_by_label("4 · 负担较重").check()
         _shot(cadre, screenshots, f"rating-cadre-{tag}")
+        cadre.goto(f"{base}/inspections/sessions")
+        assert cadre.locator("li.agenda-item.concerns").count() == 1
+        _shot(cadre, screenshots, f"sessions-cadre-{tag}")
 
         town = people(base, "dg_official", device)
         town.goto(_task(town, base, ids["review"], T.TOWN_REVIEW))
@@ -146,6 +154,7 @@ def test_clerk_head_town_and_cadre(live_app: Flask, live_server: str, people: An
         for page, url, name in (
                 (clerk, draft_url, "draft-returned-clerk"), (town, f"{base}/inbox", "inbox-town"),
                 (head, f"{base}/audit/scorecards/{ids['unit']}", "scorecard-head"),
-                (clerk, f"{base}/inspections/calendar?village={ids['village']}", "calendar")):
+                (clerk, f"{base}/inspections/calendar?village={ids['village']}", "calendar"),
+                (cadre, f"{base}/inspections/sessions", "sessions-cadre")):
             page.goto(url + ("&" if "?" in url else "?") + "lang=en")
             _shot(page, screenshots, f"{name}-{tag}-en")

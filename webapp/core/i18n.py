@@ -271,6 +271,12 @@ def choice_label(value: object) -> str:
     return _lookup(CHOICE_LABELS, value)
 
 
+def field_choice_label(value: object, field: object) -> str:
+    """A choice of one field: its own label ("<field>.<value>") when it has one."""
+    own = CHOICE_LABELS.get(f"{field}.{value}")
+    return gettext(own) if own is not None else choice_label(value)
+
+
 def message(text: object) -> str:
     """Translate a message produced below the web layer when the catalog knows it."""
     raw = str(text)
@@ -360,7 +366,8 @@ def init_app(app: Flask) -> None:
                      ("event_label", event_label), ("process_label", process_label),
                      ("field_label", field_label), ("choice_label", choice_label),
                      ("msg", message), ("iso_datetime", iso_datetime),
-                     ("json_text", json_text), ("field_text", field_text)):
+                     ("json_text", json_text), ("field_text", field_text),
+                     ("field_choice_label", field_choice_label)):
         app.add_template_filter(fn, name)
     app.jinja_env.globals.update(LOCALES=LOCALES, LOCALE_NAMES=LOCALE_NAMES,
                                  shown_status=shown_status,

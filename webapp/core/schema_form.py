@@ -41,6 +41,8 @@ class FieldSpec:
     # villages: the "towns" field whose whole-town boxes it draws; towns: the villages field
     # that draws them (the towns field then draws nothing itself).
     companion: str = ""
+    # A number input's step: "" (whole numbers) or a Float's ("any", or its metadata "step").
+    step: str = ""
 
 
 def _validators(field: fields.Field[Any]) -> list[Any]:
@@ -65,6 +67,12 @@ def _spec(name: str, field: fields.Field[Any]) -> FieldSpec:
             steps = tuple(str(n) for n in range(int(low), int(high) + 1))
             return FieldSpec(name, SCALE, required, steps, min=low, max=high)
         return FieldSpec(name, "number", required, min=low, max=high)
+    if isinstance(field, fields.Float):
+        ranges = [v for v in checks if isinstance(v, validate.Range)]
+        low = ranges[0].min if ranges else None
+        high = ranges[0].max if ranges else None
+        return FieldSpec(name, "number", required, min=low, max=high,
+                         step=str(field.metadata.get("step", "any")))
     one_of = [v for v in checks if isinstance(v, validate.OneOf)]
     if one_of:
         return FieldSpec(name, "select", required, tuple(str(c) for c in one_of[0].choices))

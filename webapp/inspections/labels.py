@@ -48,6 +48,9 @@ i18n.CHOICE_LABELS.update({
     "burden_rating.3": N_("3 · a noticeable burden"),
     "burden_rating.4": N_("4 · a heavy burden"),
     "burden_rating.5": N_("5 · a very heavy burden"),
+    # a meeting's mode (the catalog's "method" keeps on_site / online as inspection methods)
+    "mode.on_site": N_("Meeting on site"),
+    "mode.online": N_("Online meeting"),
 })
 i18n.FIELD_LABELS["burden_rating"] = N_("How heavy was the burden on the village?")
 

@@ -232,10 +232,13 @@ def sessions() -> Page:
             if not items:
                 continue
             s = replace(s, agenda=items)
-            mine = sorted({v for i in items for v in i.village_ids})
-        shown.append({"on": s.on, "town": names.get(s.town_id, ""), "urgent": s.urgent,
-                      "mode": s.mode, "hours": s.hours,
-                      "villages": [names.get(v, "") for v in mine],
-                      "agenda": meeting_bundler.agenda_text(s, names)})
+        shown.append({
+            "on": s.on, "town": names.get(s.town_id, ""), "urgent": s.urgent,
+            "mode": s.mode, "hours": s.hours, "key": f"{s.town_id}-{s.on.isoformat()}",
+            "villages": [(names.get(v, ""), s.hours_for(v)) for v in mine],
+            "agenda": [{"unit": names.get(i.owner_unit_id or 0, ""), "purpose": i.purpose,
+                        "attendees": i.attendees, "hours": i.hours, "mode": i.mode,
+                        "concerns": bool(set(i.village_ids) & set(mine))}
+                       for i in s.agenda]})
     return render_template("inspections/sessions.html", sessions=shown,
                            show_ledger=bool(visible))

@@ -264,7 +264,8 @@ class DraftMeetingSchema(_Strict):
                               validate=validate.Length(max=MAX_VILLAGES), metadata=VILLAGES)
     town_ids = fields.List(fields.Integer(validate=ID_RANGE), load_default=list,
                            validate=validate.Length(max=50), metadata=TOWNS)
-    hours = fields.Float(required=True, validate=validate.Range(min=0.25, max=8))
+    hours = fields.Float(required=True, validate=validate.Range(min=0.25, max=8),
+                         metadata={"step": "0.25"})
     mode = fields.String(required=True, validate=validate.OneOf(MEETING_MODES))
     # The earliest day it is needed: the request joins the next combined session from then.
     preferred_date = _date_field()
