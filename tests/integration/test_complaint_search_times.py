@@ -42,3 +42,6 @@ def test_a_department_finds_a_complaint_by_title_not_by_its_times(
         assert filed.case_id not in found(s, "mz_clerk", probe), probe
     assert filed.case_id in found(s, "mz_clerk", case.title[:6])
     assert filed.case_id in found(s, "mz_clerk", str(filed.case_id))
+    # a date is what they see anyway: it still finds the complaint by its due date
+    due = json.loads(case.data)["correction_due"][:10]
+    assert filed.case_id in found(s, "mz_clerk", due)

@@ -8,6 +8,7 @@ Every filter value is a bound parameter (LIKE patterns are escaped).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -32,6 +33,9 @@ WARNING_SHARE = 0.2  # warn when at most this share of the working days is left 
 WARNING_DAYS = 1  # ... or at most this many
 PRIORITY = {"breach": "urgent", "warning": "high", "ok": "normal", "none": "low"}
 # A search term that could match a clock time inside stored moments ("08:30", "T08").
+# A search term that is a date or a month: what staff who see dates only see anyway.
+DATE_ONLY = re.compile(r"\d{4}-\d{2}(-\d{2})?")
+
 TaskUnit = aliased(OrgUnit, name="task_unit")
 CaseUnit = aliased(OrgUnit, name="case_unit")
 
@@ -190,12 +194,13 @@ def _filters(
 
 def _search(actor: Actor, term: str) -> ColumnElement[bool]:
     """Title or case data contains the term (any case), or the term is the case number.
-    Staff who see dates only on complaints search a complaint by its title and number only:
-    its data holds exact times (when it was filed, its due times), and any piece of one
-    ("t02", "52.276948", "12-08t02") would bracket when the complainant filed."""
+    Staff who see dates only search a complaint's data by a date (2026-12, 2026-12-08) and
+    otherwise by its title and number only: its data holds exact times (when it was filed,
+    its due times), and any other piece of one ("t02", "52.276948", "12-08t02") would
+    bracket when the complainant filed."""
     needle = term.lower()
     in_data = func.lower(Case.data).contains(needle, autoescape=True)
-    if not sees_exact_times(actor):
+    if not sees_exact_times(actor) and not DATE_ONLY.fullmatch(term):
         in_data = and_(in_data, Case.case_type != COMPLAINT)
     terms = [func.lower(Case.title).contains(needle, autoescape=True), in_data]
     if term.isascii() and term.isdigit() and len(term) <= 9:
