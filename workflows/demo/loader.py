@@ -5,20 +5,21 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Case, OrgKind, OrgUnit, User, utcnow
+from models import OrgKind, OrgUnit, User, utcnow
 from workflows.catalog import demo as demo_items
 from workflows.complaints import demo as demo_complaints
 from workflows.complaints.filing import ComplaintSettings
 from workflows.complaints.receipts import ReceiptHasher
 from workflows.inspections import demo as demo_inspections
-from workflows.kernel import access, accounts, cases, orgs, processes
+from workflows.kernel import access, accounts, orgs, processes
 from workflows.kernel.vault import Vault, generate_key
+from workflows.report_forms import demo as demo_report_forms
 
 DEMO_PASSWORD = "jianfu-demo-2026"
 
@@ -172,7 +173,7 @@ def load(
     clerk, tj_clerk = users["mz_clerk"], users["tj_clerk"]
     session.commit()
     processes.deploy(session, bpmn_dir)
-    _demo_cases(session, clerk, tj_clerk, now)
+    demo_report_forms.load(session, clerk, tj_clerk, now)
     settings = complaint_settings or ComplaintSettings(
         hasher=ReceiptHasher.for_tests(secrets.token_bytes(16)),
         vault=Vault.from_config(generate_key()),
@@ -184,63 +185,3 @@ def load(
     if inspections:
         demo_inspections.load(session, actors, now)
     return DemoData(logins, receipts)
-
-
-def _demo_cases(session: Session, clerk: User, tj_clerk: User, now: datetime) -> None:
-    """Report-form cases at draft, sign-off, review, returned, published and rejected."""
-    actor = {u.username: access.load_actor(session, u.id) for u in session.scalars(select(User))}
-    t = now - timedelta(days=20)
-    steps: list[list[tuple[str, dict[str, object]]]] = [
-        [],
-        [("mz_clerk", _draft("村级低保台账季报"))],
-        [("mz_clerk", _draft("养老服务统计表")), ("mz_head", {"head_decision": "approve"})],
-        [
-            ("mz_clerk", _draft("重复的人口信息表")),
-            ("mz_head", {"head_decision": "return", "comment": "与一套表重复，请核对"}),
-        ],
-        [
-            ("mz_clerk", _draft("社会救助月报")),
-            ("mz_head", {"head_decision": "approve"}),
-            ("nb_staff", {"review_decision": "approve"}),
-        ],
-        [
-            ("mz_clerk", _draft("村级活动照片留痕表")),
-            ("mz_head", {"head_decision": "approve"}),
-            ("nb_staff", {"review_decision": "reject", "comment": "属于留痕要求，不予新增"}),
-        ],
-    ]
-    for _i, plan in enumerate(steps):
-        title = plan[0][1]["form_name"] if plan else "新增村级报表申请（草稿）"
-        t += timedelta(hours=5)
-        res = cases.start_case(
-            session,
-            actor[clerk.username],
-            "report_form_approval",
-            {"title": f"{title}（演示）"},
-            now=t,
-        )
-        for username, fields in plan:
-            t += timedelta(hours=3)
-            _, state = cases.get_case(session, actor[username], res.case_id)
-            task = next(v for v in state.tasks.values() if v.state == "open")
-            cases.complete_task(
-                session, actor[username], res.case_id, task.task_uuid, dict(fields), now=t
-            )
-        assert session.get(Case, res.case_id) is not None
-    cases.start_case(
-        session,
-        actor[tj_clerk.username],
-        "report_form_approval",
-        {"title": "统计局村级报表申请（演示）"},
-        now=t + timedelta(hours=1),
-    )
-
-
-def _draft(name: str) -> dict[str, object]:
-    return {
-        "form_name": name,
-        "purpose": f"{name}：按季度收集村级数据",
-        "field_count": 12,
-        "frequency": "quarterly",
-        "already_collected": False,
-    }
