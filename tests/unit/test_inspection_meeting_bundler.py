@@ -98,3 +98,17 @@ def test_sessions_roll_into_the_next_year_and_the_config_is_checked() -> None:
     with pytest.raises(ValueError):
         BundleConfig(session_day=31)
     assert bundle([]) == []
+
+
+def test_a_full_session_sends_the_next_request_to_the_next_session() -> None:
+    """Issue 19, item 10: a combined session holds at most `max_session_hours` (default 4);
+    a request that would overfill it goes to the town's next session."""
+    three = [req(n, "2026-03-02", "2026-03-10", [(A1, A)], hours=2.0) for n in (1, 2, 3)]
+    sessions = bundle(three)
+    assert [(s.on.isoformat(), [i.case_id for i in s.agenda]) for s in sessions] == [
+        ("2026-03-15", [1, 2]), ("2026-04-15", [3])]
+    assert all(s.hours <= 4 for s in sessions)
+    wide = bundle(three, BundleConfig(max_session_hours=6))
+    assert [[i.case_id for i in s.agenda] for s in wide] == [[1, 2, 3]]
+    with pytest.raises(ValueError):
+        BundleConfig(max_session_hours=0)

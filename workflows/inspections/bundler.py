@@ -11,6 +11,8 @@ recomputed, never stored, so the calendar and the ledger stand on the history.
 - One session per town: the villages of that town named by any of its requests; the agenda
   lists each request (department, purpose, who attends, length, on-site/online) in the
   order they were queued; a village sits through the items that concern it.
+- A session runs at most `max_session_hours` (default 4): a request that would overfill it
+  goes to the town's next session.
 - An urgent request whose reason 区委农办 approved is a stand-alone session on its own date.
 """
 
@@ -38,8 +40,13 @@ class BundleConfig:
     period_months: int = 1
     session_day: int = 15
     notice_days: int = 5
+    # The longest a combined session may run (hours); a request that would overfill it goes
+    # to the town's next session (issue 19, item 10).
+    max_session_hours: float = 4.0
 
     def __post_init__(self) -> None:
+        if self.max_session_hours <= 0:
+            raise ValueError("max_session_hours must be positive")
         if self.period_months not in (1, 2, 3, 4, 6, 12):
             raise ValueError("period_months must divide the year")
         if not 1 <= self.session_day <= 28:
@@ -136,9 +143,13 @@ def bundle(
             if r.urgent_date is not None:
                 out.append(CombinedSession(town_id, on, True, [item]))
                 continue
-            session = combined.get((town_id, on))
+            day = on
+            session = combined.get((town_id, day))
+            while session is not None and session.hours + item.hours > config.max_session_hours:
+                day = next_session(day + timedelta(days=1), config)  # full: the next one
+                session = combined.get((town_id, day))
             if session is None:
-                session = combined[(town_id, on)] = CombinedSession(town_id, on)
+                session = combined[(town_id, day)] = CombinedSession(town_id, day)
                 out.append(session)
             session.agenda.append(item)
     return sorted(out, key=lambda s: (s.on, s.town_id, s.key))
