@@ -63,7 +63,7 @@ def test_case_pages_name_every_field_and_show_local_times(web: Web) -> None:
     case_id = drive.approve(draft(web.db, ["dgz-v1"]), title="民政检查")
     meeting_id = meeting(drive, "mz_clerk", {
         "purpose": "低保政策培训", "attendees": "村党支部书记",
-        "village_ids": [unit_id(web.db, "dgz-v1")], "town_ids": [], "hours": 3,
+        "village_ids": [unit_id(web.db, "dgz-v1")], "town_ids": [], "hours": 1.5,
         "mode": "on_site", "preferred_date": "2026-03-10"})
     web.db.rollback()
     web.login("mz_clerk")

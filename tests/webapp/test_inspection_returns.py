@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import re
 
-from tests.integration.inspection_world import InspectionDriver, draft, meeting, unit_id
+from tests.integration.inspection_world import InspectionDriver, actor, draft, meeting, unit_id
 from tests.webapp.conftest import Web
-from workflows.kernel.ids import InspectionTask, MeetingTask
+from workflows.kernel import cases
+from workflows.kernel.ids import InspectionTask, MeetingTask, ProcessId
 
 T = InspectionTask
 NOTICE = re.compile(r'<section[^>]*id="return-reason".*?</section>', re.S)
@@ -21,6 +22,13 @@ def _task_page(web: Web, case_id: int, task_id: str) -> str:
     res = web.client.get(f"/cases/{case_id}/tasks/{uuid}")
     assert res.status_code == 200
     return str(res.get_data(as_text=True))
+
+
+def _task_page_url(web: Web, case_id: int, task_id: str) -> str:
+    doc = web.client.get(f"/api/v1/cases/{case_id}").get_json()
+    uuid = next(t["task_uuid"] for t in doc["tasks"]
+                if t["state"] == "open" and t["task_id"] == task_id)
+    return f"/cases/{case_id}/tasks/{uuid}"
 
 
 def _notice(html: str) -> str:
@@ -49,21 +57,27 @@ def test_a_town_objection_is_at_the_top_of_the_draft_and_in_the_notification(web
     assert "正值农忙人手不足" in bell
 
 
-def test_a_quota_return_and_a_meeting_over_the_limit_say_why(web: Web) -> None:
+def test_a_quota_return_says_why_and_a_long_meeting_is_refused_at_filing(web: Web) -> None:
     drive = InspectionDriver(web.db)
     research = {"inspection_type": "research", "people": 2, "days": 1}
     drive.approve(draft(web.db, ["dgz-v1"], **research, window_start="2026-04-01",
                         window_end="2026-04-01"))
     second = drive.to_checks(draft(web.db, ["dgz-v1"], **research,
                                    window_start="2026-05-06", window_end="2026-05-06"))
-    long = meeting(drive, "mz_clerk", {
-        "purpose": "全天培训", "attendees": "村党支部书记", "town_ids": [],
-        "village_ids": [unit_id(web.db, "dgz-v1")], "hours": 3, "mode": "on_site",
-        "preferred_date": "2026-03-10"})
+    started = cases.start_case(web.db, actor(web.db, "mz_clerk"),
+                               str(ProcessId.MEETING_REQUEST), {"title": "全天培训"}).case_id
+    village = str(unit_id(web.db, "dgz-v1"))
     web.db.rollback()
     web.login("mz_clerk")
     assert "配额" in _notice(_task_page(web, second, T.DRAFT_REQUEST))
-    assert "不超过 2.0 小时" in _notice(_task_page(web, long, MeetingTask.DRAFT_MEETING))
+    # item 10: over the length limit, refused at filing with the reason (not returned)
+    page = _task_page_url(web, started, MeetingTask.DRAFT_MEETING)
+    res = web.post_form(page, page, {
+        "purpose": "全天培训", "attendees": "村党支部书记", "village_ids": village,
+        "hours": "3", "mode": "on_site", "preferred_date": "2099-03-10"})
+    html = res.get_data(as_text=True)
+    assert res.status_code == 422
+    assert re.search(r'data-field="hours"[^>]*>[^<]*每次会议不超过 2 小时', html)
 
 
 def test_statuses_say_what_is_happening(web: Web) -> None:

@@ -54,6 +54,12 @@ i18n.add_message_pattern(r"^(\S+) is already past \(today is (\S+)\)$",
                                            date=m[1], today=m[2]))
 
 
+i18n.add_message_pattern(r"^a meeting lasts at most (\S+) hours$",
+                         lambda m: gettext("A meeting lasts at most %(hours)s hours: shorten "
+                                           "it or split it into several meetings",
+                                           hours=m[1]))
+
+
 def warning_text(warning: draft_check.DraftWarning) -> str:
     p = warning.params
     if warning.kind in ("quota_quarter", "quota_year"):

@@ -2,7 +2,9 @@
 
 - `start_data`: only a clerk of a district department asks for village attendance; adds
   `max_meeting_hours` (the length limit per meeting, a start setting, default 2 hours).
-- `draft_inputs`: the villages picked one by one or by town, resolved as for inspections.
+- `draft_inputs`: the villages picked one by one or by town, resolved as for inspections;
+  a meeting longer than `max_meeting_hours` is refused at filing on its `hours` field with
+  the limit (the process's own length check stays for drafts recorded before).
 
 Both are registered in `workflows.kernel.registry`; the bundling into combined sessions is
 `workflows.inspections.bundler`.
@@ -17,6 +19,7 @@ from sqlalchemy.orm import Session
 from models import Case
 from workflows.inspections import requests as inspections
 from workflows.kernel.access import Actor
+from workflows.kernel.errors import ValidationFailedError
 from workflows.kernel.state import CaseState
 
 MAX_MEETING_HOURS = 2.0
@@ -32,4 +35,7 @@ def start_data(
 def draft_inputs(
     session: Session, case: Case, state: CaseState, data: dict[str, Any]
 ) -> dict[str, Any]:
+    limit = float(state.data.get("max_meeting_hours") or MAX_MEETING_HOURS)
+    if float(data.get("hours") or 0) > limit:
+        raise ValidationFailedError({"hours": [f"a meeting lasts at most {limit:g} hours"]})
     return inspections.draft_inputs(session, case, state, data)
