@@ -119,7 +119,7 @@ def test_request_town_review_approval_calendar_rating(live_app: Flask, live_serv
 
     page = _log_in(desk, base, "dg_cadre")
     _open(page, base, case_id, "rate_burden")
-    page.fill("#f-burden_rating", "2")
+    page.check("input[name=burden_rating][value='2']")  # the five-step choice (issue 19)
     page.fill("#f-rating_comment", "准备材料半天")
     submit(page)
     page.goto(f"{base}/inspections/ledger")
