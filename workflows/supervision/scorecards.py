@@ -122,10 +122,14 @@ class Scorecard:
         return self.named or self.raters >= MIN_RATERS
 
     @property
+    def valued(self) -> list[Rating]:
+        """The ratings whose value the viewer may read (a department's withheld are 0)."""
+        return [r for r in self.ratings if r.rating] if self.figures_shown else []
+
+    @property
     def average(self) -> float | None:
-        if not self.ratings or not self.figures_shown:
-            return None
-        return sum(r.rating for r in self.ratings) / len(self.ratings)
+        valued = self.valued
+        return sum(r.rating for r in valued) / len(valued) if valued else None
 
     @property
     def average_text(self) -> str:
@@ -138,7 +142,7 @@ class Scorecard:
         if not self.figures_shown:
             return {}
         out = dict.fromkeys(range(1, 6), 0)
-        for r in self.ratings:
+        for r in self.valued:
             out[r.rating] = out.get(r.rating, 0) + 1
         return out
 
@@ -151,7 +155,7 @@ class Scorecard:
         """The ratings with a comment, when the viewer may read them."""
         if not self.comments_shown:
             return []
-        return [r for r in self.ratings if r.comment.strip()]
+        return [r for r in self.valued if r.comment.strip()]
 
     @property
     def on_time(self) -> Rate:
@@ -263,14 +267,31 @@ def build(session: Session, as_of: datetime | None = None) -> tuple[Dashboard, l
     return board, list(cards.values())
 
 
+def released_cases(card: Scorecard) -> set[int]:
+    """The inspections whose ratings a department's card may count: rating finished (the
+    case closed: its average is then on the case page) by at least `MIN_RATERS` villages.
+    Values enter the card only whole cases at a time, so that neither another case's
+    average nor the card as it was before gives one village's rating away by difference."""
+    closed = {line.case_id for line in card.inspections if line.status == "closed"}
+    villages: dict[int, set[int]] = {}
+    for r in card.ratings:
+        if r.case_id is not None and r.village_id is not None:
+            villages.setdefault(r.case_id, set()).add(r.village_id)
+    return {c for c, v in villages.items() if c in closed and len(v) >= MIN_RATERS}
+
+
 def redact(card: Scorecard) -> Scorecard:
     """A department's own view of its card: ratings without village, inspection or time,
-    in no meaningful order; their values and comments only once `MIN_RATERS` villages have
-    rated (before, only how many ratings there are: each value is then a village's)."""
-    shown = card.raters >= MIN_RATERS
-    ratings = sorted((Rating(r.rating if shown else 0, r.comment if shown else "")
-                      for r in card.ratings), key=lambda r: (r.rating, r.comment))
-    return replace(card, ratings=ratings, named=False)
+    in no meaningful order; values and comments only of `released_cases` and only once
+    `MIN_RATERS` villages have rated those (the others count, with the value 0 = withheld)."""
+    released = released_cases(card)
+    kept = [r for r in card.ratings if r.case_id in released]
+    raters = len({r.village_id for r in kept})
+    shown = raters >= MIN_RATERS
+    ratings = sorted((Rating(r.rating, r.comment) if shown and r.case_id in released
+                      else Rating(0, "") for r in card.ratings),
+                     key=lambda r: (r.rating, r.comment))
+    return replace(card, ratings=ratings, named=False, raters=raters)
 
 
 @dataclass(frozen=True)
