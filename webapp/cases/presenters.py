@@ -11,7 +11,7 @@ from typing import Any
 from models import Case, CaseEvent
 from workflows.complaints import staff as complaint_staff
 from workflows.inspections import rating_privacy
-from workflows.kernel.access import Actor
+from workflows.kernel.access import SUPERVISOR, Actor
 from workflows.kernel.calendar import WorkCalendar
 from workflows.kernel.history import iso
 from workflows.kernel.state import CaseState, TaskView
@@ -27,6 +27,8 @@ HIDDEN_DATA = frozenset(
         "duplicate_check", "duplicate_matches", "current", "returns",
     }
 )
+# Who keeps the sealed originals of uploads and may open them (webapp/complaints/views.py).
+ORIGINALS_CUSTODIAN = SUPERVISOR
 # Task fields worth showing in a history entry.
 SHOWN_TASK_FIELDS = ("state", "claimant_id", "due_at")
 
@@ -73,20 +75,38 @@ def case(c: Case, state: CaseState, events: list[CaseEvent]) -> dict[str, Any]:
     }
 
 
+def without_original_hashes(value: Any) -> Any:
+    """`value` without the SHA-256 of any uploaded original (an attachment record carries it
+    as `sha256` beside the staff copy's `scrubbed_sha256`): a unit that hashes the photos
+    posted in its own WeChat group would find who complained. Only the custodian of the
+    originals (区委督查办, who may open them) sees it."""
+    if isinstance(value, dict):
+        drop = "scrubbed_sha256" in value
+        return {k: without_original_hashes(v) for k, v in value.items()
+                if not (drop and k == "sha256")}
+    if isinstance(value, list | tuple):
+        return [without_original_hashes(v) for v in value]
+    return value
+
+
 def for_viewer(actor: Actor, case_type: str,
                events: list[CaseEvent]) -> Callable[[Any], Any]:
     """What a viewer sees of a case's values (data, diffs, payloads): moments cut to dates
     on complaints outside intake (T2.2), village ratings withheld from the department they
-    judge (`workflows.inspections.rating_privacy`)."""
+    judge (`workflows.inspections.rating_privacy`), originals' hashes only for their
+    custodian (`without_original_hashes`)."""
     coarse = not complaint_staff.exact_times(actor, case_type)
     withheld = rating_privacy.withheld(actor, case_type)
     raters = rating_privacy.raters(events) if withheld else 0
+    custodian = ORIGINALS_CUSTODIAN in actor.role_names()
 
     def shown(value: Any) -> Any:
         if coarse:
             value = coarsen(value)
         if withheld:
             value = rating_privacy.redact(value, raters)
+        if not custodian:
+            value = without_original_hashes(value)
         return value
 
     return shown
