@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from models import Case, CaseEvent
@@ -33,6 +33,7 @@ ORIGINALS_CUSTODIAN = SUPERVISOR
 SHOWN_TASK_FIELDS = ("state", "claimant_id", "due_at")
 
 
+CHINA = timezone(timedelta(hours=8))
 _ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 
 
@@ -161,9 +162,20 @@ def history(actor: Actor, case_type: str, events: list[CaseEvent]) -> list[Histo
     return out
 
 
+def day_start(moment: datetime) -> datetime:
+    """The start (00:00 China time, as UTC) of `moment`'s local day: a moment that tells
+    the day and nothing finer, even in a page's machine-readable datetime attribute."""
+    day = WorkCalendar.local_date(moment)
+    return datetime(day.year, day.month, day.day, tzinfo=CHINA).astimezone(UTC)
+
+
 def tasks_for_viewer(actor: Actor, case_type: str, tasks: list[TaskView]) -> list[TaskView]:
-    """Open tasks as this viewer may see them: a village's rating task names no village
-    for the department it judges."""
+    """Open tasks as this viewer may see them: their moments cut to the day on complaints
+    outside intake (T2.2: a due time would bracket when the complainant filed); a
+    village's rating task names no village for the department it judges."""
+    if not complaint_staff.exact_times(actor, case_type):
+        tasks = [replace(t, created_at=day_start(t.created_at),
+                         due_at=day_start(t.due_at) if t.due_at else None) for t in tasks]
     if not rating_privacy.withheld(actor, case_type):
         return tasks
     return [replace(t, scope_org_unit_id=None, claimant_id=None)

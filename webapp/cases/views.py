@@ -155,6 +155,7 @@ def _history_context(case: Case, state: CaseState) -> dict[str, Any]:
 @login_required
 def task_page(case_id: int, task_uuid: str) -> Page:
     case, state, task, schema = _task_context(case_id, task_uuid)
+    task = presenters.tasks_for_viewer(current_actor(), case.case_type, [task])[0]
     specs = field_specs(schema)
     decision = decision_field(specs) is not None
     exact = complaint_staff.exact_times(current_actor(), case.case_type)
