@@ -57,6 +57,8 @@ def live_server(live_app: Flask) -> Iterator[str]:
     server = make_anonymous_server(live_app, "127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
+    # The public address (JIANFU_BASE_URL): receipts' QR codes point under it.
+    live_app.config["BASE_URL"] = f"http://127.0.0.1:{server.port}"
     try:
         yield f"http://127.0.0.1:{server.port}"
     finally:
