@@ -26,7 +26,7 @@ lint: .venv
 	$(BIN)/mypy
 
 test: lint
-	$(BIN)/pytest -n 2 -q
+	$(BIN)/pytest -n 2 --dist worksteal -q
 
 bench: .venv
 	$(BIN)/python bench/engine_bench.py
