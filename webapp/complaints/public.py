@@ -22,7 +22,7 @@ HTTPS "strict referrer" check would refuse every POST of a page sent with no-ref
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import Blueprint, current_app, render_template, request, session
 from flask_babel import format_date
@@ -257,32 +257,43 @@ def _code() -> str:
     return request.form.get("code", "")[:64]
 
 
+class Opened(NamedTuple):
+    code: str
+    case_id: int
+
+
+def _opened() -> Opened | tuple[str, int]:
+    """The complaint a posted code opens, or the page to answer instead: the wait page in
+    slow mode without a good ticket, the one not-found page for a wrong or malformed code.
+    Every lookup (track, reply, rate, appeal) goes through here."""
+    waiting = _wait_page()
+    if waiting is not None:
+        return waiting
+    code = _code()
+    case_id = _case_for(code)
+    return _not_found() if case_id is None else Opened(code, case_id)
+
+
 @bp.route("/track", methods=["GET", "POST"])
 @throttle.lookup
 def track() -> Page:
     if request.method == "GET":
         return render_template("public/track.html", not_found=False,
                                ticket=throttle.issue_ticket())
-    waiting = _wait_page()
-    if waiting is not None:
-        return waiting
-    code = _code()
-    case_id = _case_for(code)
-    if case_id is None:
-        return _not_found()
+    opened = _opened()
+    if not isinstance(opened, Opened):
+        return opened
+    code, case_id = opened
     return _render_status(case_id, code)
 
 
 @bp.post("/track/reply")
 @throttle.lookup
 def reply() -> Page:
-    waiting = _wait_page()
-    if waiting is not None:
-        return waiting
-    code = _code()
-    case_id = _case_for(code)
-    if case_id is None:
-        return _not_found()
+    opened = _opened()
+    if not isinstance(opened, Opened):
+        return opened
+    code, case_id = opened
     text = request.form.get("text", "")
     files = uploaded_files()
     if len(files) > MAX_FILES:
@@ -303,13 +314,10 @@ def reply() -> Page:
 @bp.post("/track/rate")
 @throttle.lookup
 def rate() -> Page:
-    waiting = _wait_page()
-    if waiting is not None:
-        return waiting
-    code = _code()
-    case_id = _case_for(code)
-    if case_id is None:
-        return _not_found()
+    opened = _opened()
+    if not isinstance(opened, Opened):
+        return opened
+    code, case_id = opened
     rating, comment = request.form.get("rating", ""), request.form.get("comment", "")
     values = {"rating": rating, "comment": comment}
     if rating not in RATINGS:
@@ -329,13 +337,10 @@ def rate() -> Page:
 @bp.post("/track/appeal")
 @throttle.lookup
 def appeal() -> Page:
-    waiting = _wait_page()
-    if waiting is not None:
-        return waiting
-    code = _code()
-    case_id = _case_for(code)
-    if case_id is None:
-        return _not_found()
+    opened = _opened()
+    if not isinstance(opened, Opened):
+        return opened
+    code, case_id = opened
     reason = request.form.get("appeal_reason", "")
     values = {"appeal_reason": reason}
     try:
