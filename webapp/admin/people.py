@@ -19,6 +19,7 @@ from webapp.admin import people_text
 from webapp.admin.blueprint import bp
 from webapp.core.auth import current_actor
 from webapp.core.db import get_session
+from webapp.core.paging import page_count, page_number
 from workflows.admin import people as people_api
 from workflows.admin import people_read
 from workflows.admin import people_rules as rules
@@ -29,9 +30,6 @@ PER_PAGE = people_read.PER_PAGE
 ACTIVE_FILTER = {"1": True, "0": False}
 
 
-def _page_number() -> int:
-    raw = request.args.get("page", "1")
-    return max(1, min(int(raw), 100_000)) if raw.isascii() and raw.isdigit() else 1
 
 
 def _int(name: str) -> int | None:
@@ -50,12 +48,12 @@ def people() -> str:
     role = role if role in rules.GRANTABLE else ""
     active = request.args.get("active", "")
     active = active if active in ACTIVE_FILTER else ""
-    number = _page_number()
+    number = page_number()
     rows, total = people_read.search_people(get_session(), current_actor(), q, number,
                                             PER_PAGE, role=role,
                                             active=ACTIVE_FILTER.get(active))
     return render_template("admin/people.html", rows=rows, total=total, page=number,
-                           pages=max(1, -(-total // PER_PAGE)), q=q, role=role,
+                           pages=page_count(total, PER_PAGE), q=q, role=role,
                            active=active, roles=_roles())
 
 

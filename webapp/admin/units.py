@@ -23,6 +23,7 @@ from webapp.admin.blueprint import bp
 from webapp.core import i18n
 from webapp.core.auth import current_actor
 from webapp.core.db import get_session
+from webapp.core.paging import page_count, page_number
 from workflows.admin import org_checks, org_file, org_import, org_plan, org_units
 from workflows.admin.org_file import RowError
 from workflows.kernel.calendar import WorkCalendar
@@ -101,9 +102,6 @@ def _today() -> date:
     return WorkCalendar.local_date(utcnow())
 
 
-def _page() -> int:
-    raw = request.args.get("page", "1")
-    return max(1, min(int(raw), 100_000)) if raw.isascii() and raw.isdigit() else 1
 
 
 @bp.get("/units", endpoint="units")
@@ -113,19 +111,19 @@ def units() -> str:
     kind = kind if kind in org_units.KINDS else ""
     status = request.args.get("status", "")
     status = status if status in org_units.STATUSES else ""
-    page = _page()
+    page = page_number()
     rows, total = org_units.search(get_session(), current_actor(), q=q, kind=kind,
                                    status=status, today=_today(), page=page,
                                    per_page=PER_PAGE)
     return render_template("admin/units.html", rows=rows, total=total, page=page,
-                           pages=max(1, -(-total // PER_PAGE)), q=q, kind=kind,
+                           pages=page_count(total, PER_PAGE), q=q, kind=kind,
                            status=status, kinds=org_units.KINDS)
 
 
 @bp.route("/units/<int:unit_id>", methods=["GET", "POST"], endpoint="unit")
 def unit(unit_id: int) -> str | BaseResponse | tuple[str, int]:
     session, actor, today = get_session(), current_actor(), _today()
-    found = org_units.unit_page(session, actor, unit_id, today=today, page=_page())
+    found = org_units.unit_page(session, actor, unit_id, today=today, page=page_number())
     values = {"name": found.unit.name, "official_code": found.unit.official_code or "",
               "valid_from": found.unit.valid_from.isoformat() if found.unit.valid_from else "",
               "valid_to": found.unit.valid_to.isoformat() if found.unit.valid_to else ""}
@@ -145,7 +143,7 @@ def unit(unit_id: int) -> str | BaseResponse | tuple[str, int]:
             prefix = "" if key else gettext("Row of %(code)s: ", code=_row_code(error))
             errors.setdefault(key, []).append(prefix + error_text(error))
     html = render_template("admin/units_unit.html", found=found, values=values, errors=errors,
-                           page=_page(), pages=max(1, -(-found.history_total // PER_PAGE)))
+                           page=page_number(), pages=page_count(found.history_total, PER_PAGE))
     return (html, 422) if errors else html
 
 

@@ -15,6 +15,7 @@ from webapp.admin import (
 from webapp.admin.blueprint import bp
 from webapp.core.auth import current_actor
 from webapp.core.db import get_session
+from webapp.core.paging import page_count, page_number
 from workflows.admin import record
 
 PER_PAGE = 50
@@ -32,9 +33,6 @@ SECTIONS = (
 )
 
 
-def page_number() -> int:
-    raw = request.args.get("page", "1")
-    return max(1, min(int(raw), 100_000)) if raw.isascii() and raw.isdigit() else 1
 
 
 @bp.get("/")
@@ -51,5 +49,5 @@ def audit() -> str:
     rows, total = record.events(get_session(), current_actor(), action=action, page=number,
                                 per_page=PER_PAGE)
     return render_template("admin/record.html", rows=rows, total=total, page=number,
-                           pages=max(1, -(-total // PER_PAGE)), action=action,
+                           pages=page_count(total, PER_PAGE), action=action,
                            action_codes=list(labels.ACTION_LABELS))

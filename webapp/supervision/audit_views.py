@@ -13,6 +13,7 @@ from webapp.cases import diagram_svg
 from webapp.core.auth import current_actor, login_required
 from webapp.core.db import get_session
 from webapp.core.lookups import unit_names
+from webapp.core.paging import page_count, page_number
 from webapp.supervision.verification_views import public_key
 from workflows.kernel.history import canonical
 from workflows.supervision import audit_cases, audit_trail, certificate_doc
@@ -20,9 +21,6 @@ from workflows.supervision import audit_cases, audit_trail, certificate_doc
 bp = Blueprint("audit", __name__, template_folder="templates", url_prefix="/audit")
 
 
-def _page_number() -> int:
-    raw = request.args.get("page", "1")
-    return max(1, min(int(raw), 100_000)) if raw.isascii() and raw.isdigit() else 1
 
 
 @bp.get("/cases")
@@ -32,13 +30,13 @@ def cases() -> str:
     q = request.args.get("q", "")[:100]
     case_type = request.args.get("type", "")[:80]
     status = request.args.get("status", "")[:40]
-    page = _page_number()
+    page = page_number()
     rows, total = audit_cases.search(session, actor, q=q, case_type=case_type, status=status,
                                      page=page)
     types, statuses = audit_cases.filters(session, actor)
     return render_template("audit/cases.html", rows=rows, total=total, q=q,
                            case_type=case_type, status=status, types=types, statuses=statuses,
-                           page=page, pages=max(1, -(-total // audit_cases.PER_PAGE)))
+                           page=page, pages=page_count(total, audit_cases.PER_PAGE))
 
 
 @bp.get("/cases/<int:case_id>")
