@@ -20,6 +20,15 @@ from models.process_version import ProcessVersion
 from models.saved_filter import SavedFilter
 from models.substitute import Substitute
 from models.user import RoleAssignment, User
+from models.village_list import (
+    EntryStatus,
+    ListEntry,
+    ListEntryVersion,
+    ListKind,
+    PlaqueStatus,
+    ServicePurchase,
+    VillagePlaque,
+)
 
 __all__ = [
     "ApiChannel",
@@ -55,4 +64,12 @@ __all__ = [
     "UTCDateTime",
     "User",
     "utcnow",
+    # issue 14: the village lists
+    "EntryStatus",
+    "ListEntry",
+    "ListEntryVersion",
+    "ListKind",
+    "PlaqueStatus",
+    "ServicePurchase",
+    "VillagePlaque",
 ]
