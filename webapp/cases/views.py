@@ -166,7 +166,7 @@ def task_page(case_id: int, task_uuid: str) -> Page:
                "diagram": diagram_svg.case_diagram(get_session(), case),
                **_history_context(case, state)}
     if request.method == "GET":
-        values = {} if decision else initial_values(specs, state.data)
+        values = initial_values(specs, state.data, decision)
         return render_template("task.html", values=values, errors={},
                                pickers=pickers.build(get_session(), specs, values), **context)
     values = parse(specs, request.form)

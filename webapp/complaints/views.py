@@ -22,6 +22,7 @@ from werkzeug.wrappers import Response
 
 from models import Attachment, Case
 from webapp.complaints import filing_form, public_text
+from webapp.complaints import labels as _labels  # noqa: F401  (registers the labels)
 from webapp.complaints.settings import settings
 from webapp.core.auth import current_actor, login_required
 from webapp.core.db import get_session

@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import ItemStatus, OrgKind, OrgUnit, User
+from models import ItemStatus, OrgKind, OrgUnit, RoleAssignment, User, utcnow
 from workflows.catalog import browse as catalog
+from workflows.kernel import access
+from workflows.kernel.calendar import WorkCalendar
 from workflows.kernel.errors import NotFoundError
 
 
@@ -77,3 +79,25 @@ def catalog_items(session: Session, chosen: Iterable[int] = ()) -> list[ItemChoi
                 continue
             out.append(ItemChoice(row.item_id, row.code, row.name, row.owner, False))
     return out
+
+
+@dataclass(frozen=True)
+class UnitChoices:
+    departments: list[tuple[int, str]]
+    towns: list[tuple[int, str]]
+
+
+def units_with_role(session: Session, role: str) -> UnitChoices:
+    """The active departments and towns where an active person holds `role` (or a role of
+    that lane) there or above: the units a task of that lane can be given to."""
+    holders = {path for (path,) in session.execute(
+        select(OrgUnit.path).join(RoleAssignment, RoleAssignment.org_unit_id == OrgUnit.id)
+        .join(User, User.id == RoleAssignment.user_id)
+        .where(RoleAssignment.role.in_(access.lane_roles(role)), User.active.is_(True)))}
+    today = WorkCalendar.local_date(utcnow())
+    units = [u for u in session.scalars(
+        select(OrgUnit).where(OrgUnit.kind.in_((OrgKind.DEPARTMENT.value, OrgKind.TOWN.value)))
+        .order_by(OrgUnit.id))
+        if u.active_on(today) and any(u.path.startswith(p) for p in holders)]
+    return UnitChoices([(u.id, u.name) for u in units if u.kind == OrgKind.DEPARTMENT.value],
+                       [(u.id, u.name) for u in units if u.kind == OrgKind.TOWN.value])

@@ -40,6 +40,15 @@ class ItemPicker:
 
 
 @dataclass(frozen=True)
+class UnitPicker:
+    """The departments and the towns where somebody holds the field's role."""
+
+    departments: list[tuple[int, str]]
+    towns: list[tuple[int, str]]
+    chosen: str
+
+
+@dataclass(frozen=True)
 class MaterialRow:
     name: str
     held: bool
@@ -96,6 +105,10 @@ def build(session: Session, specs: list[FieldSpec], values: dict[str, Any]) -> d
         elif spec.kind == "catalog_items":
             ticked = chosen(value)
             out[spec.name] = ItemPicker(lookups.catalog_items(session, _ids(ticked)), ticked)
+        elif spec.kind == "unit":
+            units = lookups.units_with_role(session, spec.role)
+            out[spec.name] = UnitPicker(units.departments, units.towns,
+                                        "" if value is None else str(value).strip())
         elif spec.kind == "materials":
             out[spec.name] = material_rows(value, spec.max)
     return out

@@ -25,6 +25,9 @@ TEXTAREA_FROM = 500  # a String allowed to be longer than this renders as a text
 CHECKLISTS = ("villages", "towns", "catalog_items")
 MATERIALS = "materials"
 SCALE = "scale"  # an Integer range as one labelled radio button per value
+# An Integer naming an org unit: a choice of the units where somebody holds the field's
+# metadata "role" (webapp.core.pickers), never a number to type.
+UNIT = "unit"
 WIDGETS = (*CHECKLISTS, MATERIALS)
 ROW = re.compile(r"^(?P<field>[a-z_]+)-(?P<index>\d{1,3})-name$")
 
@@ -43,6 +46,11 @@ class FieldSpec:
     companion: str = ""
     # A number input's step: "" (whole numbers) or a Float's ("any", or its metadata "step").
     step: str = ""
+    # Metadata "prefill": a decision form fills it from the case data (e.g. what the
+    # complainant chose); other decision fields start empty.
+    prefill: bool = False
+    # A unit field's metadata "role": the role somebody must hold in a unit offered.
+    role: str = ""
 
 
 def _validators(field: fields.Field[Any]) -> list[Any]:
@@ -50,6 +58,13 @@ def _validators(field: fields.Field[Any]) -> list[Any]:
 
 
 def _spec(name: str, field: fields.Field[Any]) -> FieldSpec:
+    spec = _kind(name, field)
+    if field.metadata.get("prefill"):
+        spec = replace(spec, prefill=True)
+    return spec
+
+
+def _kind(name: str, field: fields.Field[Any]) -> FieldSpec:
     required = bool(field.required)
     checks = _validators(field)
     if isinstance(field, fields.List):
@@ -63,6 +78,8 @@ def _spec(name: str, field: fields.Field[Any]) -> FieldSpec:
         ranges = [v for v in checks if isinstance(v, validate.Range)]
         low = ranges[0].min if ranges else None
         high = ranges[0].max if ranges else None
+        if field.metadata.get("widget") == UNIT:
+            return FieldSpec(name, UNIT, required, role=str(field.metadata.get("role", "")))
         if field.metadata.get("widget") == SCALE and low is not None and high is not None:
             steps = tuple(str(n) for n in range(int(low), int(high) + 1))
             return FieldSpec(name, SCALE, required, steps, min=low, max=high)
@@ -129,7 +146,8 @@ def parse(specs: list[FieldSpec], form: MultiDict[str, str]) -> dict[str, Any]:
         value = form.get(spec.name)
         if value is None or not value.strip():
             continue
-        data[spec.name] = value.strip() if spec.kind in ("number", "select", SCALE) else value
+        data[spec.name] = (value.strip() if spec.kind in ("number", "select", SCALE, UNIT)
+                           else value)
     return data
 
 
@@ -150,6 +168,9 @@ def material_rows(name: str, form: MultiDict[str, str]) -> list[dict[str, Any]]:
     return rows
 
 
-def initial_values(specs: list[FieldSpec], data: dict[str, Any]) -> dict[str, Any]:
-    """Prefill a form from the case data (used when a returned draft is revised)."""
-    return {s.name: data[s.name] for s in specs if s.name in data and data[s.name] is not None}
+def initial_values(specs: list[FieldSpec], data: dict[str, Any],
+                   decision: bool = False) -> dict[str, Any]:
+    """Prefill a form from the case data (used when a returned draft is revised); a
+    decision form only its "prefill" fields."""
+    return {s.name: data[s.name] for s in specs
+            if s.name in data and data[s.name] is not None and (s.prefill or not decision)}

@@ -16,11 +16,11 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from webapp.core import i18n, navigation
+from webapp.core import i18n, lookups, navigation, pickers
 from webapp.core.auth import current_actor, login_required
 from webapp.core.db import get_session
 from webapp.core.lookups import unit_names, user_names
-from webapp.core.schema_form import FieldSpec, decision_field, field_specs
+from webapp.core.schema_form import UNIT, FieldSpec, decision_field, field_specs
 from workflows.complaints import staff as complaint_staff
 from workflows.inbox import bulk, saved_filters
 from workflows.inbox import search as inbox_search
@@ -54,15 +54,36 @@ def inbox_url(flt: InboxFilter, page: int = 1, **extra: str) -> str:
     return url_for("inbox.inbox") + (f"?{query}" if query else "")
 
 
-def _decisions(rows: list[InboxItem]) -> dict[str, tuple[FieldSpec, bool]]:
-    """The one-click decision of each workable row whose form is a single choice."""
-    out: dict[str, tuple[FieldSpec, bool]] = {}
+def _decisions(rows: list[InboxItem]) -> dict[str, tuple[FieldSpec, bool, FieldSpec | None]]:
+    """The one-click decision of each workable row whose form is a single choice, whether
+    it has a comment, and its unit field (受理: the unit that corrects, pre-chosen from what
+    the complainant named), drawn beside the buttons."""
+    out: dict[str, tuple[FieldSpec, bool, FieldSpec | None]] = {}
     for row in rows:
         schema = forms.form_schema(row.case_type, row.task_id) if row.workable else None
         specs = field_specs(schema) if schema else []
         decision = decision_field(specs)
         if decision is not None:
-            out[row.task_uuid] = (decision, any(s.name == "comment" for s in specs))
+            unit = next((s for s in specs if s.kind == UNIT), None)
+            out[row.task_uuid] = (decision, any(s.name == "comment" for s in specs), unit)
+    return out
+
+
+def _unit_pickers(session: Session, rows: list[InboxItem],
+                  decisions: dict[str, tuple[FieldSpec, bool, FieldSpec | None]]
+                  ) -> dict[str, pickers.UnitPicker]:
+    """The unit picker of each quick decision that has a unit field."""
+    out: dict[str, pickers.UnitPicker] = {}
+    choices: dict[str, lookups.UnitChoices] = {}
+    for row in rows:
+        unit = decisions.get(row.task_uuid, (None, False, None))[2]
+        if unit is None:
+            continue
+        if unit.role not in choices:
+            choices[unit.role] = lookups.units_with_role(session, unit.role)
+        found = choices[unit.role]
+        chosen = "" if row.responsible_unit_id is None else str(row.responsible_unit_id)
+        out[row.task_uuid] = pickers.UnitPicker(found.departments, found.towns, chosen)
     return out
 
 
@@ -144,13 +165,15 @@ def page() -> str:
     ids = {i for r in rows for i in (r.village_id, r.town_id, r.responsible_unit_id,
                                      r.case_unit_id, *r.village_ids[:SHOWN_VILLAGES])}
     names = unit_names(session, ids)
+    decisions = _decisions(rows)
     startable = (sorted(set(forms.START_FORMS) - forms.PUBLIC_STARTS)
                  if access.CLERK in actor.role_names() else [])
     return render_template(
         "inbox.html", rows=rows, result=result, flt=flt, tabs=TABS,
         places={r.task_uuid: _place(r, names) for r in rows},
         holders=user_names(session, (r.claimant_id for r in rows)),
-        decisions=_decisions(rows), bulk_choices=_bulk_choices(rows),
+        decisions=decisions, unit_pickers=_unit_pickers(session, rows, decisions),
+        bulk_choices=_bulk_choices(rows),
         saved=saved_filters.visible_filters(session, actor),
         my_units=unit_names(session, (u for _, u, _ in actor.roles)),
         startable=startable, reminders=complaint_staff.reminders_for(session, actor),

@@ -158,8 +158,12 @@ class IntakeSchema(ComplaintSchema):
     intake_decision = fields.String(
         required=True, validate=validate.OneOf(["accept", "reject", "duplicate"])
     )
-    category = fields.String(validate=validate.OneOf(CATEGORIES))
-    responsible_unit_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    # Pre-filled from what the complainant chose; the unit from a picker of the units that
+    # can correct (metadata only: the form hash leaves it out).
+    category = fields.String(validate=validate.OneOf(CATEGORIES), metadata={"prefill": True})
+    responsible_unit_id = fields.Integer(
+        validate=validate.Range(min=1, max=2**31 - 1),
+        metadata={"prefill": True, "widget": "unit", "role": "clerk"})
     reject_reason = fields.String(validate=_text(2000))
     duplicate_of = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
     comment = fields.String(load_default="", validate=_text(2000))

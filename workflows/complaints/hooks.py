@@ -4,7 +4,7 @@ through `workflows.complaints.filing`)."""
 from __future__ import annotations
 
 from workflows.complaints import forms as complaint_forms
-from workflows.complaints import staff
+from workflows.complaints import intake, staff
 from workflows.kernel import forms, registry
 from workflows.kernel.ids import ComplaintTask, ProcessId
 
@@ -29,3 +29,5 @@ def register() -> None:
         public=True,
     )
     registry.add_public_voice(PROCESS, staff.public_voice)
+    for task_id, hook in intake.HOOKS.items():
+        registry.add_task_input_hook(PROCESS, task_id, hook)

@@ -23,6 +23,7 @@ from workflows.complaints.filing import (
     PROCESS,
     ComplaintSettings,
 )
+from workflows.complaints.intake import own_remarks
 from workflows.complaints.receipts import normalize
 from workflows.kernel import case_additions, forms, uploads
 from workflows.kernel.cases import _now
@@ -114,7 +115,8 @@ def _complainant_task(
     def decide(case: Case, state: CaseState | None) -> EventDraft:
         assert state is not None
         task = _open_task(state, task_id)
-        data = forms.validate_task(PROCESS, task_id, fields, case_data=state.data)
+        data = own_remarks(task_id, forms.validate_task(PROCESS, task_id, fields,
+                                                        case_data=state.data))
         return EventDraft(
             TASK_COMPLETED,
             at=_now(case, now),
