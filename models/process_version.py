@@ -24,3 +24,7 @@ class ProcessVersion(Base):
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Who deployed it from the administration pages; None for `jianfu deploy`.
     deployed_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    # A variant bound to one org unit (e.g. a pilot town's own version of a process): never
+    # the newest version for everyone; a case starts on it only when a feature's version
+    # chooser picks it (`workflows.kernel.processes.for_start`). None: the standard version.
+    bound_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"), index=True)

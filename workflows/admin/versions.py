@@ -51,6 +51,7 @@ def _rows(session: Session, where: object | None = None) -> list[VersionRow]:
         select(Case.process_version_id, func.count()).group_by(Case.process_version_id)).all())
     newest = dict(session.execute(
         select(ProcessVersion.process_id, func.max(ProcessVersion.version))
+        .where(ProcessVersion.bound_unit_id.is_(None))  # a town's variant is never the newest
         .group_by(ProcessVersion.process_id)).all())
     query = (select(ProcessVersion, User.display_name)
              .outerjoin(User, User.id == ProcessVersion.deployed_by)
@@ -123,6 +124,10 @@ def _check(process_id: str, sources: dict[str, str]) -> None:
     if missing:
         raise ValidationFailedError({"files": [
             f"no form for the user task(s) {', '.join(missing)} of {process_id}"]})
+
+
+# The deploy-time checks, for a pilot town's variant too (workflows.pilots.variants).
+check_sources = _check
 
 
 def deploy(session: Session, actor: Actor, files: dict[str, bytes]) -> Deployed:

@@ -127,7 +127,6 @@ def file_complaint(
     _check_places(session, data)
     code = new_code()
     code_hash = settings.hasher.hash(code)  # slow on purpose: before the write lock
-    pv = processes.latest(session, PROCESS)
     office = _unit_by_code(session, BURDEN_OFFICE_CODE)
     anonymous = bool(data.get("anonymous", True)) or not name
     if staff is not None and not staff.holds(access.BURDEN_OFFICE, office.path):
@@ -148,6 +147,7 @@ def file_complaint(
     if data.get("occurred_on"):
         start["occurred_on"] = data["occurred_on"]
     title = " ".join(description.split())[:TITLE_CHARS]
+    pv = processes.for_start(session, PROCESS, start)  # a pilot town's variant, if approved
 
     def load() -> tuple[Case, CaseState | None]:
         at = _now(None, now)

@@ -78,7 +78,6 @@ def start_case(
         org_unit_id = clerk_units[0]
     if org_unit_id is None or org_unit_id not in clerk_units:
         raise NotAllowedError("only a clerk of the requesting unit may start this process")
-    pv = processes.latest(session, process_id)
     office = _unit_by_code(session, BURDEN_OFFICE_CODE)
     data = {**registry.DEFAULT_SETTINGS.get(process_id, {}), **(settings or {}), **validated}
     data["lane_scopes"] = {
@@ -87,6 +86,7 @@ def start_case(
         access.BURDEN_OFFICE: office.id,
     }
     data = registry.start_data(session, actor, process_id, org_unit_id, data)
+    pv = processes.for_start(session, process_id, data, org_unit_id)
 
     def load() -> tuple[Case, CaseState | None]:
         at = _now(None, now)

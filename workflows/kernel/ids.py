@@ -13,6 +13,9 @@ class ProcessId(StrEnum):
     INSPECTION_REQUEST = "inspection_request"
     MEETING_REQUEST = "meeting_request"
     ADMINISTRATION = "administration"
+    FIVE_YEAR_PLAN_CHECK = "five_year_plan_check"
+    PILOT_VARIANT_APPROVAL = "pilot_variant_approval"
+    INNOVATION_PRACTICE = "innovation_practice"
 
 
 class ReportFormTask(StrEnum):
@@ -239,3 +242,54 @@ class AdministrationElement(StrEnum):
 
 
 USER_TASKS[ProcessId.ADMINISTRATION] = AdministrationTask
+
+
+# --------------------------------------- five-year plans and pilot towns (issue 14, measures 7-8)
+
+
+class PlanCheckTask(StrEnum):
+    """User tasks of bpmn/five_year_plan_check.bpmn (docs/pilots.md)."""
+
+    CHECK_PLAN = "check_plan"
+    REVISE_PLAN = "revise_plan"
+
+
+class PlanCheckElement(StrEnum):
+    """Other elements of bpmn/five_year_plan_check.bpmn that code or tests refer to."""
+
+    RECORD_SUBMITTED = "record_submitted"
+    RECORD_RETURNED = "record_returned"
+    RECORD_CONFIRMED = "record_confirmed"
+
+
+class VariantTask(StrEnum):
+    """User tasks of bpmn/pilot_variant_approval.bpmn (docs/pilots.md)."""
+
+    APPROVE_VARIANT = "approve_variant"
+
+
+class VariantElement(StrEnum):
+    """Other elements of bpmn/pilot_variant_approval.bpmn that code or tests refer to."""
+
+    RECORD_PENDING = "record_pending"
+    RECORD_APPROVED = "record_approved"
+    RECORD_REJECTED = "record_rejected"
+
+
+class PracticeTask(StrEnum):
+    """User tasks of bpmn/innovation_practice.bpmn (docs/pilots.md)."""
+
+    REVIEW_PRACTICE = "review_practice"
+
+
+class PracticeElement(StrEnum):
+    """Other elements of bpmn/innovation_practice.bpmn that code or tests refer to."""
+
+    RECORD_REGISTERED = "record_registered"
+    RECORD_ADOPTED = "record_adopted"
+    RECORD_NOTED = "record_noted"
+
+
+USER_TASKS[ProcessId.FIVE_YEAR_PLAN_CHECK] = PlanCheckTask
+USER_TASKS[ProcessId.PILOT_VARIANT_APPROVAL] = VariantTask
+USER_TASKS[ProcessId.INNOVATION_PRACTICE] = PracticeTask

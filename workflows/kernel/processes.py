@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import ProcessVersion, utcnow
-from workflows.kernel import engine
+from workflows.kernel import engine, registry
 from workflows.kernel.errors import NotFoundError
 from workflows.kernel.history import canonical, sha256
 
@@ -43,11 +45,13 @@ def deploy(session: Session, bpmn_dir: Path) -> list[ProcessVersion]:
 
 
 def add_version(
-    session: Session, process_id: str, sources: dict[str, str], deployed_by: int | None = None
+    session: Session, process_id: str, sources: dict[str, str], deployed_by: int | None = None,
+    bound_unit_id: int | None = None,
 ) -> tuple[ProcessVersion, bool]:
     """The version of these sources: the stored one with the same content, or a new version
     after the sources parse (a broken model raises the engine's error). Flushes, never
-    commits; True when it is new."""
+    commits; True when it is new. `bound_unit_id` binds a new version to one org unit: it
+    is then a variant, started only when a version chooser picks it (`for_start`)."""
     digest = content_hash(sources)
     existing = session.scalar(select(ProcessVersion).where(ProcessVersion.content_hash == digest))
     if existing is not None:
@@ -64,6 +68,7 @@ def add_version(
         spiff_version=engine.SPIFF_VERSION,
         deployed_at=utcnow(),
         deployed_by=deployed_by,
+        bound_unit_id=bound_unit_id,
     )
     session.add(pv)
     session.flush()
@@ -71,15 +76,33 @@ def add_version(
 
 
 def latest(session: Session, process_id: str) -> ProcessVersion:
+    """The newest standard version (never a variant bound to a unit)."""
     pv = session.scalar(
         select(ProcessVersion)
-        .where(ProcessVersion.process_id == process_id)
+        .where(ProcessVersion.process_id == process_id, ProcessVersion.bound_unit_id.is_(None))
         .order_by(ProcessVersion.version.desc())
         .limit(1)
     )
     if pv is None:
         raise NotFoundError(f"process {process_id} is not deployed")
     return pv
+
+
+def for_start(
+    session: Session, process_id: str, data: Mapping[str, Any], org_unit_id: int | None = None
+) -> ProcessVersion:
+    """The version a new case of `process_id` starts on: the first version a registered
+    chooser picks for this start (it must be a version of the same process), else the
+    newest standard version."""
+    for chooser in registry.VERSION_CHOOSERS.values():
+        chosen = chooser(session, process_id, data, org_unit_id)
+        if chosen is None:
+            continue
+        pv = session.get(ProcessVersion, chosen)
+        if pv is None or pv.process_id != process_id:
+            raise NotFoundError(f"process version {chosen} is no version of {process_id}")
+        return pv
+    return latest(session, process_id)
 
 
 def definition(session: Session, process_version_id: int) -> engine.ProcessDefinition:

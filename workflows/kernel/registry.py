@@ -17,6 +17,9 @@ command cycle.
   the form, so the engine never reads the database and replay needs none. A hook reads
   the command's time with `command_now()` (e.g. to refuse a date already past).
 - Batch jobs: what each worker run does besides firing due timers (e.g. sending mail).
+- Version choosers: which process version a new case starts on when it is not the standard
+  one (e.g. a pilot town's approved variant); asked in registration order, the first id
+  wins, none: the newest standard version (`workflows.kernel.processes.for_start`).
 - Public voices: who may write a public comment (one the outside party of the case reads)
   on a case of a process, and as which unit; a process without one has no public side.
 - The forms of each process live in `workflows.kernel.forms` (START_FORMS, TASK_FORMS,
@@ -42,6 +45,9 @@ StartHook = Callable[[Session, Actor, int, dict[str, Any]], dict[str, Any]]
 TaskInputHook = Callable[[Session, Case, CaseState, dict[str, Any]], dict[str, Any]]
 # (session, actor, case) -> the id of the unit the actor speaks for, or None: not allowed.
 PublicVoice = Callable[[Session, Actor, Case], int | None]
+# (session, process id, start data, org unit the case starts for) -> a process version id,
+# or None: no opinion (the standard version).
+VersionChooser = Callable[[Session, str, Mapping[str, Any], int | None], int | None]
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,7 @@ START_HOOKS: dict[str, StartHook] = {}
 TASK_INPUT_HOOKS: dict[tuple[str, str], TaskInputHook] = {}
 BATCH_JOBS: dict[str, BatchJob] = {}
 PUBLIC_VOICES: dict[str, PublicVoice] = {}
+VERSION_CHOOSERS: dict[str, VersionChooser] = {}
 
 
 def add_projection(name: str, project: ProjectionHook, *, order: int) -> None:
@@ -105,6 +112,11 @@ def public_voice(session: Session, actor: Actor, case: Case) -> int | None:
     """The unit `actor` may speak for to the case's outside party; None: it may not."""
     voice = PUBLIC_VOICES.get(case.case_type)
     return voice(session, actor, case) if voice is not None else None
+
+
+def add_version_chooser(name: str, chooser: VersionChooser) -> None:
+    """Register (or replace, by name) a chooser of the version a new case starts on."""
+    VERSION_CHOOSERS[name] = chooser
 
 
 def add_batch_job(job: BatchJob) -> None:
