@@ -11,6 +11,7 @@ from models.case_event import CaseEvent, LogCheckpoint, LogHead
 from models.case_follow import CaseFollow
 from models.complaint import ComplaintIdentity, ComplaintReceipt
 from models.due_job import DueJob, DueJobState
+from models.gov_app import AppStatus, GovApp, GovAppVersion, GovAppVillage
 from models.human_task import HumanTask, HumanTaskState
 from models.idempotency_key import IdempotencyKey
 from models.inspection_slot import InspectionSlot
@@ -32,6 +33,7 @@ from models.village_list import (
 
 __all__ = [
     "ApiChannel",
+    "AppStatus",
     "AssessmentItem",
     "AssessmentItemVersion",
     "Attachment",
@@ -45,6 +47,9 @@ __all__ = [
     "ComplaintReceipt",
     "DueJob",
     "DueJobState",
+    "GovApp",
+    "GovAppVersion",
+    "GovAppVillage",
     "HumanTask",
     "HumanTaskState",
     "IdempotencyKey",

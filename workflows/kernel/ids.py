@@ -13,6 +13,7 @@ class ProcessId(StrEnum):
     INSPECTION_REQUEST = "inspection_request"
     MEETING_REQUEST = "meeting_request"
     ADMINISTRATION = "administration"
+    APP_REQUEST = "app_request"
     FIVE_YEAR_PLAN_CHECK = "five_year_plan_check"
     PILOT_VARIANT_APPROVAL = "pilot_variant_approval"
     INNOVATION_PRACTICE = "innovation_practice"
@@ -293,3 +294,30 @@ class PracticeElement(StrEnum):
 USER_TASKS[ProcessId.FIVE_YEAR_PLAN_CHECK] = PlanCheckTask
 USER_TASKS[ProcessId.PILOT_VARIANT_APPROVAL] = VariantTask
 USER_TASKS[ProcessId.INNOVATION_PRACTICE] = PracticeTask
+
+
+# ---------------------------------------------------------------- government apps (issue 13)
+
+
+class AppTask(StrEnum):
+    """User tasks of bpmn/app_request.bpmn (docs/apps.md)."""
+
+    DRAFT_APP = "draft_app"
+    SIGN_OFF = "sign_off"
+    BURDEN_REVIEW = "burden_review"
+    CYBERSPACE_REVIEW = "cyberspace_review"
+
+
+class AppElement(StrEnum):
+    """Other elements of bpmn/app_request.bpmn that code or tests refer to."""
+
+    START_APP_REQUEST = "start_app_request"
+    CHECK_DUPLICATES = "check_duplicates"
+    RECORD_HEAD_RETURN = "record_head_return"
+    RECORD_REVIEW_RETURN = "record_review_return"
+    RECORD_CYBERSPACE_RETURN = "record_cyberspace_return"
+    RECORD_REJECTION = "record_rejection"
+    PUBLISH_APP = "publish_app"
+
+
+USER_TASKS[ProcessId.APP_REQUEST] = AppTask
