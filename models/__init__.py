@@ -18,6 +18,7 @@ from models.inspection_slot import InspectionSlot
 from models.notification import Notification, OutboxMail, OutboxState
 from models.org_unit import OrgKind, OrgUnit
 from models.process_version import ProcessVersion
+from models.report_form import FormStatus, IndicatorValue, ReportForm, ReportFormVersion
 from models.saved_filter import SavedFilter
 from models.substitute import Substitute
 from models.user import RoleAssignment, User
@@ -47,12 +48,14 @@ __all__ = [
     "ComplaintReceipt",
     "DueJob",
     "DueJobState",
+    "FormStatus",
     "GovApp",
     "GovAppVersion",
     "GovAppVillage",
     "HumanTask",
     "HumanTaskState",
     "IdempotencyKey",
+    "IndicatorValue",
     "InspectionSlot",
     "ItemStatus",
     "LogCheckpoint",
@@ -63,6 +66,8 @@ __all__ = [
     "OutboxMail",
     "OutboxState",
     "ProcessVersion",
+    "ReportForm",
+    "ReportFormVersion",
     "RoleAssignment",
     "SavedFilter",
     "Substitute",

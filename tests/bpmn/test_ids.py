@@ -33,6 +33,7 @@ CONSTANTS: dict[ids.ProcessId, tuple[type[StrEnum], ...]] = {
     ids.ProcessId.INSPECTION_REQUEST: (ids.InspectionTask, ids.InspectionElement),
     ids.ProcessId.MEETING_REQUEST: (ids.MeetingTask, ids.MeetingElement),
     ids.ProcessId.ADMINISTRATION: (ids.AdministrationTask, ids.AdministrationElement),
+    ids.ProcessId.VILLAGE_DATA: (ids.VillageDataTask, ids.VillageDataElement),
     ids.ProcessId.APP_REQUEST: (ids.AppTask, ids.AppElement),
     ids.ProcessId.FIVE_YEAR_PLAN_CHECK: (ids.PlanCheckTask, ids.PlanCheckElement),
     ids.ProcessId.PILOT_VARIANT_APPROVAL: (ids.VariantTask, ids.VariantElement),

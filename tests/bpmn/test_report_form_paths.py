@@ -29,7 +29,8 @@ def reach_review(case, reminder_days: int = 5, approved_at: datetime | None = No
     """Start, draft and sign off; the sign-off (at `approved_at`) opens the review."""
     approved_at = approved_at or cst(3, 2)
     case.start({"review_reminder_days": reminder_days}, approved_at - timedelta(hours=2))
-    case.complete("draft_form", {"form_title": "村级防汛台账"}, approved_at - timedelta(hours=1))
+    case.complete("draft_form", {"all_fields_held": False, "form_title": "村级防汛台账"},
+                  approved_at - timedelta(hours=1))
     return case.complete("sign_off", {"head_decision": "approve"}, approved_at)
 
 
@@ -50,7 +51,8 @@ def test_sign_off_goes_to_the_unit_head(new_case):
     case = new_case()
     case.start({"review_reminder_days": 5}, cst(3, 2))
 
-    result = case.complete("draft_form", {"form_title": "t"}, cst(3, 2, 11))
+    result = case.complete("draft_form", {"all_fields_held": False, "form_title": "t"},
+                           cst(3, 2, 11))
 
     assert open_tasks(result) == [("sign_off", "unit_head")]
     assert result.ready[0].properties == {"due_working_days": "3"}
@@ -78,7 +80,7 @@ def test_approved_form_is_published(new_case):
 def test_head_return_sends_the_form_back_to_the_clerk_then_approval_reaches_review(new_case):
     case = new_case()
     case.start({"review_reminder_days": 5}, cst(3, 2))
-    case.complete("draft_form", {"form_title": "v1"}, cst(3, 2, 11))
+    case.complete("draft_form", {"all_fields_held": False, "form_title": "v1"}, cst(3, 2, 11))
 
     returned = case.complete("sign_off", {"head_decision": "return"}, cst(3, 2, 14))
 
@@ -87,7 +89,7 @@ def test_head_return_sends_the_form_back_to_the_clerk_then_approval_reaches_revi
     assert "case_status" not in returned.data
     assert returned.ready[0].data["form_title"] == "v1"  # the clerk sees the earlier draft
 
-    case.complete("draft_form", {"form_title": "v2"}, cst(3, 3))
+    case.complete("draft_form", {"all_fields_held": False, "form_title": "v2"}, cst(3, 3))
     review = case.complete("sign_off", {"head_decision": "approve"}, cst(3, 3, 11))
 
     assert open_tasks(review) == [("review_form", "burden_office")]
@@ -111,7 +113,7 @@ def test_reviewer_return_reopens_the_draft_and_the_next_round_gets_a_new_reminde
     assert not returned.completed
     assert "case_status" not in returned.data
 
-    case.complete("draft_form", {"form_title": "v2"}, cst(3, 4))
+    case.complete("draft_form", {"all_fields_held": False, "form_title": "v2"}, cst(3, 4))
     second = case.complete("sign_off", {"head_decision": "approve"}, cst(3, 5))
 
     assert open_tasks(second) == [("review_form", "burden_office")]
@@ -227,7 +229,7 @@ def test_completing_a_task_again_from_a_stale_uuid_is_an_invalid_transition(new_
     case = new_case()
     case.start({"review_reminder_days": 5}, cst(3, 2))
     draft_uuid = case.ready_uuid("draft_form")
-    case.complete("draft_form", {}, cst(3, 2, 11))
+    case.complete("draft_form", {"all_fields_held": False}, cst(3, 2, 11))
 
     with pytest.raises(InvalidTransitionError):
         engine.complete_task(case.defn, case.snapshot, draft_uuid, {}, seed="x", now=cst(3, 3),
@@ -262,3 +264,40 @@ def test_the_timer_task_itself_cannot_be_completed_as_a_user_task(new_case):
     with pytest.raises(InvalidTransitionError):
         engine.complete_task(case.defn, case.snapshot, review.timers[0].uuid, {}, seed="x",
                              now=cst(3, 3), calendar=case.calendar)
+
+
+# ------------------------------------------------------------------ every field already held
+
+
+def test_a_form_whose_fields_are_all_held_needs_no_new_collection(new_case):
+    case = new_case()
+    case.start({"review_reminder_days": 5}, cst(3, 2))
+    case.complete("draft_form", {"all_fields_held": True, "form_title": "人口"}, cst(3, 2, 11))
+
+    result = case.complete("sign_off", {"head_decision": "approve"}, cst(3, 2, 14))
+
+    assert result.completed
+    assert result.ready == []
+    assert result.timers == []  # no review, so no review reminder either
+    assert result.data["case_status"] == "all_held"
+    assert result.data["published_at"] == "2026-03-02T14:00:00+08:00"
+    assert {"held_gateway", "record_all_held", "all_held_end"} <= set(result.finished_task_ids)
+    assert not {"review_form", "publish_form", "record_rejection"} & set(
+        result.finished_task_ids)
+
+
+def test_an_all_held_form_returned_by_the_head_is_drafted_again_and_can_gain_new_fields(
+        new_case):
+    case = new_case()
+    case.start({"review_reminder_days": 5}, cst(3, 2))
+    case.complete("draft_form", {"all_fields_held": True}, cst(3, 2, 11))
+    returned = case.complete("sign_off", {"head_decision": "return"}, cst(3, 2, 12))
+    assert open_tasks(returned) == [("draft_form", "clerk")]
+
+    case.complete("draft_form", {"all_fields_held": False}, cst(3, 2, 13))
+    review = case.complete("sign_off", {"head_decision": "approve"}, cst(3, 2, 14))
+
+    assert open_tasks(review) == [("review_form", "burden_office")]
+    assert "case_status" not in review.data
+    assert "held_gateway" in review.finished_task_ids
+    assert "record_all_held" not in review.finished_task_ids

@@ -55,6 +55,7 @@ EVENT_LABELS = {
     "identity_unseal_requested": N_("Unsealing of the identity requested"),
     "identity_unseal_decided": N_("Unsealing of the identity decided"),
     "identity_accessed": N_("Identity read"),
+    "data_recorded": N_("Village data entered"),
 }
 PROCESS_LABELS = {"report_form_approval": N_("New report form approval"),
                   "burden_complaint": N_("Burden complaint"),

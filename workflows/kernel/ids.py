@@ -13,6 +13,7 @@ class ProcessId(StrEnum):
     INSPECTION_REQUEST = "inspection_request"
     MEETING_REQUEST = "meeting_request"
     ADMINISTRATION = "administration"
+    VILLAGE_DATA = "village_data"
     APP_REQUEST = "app_request"
     FIVE_YEAR_PLAN_CHECK = "five_year_plan_check"
     PILOT_VARIANT_APPROVAL = "pilot_variant_approval"
@@ -33,6 +34,9 @@ class ReportFormElement(StrEnum):
     REVIEW_REMINDER = "review_reminder"
     PUBLISH_FORM = "publish_form"
     RECORD_REJECTION = "record_rejection"
+    # Every field is already held in the "one form": no new collection (issue 13).
+    HELD_GATEWAY = "held_gateway"
+    RECORD_ALL_HELD = "record_all_held"
 
 
 class ComplaintTask(StrEnum):
@@ -243,6 +247,23 @@ class AdministrationElement(StrEnum):
 
 
 USER_TASKS[ProcessId.ADMINISTRATION] = AdministrationTask
+
+
+# ---------------------------------------------------------------- village data record (issue 13)
+
+
+class VillageDataTask(StrEnum):
+    """User tasks of bpmn/village_data.bpmn: none (the record only collects events)."""
+
+
+class VillageDataElement(StrEnum):
+    """Elements of bpmn/village_data.bpmn."""
+
+    START = "start"
+    RECORD_OPEN = "record_open"
+
+
+USER_TASKS[ProcessId.VILLAGE_DATA] = VillageDataTask
 
 
 # --------------------------------------- five-year plans and pilot towns (issue 14, measures 7-8)

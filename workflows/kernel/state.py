@@ -34,6 +34,8 @@ IDENTITY_UNSEAL_DECIDED = "identity_unseal_decided"
 IDENTITY_ACCESSED = "identity_accessed"
 # An administrator's action, recorded in the administration record (workflows.admin.record).
 ADMIN_ACTION = "admin_action"
+# A value a village entered in its data record (workflows.report_forms.values).
+DATA_RECORDED = "data_recorded"
 RECORD_EVENTS = frozenset(
     {
         COMMENT_ADDED,
@@ -42,6 +44,7 @@ RECORD_EVENTS = frozenset(
         IDENTITY_UNSEAL_DECIDED,
         IDENTITY_ACCESSED,
         ADMIN_ACTION,
+        DATA_RECORDED,
     }
 )
 
