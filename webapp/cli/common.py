@@ -1,5 +1,7 @@
 """What the `jianfu` command's groups share: the options, a checked sessionmaker, and the
-audit key and verification settings taken from the environment."""
+audit key and verification settings taken from the environment. Only click is imported at
+start-up; the database and the engine when a command uses them (tests/unit/test_cli_startup.py).
+"""
 
 from __future__ import annotations
 
@@ -7,13 +9,14 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy.orm import Session, sessionmaker
 
-from models.db import check_durability, make_engine, make_sessionmaker
-from models.db import database_url as resolve_url
-from workflows.kernel import audit_export, worker
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from workflows.kernel import audit_export
 
 DEFAULT_BPMN = Path(__file__).resolve().parents[2] / "bpmn"
 bpmn_dir_option = click.option(
@@ -33,7 +36,13 @@ url_option = click.option(
 
 @contextmanager
 def sessions(url: str | None) -> Iterator[sessionmaker[Session]]:
-    """A sessionmaker on a checked engine, disposed (connections closed) afterwards."""
+    """A sessionmaker on a checked engine, disposed (connections closed) afterwards; the
+    features are registered with the kernel first."""
+    from models.db import check_durability, make_engine, make_sessionmaker
+    from models.db import database_url as resolve_url
+    from workflows import features
+
+    features.install()
     engine = make_engine(resolve_url(url))
     try:
         check_durability(engine)
@@ -60,6 +69,8 @@ def env_public_key() -> str | None:
 def verify_every() -> float | None:
     """Seconds between the worker's recorded verifications (JIANFU_AUDIT_VERIFY_EVERY;
     0 turns them off; default worker.VERIFY_EVERY)."""
+    from workflows.kernel import worker
+
     raw = os.environ.get("JIANFU_AUDIT_VERIFY_EVERY", "").strip()
     if not raw:
         return worker.VERIFY_EVERY
@@ -71,6 +82,8 @@ def verify_every() -> float | None:
 
 def signer() -> audit_export.Signer:
     """The signer of JIANFU_AUDIT_KEY; a usage error when it is missing or malformed."""
+    from workflows.kernel import audit_export
+
     seed = os.environ.get("JIANFU_AUDIT_KEY", "")
     if not seed:
         raise click.UsageError("set JIANFU_AUDIT_KEY (see `jianfu audit keygen`)")

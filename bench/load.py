@@ -1,0 +1,258 @@
+#!/usr/bin/env python3
+"""Load benchmark of the production server (issue 15, rows 1, 5 and 6).
+
+Starts `jianfu serve`'s gunicorn server (webapp/cli/production.py) on 127.0.0.1 with the
+benchmark's two-task process of bench/engine_bench.py (its forms, org and clerk, reused), and
+drives it from client processes. Each client logs in, then loops: start a case, read it,
+complete its first task, read it, complete its second task. Bounded by time and count.
+
+  row 1: SQLite file, 1 worker process, 1 client: median task completion over the API;
+  rows 5-6: a freshly created PostgreSQL database, --workers server processes (default 2),
+  1, 2, 4, 8 and 16 clients: completions/s, p50 and p95 of a completion.
+
+Beside each figure: the 1-minute load average before and after the step (the machine may be
+shared). `--profile DIR` runs every server worker under cProfile and prints where the
+server's time goes. This is a benchmark, not a test: nothing here asserts a time.
+
+Usage: python bench/load.py [--pg-url postgresql://postgres@127.0.0.1:5432/test]
+       [--workers 2] [--clients 1,2,4,8,16] [--seconds 20] [--max-cases 5000]
+       [--row1-cases 200] [--skip-sqlite] [--skip-pg] [--profile DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+import engine_bench  # noqa: E402  (registers the benchmark's forms; setup, Client, PASSWORD)
+
+DEFAULT_PG = os.environ.get("JIANFU_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@dataclass
+class Step:
+    clients: int
+    completions: int
+    seconds: float
+    p50_ms: float
+    p95_ms: float
+    errors: int
+    load_before: float
+    load_after: float
+
+    @property
+    def per_second(self) -> float:
+        return self.completions / self.seconds if self.seconds else 0.0
+
+
+def serve(url: str, port: int, workers: int, profile: str) -> None:
+    """The server process: gunicorn with the benchmark's forms registered (engine_bench)."""
+    from webapp.cli import production
+
+    def load_app() -> production.WSGIApp:
+        if profile:
+            import atexit
+            import cProfile
+
+            prof = cProfile.Profile()
+            out = Path(profile) / f"worker-{os.getpid()}.prof"
+            atexit.register(lambda: (prof.disable(), prof.dump_stats(out)))
+            prof.enable()  # everything the worker does from here on: server and app
+        return production.build_app(url, secure_cookies=False)
+
+    production.run(url, [f"127.0.0.1:{port}"], workers, access_log=None, load_app=load_app)
+
+
+def start_server(url: str, workers: int, tmp: Path, profile: str) -> tuple[Any, int]:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    log = (tmp / f"server-{port}.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "_serve", url, str(port), str(workers), profile],
+        cwd=tmp, stdout=log, stderr=subprocess.STDOUT)
+    for _ in range(600):
+        try:
+            if engine_bench.Client(port).call("GET", "/healthz")[0] == 200:
+                return proc, port
+        except OSError:
+            pass
+        if proc.poll() is not None:
+            break
+        time.sleep(0.1)
+    proc.kill()
+    raise SystemExit(f"the server did not start; see {log.name}")
+
+
+def stop_server(proc: Any) -> None:
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=60)
+
+
+def client_loop(port: int, go: Any, deadline_box: Any, max_cases: int, out: Any) -> None:
+    """One client process: log in, wait for the start, then run cases until the deadline."""
+    client = engine_bench.Client(port)
+    status, _ = client.call("POST", "/api/v1/login",
+                            {"username": "bench_clerk", "password": engine_bench.PASSWORD})
+    assert status == 200, status
+    go.wait()
+    deadline = deadline_box.value
+    times: list[float] = []
+    errors = 0
+    for i in range(max_cases):
+        if time.monotonic() >= deadline:
+            break
+        status, body = client.call("POST", "/api/v1/cases",
+                                   {"process_id": "bench_two_step",
+                                    "fields": {"title": f"load {os.getpid()} {i}"}},
+                                   {"Idempotency-Key": uuid.uuid4().hex})
+        if status != 201:
+            errors += 1
+            continue
+        case_id = body["case_id"]  # type: ignore[index]
+        for _ in range(2):
+            status, case = client.call("GET", f"/api/v1/cases/{case_id}")
+            task = next(t["task_uuid"] for t in case["tasks"]  # type: ignore[index]
+                        if t["state"] == "open")
+            c0 = time.perf_counter()
+            status, _ = client.call("POST", f"/api/v1/cases/{case_id}/tasks/{task}/complete",
+                                    {"fields": {"note": "同意"}})
+            elapsed = time.perf_counter() - c0
+            if status == 200:
+                times.append(elapsed)
+            else:
+                errors += 1
+    out.put((times, errors, time.monotonic()))
+
+
+def run_step(port: int, clients: int, seconds: float, max_cases: int) -> Step:
+    ctx = mp.get_context("fork")
+    go, out = ctx.Event(), ctx.Queue()
+    deadline = ctx.Value("d", 0.0)
+    procs = [ctx.Process(target=client_loop, args=(port, go, deadline, max_cases, out))
+             for _ in range(clients)]
+    for p in procs:
+        p.start()
+    time.sleep(0.5)  # the logins
+    load_before = os.getloadavg()[0]
+    t0 = time.monotonic()
+    deadline.value = t0 + seconds
+    go.set()
+    results = [out.get(timeout=seconds + 120) for _ in procs]
+    for p in procs:
+        p.join()
+    wall = max(r[2] for r in results) - t0
+    times = sorted(t for r in results for t in r[0])
+    p95 = times[min(len(times) - 1, int(len(times) * 0.95))] if times else 0.0
+    return Step(clients, len(times), wall, statistics.median(times) * 1000 if times else 0.0,
+                p95 * 1000, sum(r[1] for r in results), load_before, os.getloadavg()[0])
+
+
+def show(label: str, step: Step) -> None:
+    print(f"{label:<34} {step.clients:>3} client(s): {step.per_second:7.1f} completions/s, "
+          f"p50 {step.p50_ms:6.2f} ms, p95 {step.p95_ms:6.2f} ms, {step.completions} in "
+          f"{step.seconds:.1f} s, {step.errors} errors; load {step.load_before:.2f} -> "
+          f"{step.load_after:.2f}", flush=True)
+
+
+def measure(url: str, workers: int, counts: list[int], seconds: float, max_cases: int,
+            label: str, tmp: Path, profile: str) -> None:
+    engine_bench.setup(url)
+    if profile:
+        profile = str(Path(profile) / ("sqlite" if url.startswith("sqlite") else "postgresql"))
+        Path(profile).mkdir(parents=True, exist_ok=True)
+    proc, port = start_server(url, workers, tmp, profile)
+    try:
+        run_step(port, 1, min(2.0, seconds), 20)  # warm-up: every worker loads its caches
+        for n in counts:
+            show(label, run_step(port, n, seconds, max_cases))
+    finally:
+        stop_server(proc)
+    if profile:
+        print_profile(Path(profile))
+
+
+def print_profile(folder: Path) -> None:
+    import pstats
+
+    files = sorted(str(p) for p in folder.glob("worker-*.prof"))
+    if not files:
+        print(f"no profiles in {folder}")
+        return
+    stats = pstats.Stats(*files)
+    stats.strip_dirs().sort_stats("cumulative").print_stats(35)
+    stats.sort_stats("tottime").print_stats(25)
+
+
+def fresh_pg(admin_url: str) -> tuple[str, str]:
+    """A new, empty database beside admin_url's: (its URL, its name)."""
+    import psycopg
+
+    name = f"jianfu_load_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return admin_url.rsplit("/", 1)[0] + f"/{name}", name
+
+
+def drop_pg(admin_url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--pg-url", default=DEFAULT_PG,
+                    help="an existing PostgreSQL database; a fresh one is made beside it")
+    ap.add_argument("--workers", type=int, default=2, help="server processes for rows 5-6")
+    ap.add_argument("--clients", default="1,2,4,8,16")
+    ap.add_argument("--seconds", type=float, default=20.0, help="length of each step")
+    ap.add_argument("--max-cases", type=int, default=5000, help="cases per client per step")
+    ap.add_argument("--row1-cases", type=int, default=200, help="cases for row 1")
+    ap.add_argument("--skip-sqlite", action="store_true")
+    ap.add_argument("--skip-pg", action="store_true")
+    ap.add_argument("--profile", default="", help="folder for the server workers' profiles")
+    args = ap.parse_args()
+    if args.profile:
+        Path(args.profile).mkdir(parents=True, exist_ok=True)
+        args.profile = str(Path(args.profile).resolve())
+    counts = [int(n) for n in args.clients.split(",")]
+    print(f"{os.cpu_count()} CPUs; load average {os.getloadavg()}", flush=True)
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        if not args.skip_sqlite:
+            measure(f"sqlite:///{tmp}/load.sqlite3", 1, [1], 60.0, args.row1_cases,
+                    "row 1: SQLite, 1 worker", tmp, args.profile)
+        if not args.skip_pg:
+            url, name = fresh_pg(args.pg_url)
+            try:
+                measure(url, args.workers, counts, args.seconds, args.max_cases,
+                        f"rows 5-6: PostgreSQL, {args.workers} workers", tmp, args.profile)
+            finally:
+                drop_pg(args.pg_url, name)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["_serve"]:
+        serve(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5])
+    else:
+        main()
