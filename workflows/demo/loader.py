@@ -19,6 +19,7 @@ from workflows.complaints.receipts import ReceiptHasher
 from workflows.inspections import demo as demo_inspections
 from workflows.kernel import access, accounts, orgs, processes
 from workflows.kernel.vault import Vault, generate_key
+from workflows.pilots import demo as demo_pilots
 from workflows.report_forms import demo as demo_report_forms
 
 DEMO_PASSWORD = "jianfu-demo-2026"
@@ -130,13 +131,17 @@ def load(
     complaint_settings: ComplaintSettings | None = None,
     items: bool = False,
     inspections: bool = False,
+    pilots: bool | None = None,
 ) -> DemoData:
     """Create the demo tree, users and cases. Call on an empty database only. Without
     `complaint_settings` the demo complaints get throwaway keys (their codes do not work).
     With `items`, also the demo assessment item catalog and proposals (`demo_items`: some
     forty commands, so tests that do not need them leave them out). With `inspections`,
     also inspection and meeting requests at several steps and two more village cadres
-    (`demo_inspections`: some fifty commands; `jianfu demo` and `jianfu run` load both)."""
+    (`demo_inspections`: some fifty commands; `jianfu demo` and `jianfu run` load both).
+    With `pilots` (default: as `inspections`), the plan checks, pilot variants and
+    innovation practices (`demo_pilots`) and three more town clerks."""
+    pilots = inspections if pilots is None else pilots
     now = now or utcnow()
     district = orgs.add_unit(session, "nanchuan", "南川区", OrgKind.DISTRICT)
     district.official_code = DISTRICT_DIVISION_CODE
@@ -161,6 +166,7 @@ def load(
     logins: list[DemoLogin] = []
     by_code = {**units, **towns, "nanchuan": district}
     plan = DEMO_USERS + (demo_inspections.USERS if inspections else [])
+    plan = plan + (demo_pilots.USERS if pilots else [])
     for code in {c for _u, _n, grants in plan for _r, c in grants} - by_code.keys():
         village = orgs.by_code(session, code)
         assert village is not None, code
@@ -184,4 +190,6 @@ def load(
         demo_items.load(session, actors, now)
     if inspections:
         demo_inspections.load(session, actors, now)
+    if pilots:
+        demo_pilots.load(session, actors, bpmn_dir, settings, now)
     return DemoData(logins, receipts)
