@@ -12,13 +12,15 @@ from workflows.admin import hooks as admin
 from workflows.catalog import hooks as catalog
 from workflows.complaints import hooks as complaints
 from workflows.inspections import hooks as inspections
+from workflows.lists import hooks as lists
 from workflows.notifications import hooks as notifications
 from workflows.pilots import hooks as pilots
 from workflows.report_forms import hooks as report_forms
 from workflows.supervision import hooks as supervision
 
 FEATURES = (report_forms, complaints, catalog, inspections, supervision, notifications, admin,
-            pilots)
+            pilots,
+            lists)
 _installed = False
 
 

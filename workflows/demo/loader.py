@@ -19,6 +19,7 @@ from workflows.complaints.receipts import ReceiptHasher
 from workflows.inspections import demo as demo_inspections
 from workflows.kernel import access, accounts, orgs, processes
 from workflows.kernel.vault import Vault, generate_key
+from workflows.lists import demo as demo_lists
 from workflows.pilots import demo as demo_pilots
 from workflows.report_forms import demo as demo_report_forms
 
@@ -131,6 +132,7 @@ def load(
     complaint_settings: ComplaintSettings | None = None,
     items: bool = False,
     inspections: bool = False,
+    lists: bool | None = None,
     pilots: bool | None = None,
 ) -> DemoData:
     """Create the demo tree, users and cases. Call on an empty database only. Without
@@ -142,6 +144,8 @@ def load(
     With `pilots` (default: as `inspections`), the plan checks, pilot variants and
     innovation practices (`demo_pilots`) and three more town clerks."""
     pilots = inspections if pilots is None else pilots
+    # The village lists, plaques and work assignments (issue 14): with the catalog by default.
+    lists = items if lists is None else lists
     now = now or utcnow()
     district = orgs.add_unit(session, "nanchuan", "南川区", OrgKind.DISTRICT)
     district.official_code = DISTRICT_DIVISION_CODE
@@ -167,6 +171,7 @@ def load(
     by_code = {**units, **towns, "nanchuan": district}
     plan = DEMO_USERS + (demo_inspections.USERS if inspections else [])
     plan = plan + (demo_pilots.USERS if pilots else [])
+    plan = plan + (demo_lists.USERS if lists else [])
     for code in {c for _u, _n, grants in plan for _r, c in grants} - by_code.keys():
         village = orgs.by_code(session, code)
         assert village is not None, code
@@ -192,4 +197,6 @@ def load(
         demo_inspections.load(session, actors, now)
     if pilots:
         demo_pilots.load(session, actors, bpmn_dir, settings, now)
+    if lists:
+        demo_lists.load(session, actors, now)
     return DemoData(logins, receipts)

@@ -13,6 +13,9 @@ class ProcessId(StrEnum):
     INSPECTION_REQUEST = "inspection_request"
     MEETING_REQUEST = "meeting_request"
     ADMINISTRATION = "administration"
+    LIST_CHANGE = "list_change"
+    PLAQUE_CHANGE = "plaque_change"
+    WORK_ASSIGNMENT = "work_assignment"
     VILLAGE_DATA = "village_data"
     APP_REQUEST = "app_request"
     FIVE_YEAR_PLAN_CHECK = "five_year_plan_check"
@@ -342,3 +345,73 @@ class AppElement(StrEnum):
 
 
 USER_TASKS[ProcessId.APP_REQUEST] = AppTask
+
+
+# ---------------------------------------------------------------- village lists (issue 14)
+
+
+class ListTask(StrEnum):
+    """User tasks of bpmn/list_change.bpmn (docs/lists.md)."""
+
+    DRAFT_ENTRY = "draft_entry"
+    REVIEW_ENTRY = "review_entry"
+    SIGN_OFF_ENTRY = "sign_off_entry"
+
+
+class ListElement(StrEnum):
+    """Other elements of bpmn/list_change.bpmn that code or tests refer to."""
+
+    START_CHANGE = "start_change"
+    CHECK_DUPLICATES = "check_duplicates"
+    RECORD_REVIEW_RETURN = "record_review_return"
+    RECORD_REJECTION = "record_rejection"
+    OPEN_SIGN_OFF = "open_sign_off"
+    RECORD_OFFICE_RETURN = "record_office_return"
+    PUBLISH_ENTRY = "publish_entry"
+
+
+USER_TASKS[ProcessId.LIST_CHANGE] = ListTask
+
+
+class PlaqueTask(StrEnum):
+    """User tasks of bpmn/plaque_change.bpmn (docs/lists.md, plaques)."""
+
+    REVIEW_PLAQUE = "review_plaque"
+
+
+class PlaqueElement(StrEnum):
+    """Other elements of bpmn/plaque_change.bpmn that code or tests refer to."""
+
+    CHANGE_GATEWAY = "change_gateway"
+    RECORD_CHANGE = "record_change"
+    OPEN_REVIEW = "open_review"
+    HANG_PLAQUE = "hang_plaque"
+    RECORD_REJECTION = "record_rejection"
+
+
+USER_TASKS[ProcessId.PLAQUE_CHANGE] = PlaqueTask
+
+
+class WorkTask(StrEnum):
+    """User tasks of bpmn/work_assignment.bpmn (docs/lists.md, work assignments)."""
+
+    DRAFT_ASSIGNMENT = "draft_assignment"
+    REVIEW_ASSIGNMENT = "review_assignment"
+    APPROVE_ASSIGNMENT = "approve_assignment"
+
+
+class WorkElement(StrEnum):
+    """Other elements of bpmn/work_assignment.bpmn that code or tests refer to."""
+
+    START_ASSIGNMENT = "start_assignment"
+    OPEN_REVIEW = "open_review"
+    RECORD_REVIEW_RETURN = "record_review_return"
+    RECORD_REJECTION = "record_rejection"
+    # Business rule task: service_purchase.dmn (decision service_purchase_rule).
+    CHECK_PURCHASE = "check_purchase"
+    RECORD_PURCHASE_MISSING = "record_purchase_missing"
+    RECORD_OFFICE_RETURN = "record_office_return"
+    RECORD_APPROVAL = "record_approval"
+
+
+USER_TASKS[ProcessId.WORK_ASSIGNMENT] = WorkTask
