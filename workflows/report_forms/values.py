@@ -161,8 +161,10 @@ def project(session: Session, case: Case, draft: EventDraft, old: CaseState | No
     """The command-cycle hook: write the values of a `data_recorded` event."""
     if case.case_type != PROCESS or draft.type != DATA_RECORDED:
         return
+    # The command has already bumped the case's version (a core UPDATE): that is the seq.
+    seq = int(session.scalar(select(Case.version).where(Case.id == case.id)) or 0)
     _write(session, int(draft.inputs["village_id"]), list(draft.inputs["values"]), draft.at,
-           draft.actor_id, case.id, case.version)
+           draft.actor_id, case.id, seq)
 
 
 def rebuild(session: Session) -> int:
