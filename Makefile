@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PYTHON := $(shell command -v python3.11 2>/dev/null || command -v python3)
 
 .DEFAULT_GOAL := run
-.PHONY: .venv run test lint bench clean distclean
+.PHONY: .venv run test lint bench bench-load clean distclean
 
 # The virtualenv, (re)installed whenever pyproject.toml changes.
 .venv: $(STAMP)
@@ -30,6 +30,10 @@ test: lint
 
 bench: .venv
 	$(BIN)/python bench/engine_bench.py
+
+# rows 1, 5 and 6 of issue 15: gunicorn on 127.0.0.1, SQLite then a fresh PostgreSQL database
+bench-load: .venv
+	$(BIN)/python bench/load.py
 
 # Build and tool caches only: never the virtualenv or the database in instance/.
 clean:
