@@ -157,7 +157,8 @@ def history(actor: Actor, case_type: str, events: list[CaseEvent]) -> list[Histo
         view = {"actor_id": e.actor_id, "at": e.at, "diff": shown(e.diff)}
         if e.seq in hidden:
             view = rating_privacy.redact_event(view)
-        out.append(HistoryEvent(e.seq, e.type, view["actor_id"], e.actor_role, view["at"],
+        out.append(HistoryEvent(e.seq, e.type, view["actor_id"],
+                                shown_role(e.type, e.actor_role), view["at"],
                                 e.task_id, shown(e.inputs), view["diff"]))
     return out
 
@@ -217,6 +218,20 @@ def changes(diff: dict[str, Any], state: CaseState) -> list[Change]:
             if isinstance(pair, list) and len(pair) == 2 and pair[0] != pair[1]:
                 out.append(Change(label, name, pair[0], pair[1]))
     return out
+
+
+def task_names(state: CaseState) -> dict[str, str]:
+    """The name of each task of the case by its id (受理审核 for intake), for the history."""
+    return {t.task_id: t.name for t in state.tasks.values() if t.name}
+
+
+# Events only a unit head may record on a task of another lane: the history names the head
+# as the unit head, not by the task's lane (a reassignment is not the clerk's act).
+HEAD_EVENTS = frozenset({"task_reassigned"})
+
+
+def shown_role(event_type: str, role: str | None) -> str | None:
+    return "unit_head" if event_type in HEAD_EVENTS else role
 
 
 def user_ids(state: CaseState, events: list[CaseEvent]) -> set[int]:

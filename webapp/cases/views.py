@@ -9,13 +9,22 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from marshmallow import Schema
 from werkzeug.wrappers import Response
 
 from models import Case
-from webapp.cases import diagram_svg, presenters
+from webapp.cases import diagram_svg, presenters, readable
 from webapp.complaints import views as complaint_views
 from webapp.core import navigation, pickers
 from webapp.core.auth import current_actor, login_required
@@ -36,6 +45,7 @@ from workflows.kernel.state import CaseState, TaskView
 from workflows.kernel.store import case_events
 
 bp = Blueprint("staff", __name__, template_folder="templates")
+bp.add_app_template_global(readable.readable, "readable")
 
 Page = Response | str | tuple[str, int]
 MAX_FORM_KEY = 100
@@ -79,7 +89,7 @@ def _render_case(case_id: int, comment_errors: dict[str, list[str]] | None = Non
         "case.html", case=case, state=state, tasks=tasks, events=seen,
         data=shown({k: v for k, v in state.data.items() if k not in presenters.HIDDEN_DATA}),
         changes={e.seq: presenters.changes(e.diff, state) for e in seen},
-        workable=workable,
+        task_names=presenters.task_names(state), workable=workable,
         users=user_names(session, presenters.user_ids(state, events)),
         units=unit_names(session, [case.scope_org_unit_id,
                                    *(t.scope_org_unit_id for t in tasks)]),
@@ -145,6 +155,7 @@ def _history_context(case: Case, state: CaseState) -> dict[str, Any]:
     seen = presenters.history(actor, case.case_type, events)
     return {"events": seen,
             "changes": {e.seq: presenters.changes(e.diff, state) for e in seen},
+            "task_names": presenters.task_names(state),
             "users": user_names(session, presenters.user_ids(state, events)),
             "anonymous_events": presenters.anonymous_events(actor, case.case_type, events),
             "data": shown({k: v for k, v in state.data.items()
