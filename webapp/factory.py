@@ -23,12 +23,23 @@ from webapp.catalog import views as catalog_views
 from webapp.complaints import open311, public
 from webapp.complaints import settings as complaint_settings
 from webapp.complaints import views as complaint_views
-from webapp.core import auth, db, errors, health, i18n, login_guard, security, throttle
+from webapp.core import (
+    auth,
+    db,
+    errors,
+    health,
+    i18n,
+    login_guard,
+    navigation,
+    security,
+    throttle,
+)
 from webapp.inbox import api as inbox_api  # noqa: F401  (adds /inbox and /delegate to api.bp)
 from webapp.inbox import delegation as delegation_views
 from webapp.inbox import views as inbox_views
 from webapp.inspections import views as inspection_views
 from webapp.notifications import views as notification_views
+from webapp.pilots import views as pilot_views
 from webapp.supervision import (
     audit_views,
     dashboard_views,
@@ -55,7 +66,8 @@ def _defaults() -> dict[str, Any]:
         # message (relative to webapp/).
         "BABEL_TRANSLATION_DIRECTORIES": (
             "admin/translations/core;admin/translations/units;admin/translations/people;"
-            "supervision/translations;inspections/translations;translations"),
+            "supervision/translations;inspections/translations;pilots/translations;"
+            "translations"),
         "SESSION_COOKIE_NAME": "jianfu_session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -100,6 +112,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
     auth.init_app(app)
+    app.context_processor(lambda: {"feature_menu": navigation.menu_items})
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(views.bp)
@@ -115,6 +128,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(scorecard_views.bp)
     app.register_blueprint(catalog_views.bp)
     app.register_blueprint(inspection_views.bp)
+    app.register_blueprint(pilot_views.bp)
     app.register_blueprint(admin_bp)
     complaint_settings.init_app(app)
     app.register_blueprint(public.bp)

@@ -13,8 +13,10 @@ from webapp.cases.diagram_svg import version_diagram
 from webapp.core import i18n
 from webapp.core.auth import current_actor
 from webapp.core.db import get_session
-from workflows.admin import versions
+from workflows.admin import record, versions
 from workflows.kernel.errors import ValidationFailedError
+from workflows.pilots import towns as pilot_towns
+from workflows.pilots import variants
 
 i18n.add_message_pattern(
     r"^upload exactly one \.bpmn file$", lambda m: _("Upload exactly one .bpmn file."))
@@ -72,3 +74,28 @@ def deploy() -> str | Response | tuple[str, int]:
         flash(_("These files are already deployed as %(p)s version %(v)s.",
                 p=i18n.process_label(done.version.process_id), v=done.version.version), "info")
     return redirect(url_for("admin.version_page", version_id=done.version.id))
+
+
+@bp.route("/versions/variant", methods=["GET", "POST"])
+def deploy_variant() -> str | Response | tuple[str, int]:
+    """A pilot town's variant of a process (docs/pilots.md): bound to the town, used only
+    after 区委农办 approves it (its approval case starts here)."""
+    session = get_session()
+    actor = current_actor()
+    record.require_admin(actor)
+    choices = [t for t in pilot_towns.towns(session) if t.name in pilot_towns.DEMONSTRATION_TOWNS]
+    if request.method == "GET":
+        return render_template("admin/deploy_variant.html", errors={}, towns=choices,
+                               values={})
+    files = {f.filename or "": f.read() for f in request.files.getlist("files") if f.filename}
+    town = request.form.get("town_id", "")
+    values = {"town_id": town, "summary": request.form.get("summary", "")}
+    try:
+        variants.deploy_variant(session, actor, files, int(town) if town.isdigit() else None,
+                                values["summary"])
+    except ValidationFailedError as err:
+        return render_template("admin/deploy_variant.html", errors=err.fields, towns=choices,
+                               values=values), 422
+    flash(_("The variant is deployed. It runs for the town's new cases once 区委农办 approves "
+            "it."), "success")
+    return redirect(url_for("pilots.variant_list"))

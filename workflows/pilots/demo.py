@@ -44,8 +44,8 @@ def _unit(session: Session, code: str) -> int:
 
 def _plans(session: Session, actors: dict[str, Actor], t: datetime) -> None:
     office = actors["nb_staff"]
-    named = {"names_burden_reduction": True, "excerpt": "持续纠治形式主义、官僚主义，切实为基层减负，"
-             "明确减轻村级组织负担。"}
+    named = {"names_burden_reduction": True,
+             "excerpt": "持续纠治形式主义、官僚主义，切实为基层减负，明确减轻村级组织负担。"}
     dg = cases.start_case(session, actors["dg_official"], PLAN_CHECK, {
         "title": "大观镇国民经济和社会发展第十四个五年规划纲要（演示）",
         "section_reference": "第九章第二节", **named}, org_unit_id=_unit(session, "dgz"), now=t)
@@ -66,7 +66,8 @@ def _variants(session: Session, actors: dict[str, Actor], bpmn_dir: Path,
               t: datetime) -> None:
     text = (bpmn_dir / "pilots" / VARIANT_FILE).read_text(encoding="utf-8")
     dg = variants.deploy_variant(session, actors["admin"], {VARIANT_FILE: text.encode()},
-                                 _unit(session, "dgz"), "整改时限缩短为不超过5个工作日（演示）", now=t)
+                                 _unit(session, "dgz"), "整改时限缩短为不超过5个工作日（演示）",
+                                 now=t)
     assert dg.case_id is not None
     _do(session, actors["nb_head"], dg.case_id, VariantTask.APPROVE_VARIANT,
         {"variant_decision": "approve", "comment": ""}, t + timedelta(hours=1))

@@ -114,10 +114,10 @@ def town_plans(session: Session, actor: Actor) -> list[TownPlan]:
     """Every town with the state of its latest five-year-plan check."""
     require_reader(actor)
     latest: dict[int, Case] = {}
-    for case in session.scalars(select(Case).where(Case.case_type == PLAN_CHECK)
-                                .order_by(Case.id)):
-        if case.scope_org_unit_id is not None:
-            latest[case.scope_org_unit_id] = case
+    for row in session.scalars(select(Case).where(Case.case_type == PLAN_CHECK)
+                               .order_by(Case.id)):
+        if row.scope_org_unit_id is not None:
+            latest[row.scope_org_unit_id] = row
     ids = [c.id for c in latest.values()]
     files = _files(session, ids)
     checks = _decisions(session, ids, PlanCheckTask.CHECK_PLAN, "plan_decision")

@@ -163,7 +163,7 @@ def _variants(session: Session, where: Any = None) -> list[Variant]:
         summary = ""
         if case is not None:
             summary = str(json.loads(case.data or "{}").get("summary") or "")
-        out.append(Variant(pv.id, pv.process_id, pv.version, int(pv.bound_unit_id), town,
+        out.append(Variant(pv.id, pv.process_id, pv.version, int(pv.bound_unit_id or 0), town,
                            pv.deployed_at, case.id if case is not None else None,
                            case.status if case is not None else "unrequested", summary))
     return out
