@@ -40,6 +40,10 @@ from webapp.inbox import views as inbox_views
 from webapp.inspections import views as inspection_views
 from webapp.notifications import views as notification_views
 from webapp.pilots import views as pilot_views
+from webapp.report_forms import data_views as report_form_data  # noqa: F401  (adds /data)
+from webapp.report_forms import village_views as report_form_villages  # noqa: F401
+from webapp.report_forms import views as report_form_views
+from webapp.supervision import forms_aspect_views
 from webapp.supervision import (
     audit_views,
     dashboard_views,
@@ -67,6 +71,7 @@ def _defaults() -> dict[str, Any]:
         "BABEL_TRANSLATION_DIRECTORIES": (
             "admin/translations/core;admin/translations/units;admin/translations/people;"
             "supervision/translations;inspections/translations;pilots/translations;"
+            "report_forms/translations;"
             "translations"),
         "SESSION_COOKIE_NAME": "jianfu_session",
         "SESSION_COOKIE_HTTPONLY": True,
@@ -127,6 +132,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(sampling_views.bp)
     app.register_blueprint(scorecard_views.bp)
     app.register_blueprint(catalog_views.bp)
+    app.register_blueprint(report_form_views.bp)
+    app.register_blueprint(forms_aspect_views.bp)  # /audit/dashboard/forms
     app.register_blueprint(inspection_views.bp)
     app.register_blueprint(pilot_views.bp)
     app.register_blueprint(admin_bp)

@@ -30,6 +30,7 @@ from workflows.inspections.calendar_entry import CalendarEntry
 from workflows.kernel import access, event_fold
 from workflows.kernel.access import Actor
 from workflows.kernel.ids import ProcessId
+from workflows.report_forms import burden as form_burden
 
 INSPECTION = str(ProcessId.INSPECTION_REQUEST)
 # Statuses an approved inspection can hold (it stays on the calendar once approved).
@@ -48,6 +49,11 @@ class LedgerRow:
     meeting_hours: float = 0.0
     materials: int = 0
     entries: list[CalendarEntry] = field(default_factory=list)
+    # Report forms due in the month (workflows.report_forms.burden): fields demanded, still
+    # to fill, and the estimated minutes for those.
+    form_fields: int = 0
+    form_remaining: int = 0
+    form_minutes: int = 0
 
 
 def _day(value: Any) -> date | None:
@@ -149,6 +155,12 @@ def village_ledger(
         villages = [v for v in villages if v.id == village_id]
     ids = {v.id for v in villages}
     rows = ledger([e for e in all_entries(session) if e.village_id in ids])
+    months = sorted({m for _v, m in rows} | {form_burden.current_month()})
+    for v in villages:
+        for month, (demanded, left, minutes) in form_burden.form_minutes(
+                session, v.id, months).items():
+            row = rows.setdefault((v.id, month), LedgerRow(v.id, month))
+            row.form_fields, row.form_remaining, row.form_minutes = demanded, left, minutes
     return villages, dict(sorted(rows.items()))
 
 
@@ -159,4 +171,6 @@ def totals(rows: dict[tuple[int, str], LedgerRow]) -> dict[str, float]:
         out["people_days"] += r.people_days
         out["meeting_hours"] += r.meeting_hours
         out["materials"] += r.materials
+        out["form_fields"] += r.form_fields
+        out["form_minutes"] += r.form_minutes
     return dict(out)

@@ -3,8 +3,9 @@
 - `fields_already_held(case_data)`: of a report form proposal (the approval's case data),
   how many fields the "one form" already holds, and how many there are: for the burden-impact
   estimate shown at approval.
-- `form_minutes(session, village_id, months)`: per month (YYYY-MM), the form fields demanded
-  of a village, those still to fill and the estimated minutes: for the village burden ledger.
+- `form_minutes(session, village_id, months)` (and `current_month()`): per month (YYYY-MM),
+  the form fields demanded of a village, those still to fill and the estimated minutes: for
+  the village burden ledger.
 """
 
 from __future__ import annotations
@@ -15,11 +16,18 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from models import OrgUnit
+from models import OrgUnit, utcnow
+from workflows.kernel.calendar import WorkCalendar
 from workflows.report_forms import approval, village
 from workflows.report_forms.village import MINUTES_PER_FIELD
 
-__all__ = ["MINUTES_PER_FIELD", "fields_already_held", "form_minutes"]
+__all__ = ["MINUTES_PER_FIELD", "current_month", "fields_already_held", "form_minutes"]
+
+
+def current_month() -> str:
+    """This month (China time) as YYYY-MM."""
+    day = WorkCalendar.local_date(utcnow())
+    return f"{day.year:04d}-{day.month:02d}"
 
 
 def fields_already_held(case_data: Mapping[str, Any]) -> tuple[int, int]:
