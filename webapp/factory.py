@@ -38,6 +38,7 @@ from webapp.inbox import api as inbox_api  # noqa: F401  (adds /inbox and /deleg
 from webapp.inbox import delegation as delegation_views
 from webapp.inbox import views as inbox_views
 from webapp.inspections import views as inspection_views
+from webapp.lists import routes as list_routes
 from webapp.notifications import views as notification_views
 from webapp.pilots import views as pilot_views
 from webapp.report_forms import data_views as report_form_data  # noqa: F401  (adds /data)
@@ -72,6 +73,7 @@ def _defaults() -> dict[str, Any]:
             "admin/translations/core;admin/translations/units;admin/translations/people;"
             "supervision/translations;inspections/translations;pilots/translations;"
             "report_forms/translations;"
+            "lists/translations;"
             "translations"),
         "SESSION_COOKIE_NAME": "jianfu_session",
         "SESSION_COOKIE_HTTPONLY": True,
@@ -135,6 +137,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(report_form_views.bp)
     app.register_blueprint(forms_aspect_views.bp)  # /audit/dashboard/forms
     app.register_blueprint(inspection_views.bp)
+    app.register_blueprint(list_routes.bp)
+    app.register_blueprint(list_routes.public_bp)  # /village-lists: no login
     app.register_blueprint(pilot_views.bp)
     app.register_blueprint(admin_bp)
     complaint_settings.init_app(app)

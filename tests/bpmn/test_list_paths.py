@@ -127,7 +127,7 @@ def test_the_sign_off_returns_to_the_draft_then_publishes(new_case) -> None:
     result = case.complete(ListTask.SIGN_OFF_ENTRY, {"office_decision": "return",
                                                      "comment": "请写明适用范围"}, cst(3, 4))
     assert open_tasks(result) == [(ListTask.DRAFT_ENTRY, "clerk")]
-    assert result.data["returns"][-1]["stage"] == "sign_off"
+    assert result.data["returns"][-1]["stage"] == "office_sign_off"
     assert ListElement.RECORD_OFFICE_RETURN in result.finished_task_ids
     case.complete(ListTask.DRAFT_ENTRY, {**ENTRY, "duplicate_check": NO_MATCHES}, cst(3, 5))
     case.complete(ListTask.REVIEW_ENTRY, forward, cst(3, 6))
@@ -260,5 +260,5 @@ def test_the_approval_returns_to_the_draft(new_case) -> None:
     result = case.complete(WorkTask.APPROVE_ASSIGNMENT, {"approval_decision": "return",
                                                          "comment": "金额偏高"}, cst(3, 4))
     assert open_tasks(result) == [(WorkTask.DRAFT_ASSIGNMENT, "clerk")]
-    assert result.data["returns"][-1]["stage"] == "approval"
+    assert result.data["returns"][-1]["stage"] == "office_approval"
     assert WorkElement.RECORD_OFFICE_RETURN in result.finished_task_ids
