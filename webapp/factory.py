@@ -18,6 +18,8 @@ from flask_wtf.csrf import CSRFProtect
 from models.db import database_url
 from webapp.admin import views as admin_views  # noqa: F401  (adds the home and record pages)
 from webapp.admin.blueprint import bp as admin_bp
+from webapp.apps import views as app_views
+from webapp.burden import views as burden_views
 from webapp.cases import api, views
 from webapp.catalog import views as catalog_views
 from webapp.complaints import open311, public
@@ -46,6 +48,7 @@ from webapp.report_forms import village_views as report_form_villages  # noqa: F
 from webapp.report_forms import views as report_form_views
 from webapp.supervision import forms_aspect_views
 from webapp.supervision import (
+    apps_aspect_views,
     audit_views,
     dashboard_views,
     sampling_views,
@@ -71,6 +74,7 @@ def _defaults() -> dict[str, Any]:
         # message (relative to webapp/).
         "BABEL_TRANSLATION_DIRECTORIES": (
             "admin/translations/core;admin/translations/units;admin/translations/people;"
+            "apps/translations;burden/translations;"
             "supervision/translations;inspections/translations;pilots/translations;"
             "report_forms/translations;"
             "lists/translations;"
@@ -133,7 +137,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(dashboard_views.bp)
     app.register_blueprint(sampling_views.bp)
     app.register_blueprint(scorecard_views.bp)
+    app.register_blueprint(apps_aspect_views.bp)
     app.register_blueprint(catalog_views.bp)
+    app.register_blueprint(app_views.bp)
+    app.register_blueprint(burden_views.bp)
     app.register_blueprint(report_form_views.bp)
     app.register_blueprint(forms_aspect_views.bp)  # /audit/dashboard/forms
     app.register_blueprint(inspection_views.bp)

@@ -9,6 +9,8 @@ call it once at start; calling it again changes nothing.
 from __future__ import annotations
 
 from workflows.admin import hooks as admin
+from workflows.apps import hooks as apps
+from workflows.burden import hooks as burden
 from workflows.catalog import hooks as catalog
 from workflows.complaints import hooks as complaints
 from workflows.inspections import hooks as inspections
@@ -20,7 +22,9 @@ from workflows.supervision import hooks as supervision
 
 FEATURES = (report_forms, complaints, catalog, inspections, supervision, notifications, admin,
             pilots,
-            lists)
+            lists, apps,
+            # burden wraps the draft hooks of the gated requests: it stays last.
+            burden)
 _installed = False
 
 

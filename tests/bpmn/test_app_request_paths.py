@@ -36,12 +36,12 @@ def lanes(result: engine.EngineResult) -> list[tuple[str, str | None]]:
 
 
 def draft(check: dict[str, Any] = NO_MATCHES, name: str = "防汛值守打卡") -> dict[str, Any]:
-    return {"name": name, "duplicate_check": check, "burden_estimate": {"formula": 1}}
+    return {"app_name": name, "duplicate_check": check, "burden_estimate": {"formula": 1}}
 
 
 def reach_burden_review(case: SnapshotDriver, check: dict[str, Any] = NO_MATCHES
                         ) -> engine.EngineResult:
-    case.start({"change_kind": "new"}, cst(2, 9))
+    case.start({"app_change": "new"}, cst(2, 9))
     case.complete(AppTask.DRAFT_APP, draft(check), cst(2, 10))
     return case.complete(AppTask.SIGN_OFF, {"head_decision": "approve", "comment": ""},
                          cst(2, 11))
@@ -49,12 +49,12 @@ def reach_burden_review(case: SnapshotDriver, check: dict[str, Any] = NO_MATCHES
 
 def reach_cyberspace(case: SnapshotDriver) -> engine.EngineResult:
     reach_burden_review(case)
-    return case.complete(AppTask.BURDEN_REVIEW, {"review_decision": "forward", "comment": ""},
+    return case.complete(AppTask.BURDEN_REVIEW, {"burden_decision": "forward", "comment": ""},
                          cst(3))
 
 
 def test_start_opens_the_draft_for_the_clerk(new_request: Callable[[], SnapshotDriver]) -> None:
-    result = new_request().start({"change_kind": "new"}, cst(2, 9))
+    result = new_request().start({"app_change": "new"}, cst(2, 9))
     assert lanes(result) == [("draft_app", "clerk")]
     assert result.data["case_status"] == "drafting"
     assert result.data["returns"] == []
@@ -63,7 +63,7 @@ def test_start_opens_the_draft_for_the_clerk(new_request: Callable[[], SnapshotD
 
 def test_the_draft_goes_to_the_unit_head(new_request: Callable[[], SnapshotDriver]) -> None:
     case = new_request()
-    case.start({"change_kind": "new"}, cst(2, 9))
+    case.start({"app_change": "new"}, cst(2, 9))
     result = case.complete(AppTask.DRAFT_APP, draft(), cst(2, 10))
     assert lanes(result) == [("sign_off", "unit_head")]
     assert result.ready[0].properties == {"due_working_days": "3"}
@@ -77,7 +77,7 @@ def test_approved_by_both_offices_is_published(
     assert review.data["case_status"] == "burden_review"
     assert review.data["likely_duplicates"] is False
     cyberspace = case.complete(AppTask.BURDEN_REVIEW,
-                               {"review_decision": "forward", "comment": ""}, cst(3))
+                               {"burden_decision": "forward", "comment": ""}, cst(3))
     assert lanes(cyberspace) == [("cyberspace_review", "office_approver")]
     result = case.complete(AppTask.CYBERSPACE_REVIEW,
                            {"cyberspace_decision": "approve", "comment": ""}, cst(4))
@@ -98,19 +98,19 @@ def test_a_likely_duplicate_is_flagged_for_the_review(
 def test_head_return_reopens_the_draft_with_the_reason(
         new_request: Callable[[], SnapshotDriver]) -> None:
     case = new_request()
-    case.start({"change_kind": "new"}, cst(2, 9))
+    case.start({"app_change": "new"}, cst(2, 9))
     case.complete(AppTask.DRAFT_APP, draft(name="v1"), cst(2, 10))
     returned = case.complete(AppTask.SIGN_OFF, {"head_decision": "return", "comment": "重写"},
                              cst(2, 11))
     assert lanes(returned) == [("draft_app", "clerk")]
     assert returned.data["case_status"] == "returned"
     assert returned.data["returns"][0]["stage"] == "sign_off"
-    assert returned.ready[0].data["name"] == "v1"
+    assert returned.ready[0].data["app_name"] == "v1"
     case.complete(AppTask.DRAFT_APP, draft(name="v2"), cst(3))
     again = case.complete(AppTask.SIGN_OFF, {"head_decision": "approve", "comment": ""},
                           cst(3, 11))
     assert lanes(again) == [("burden_review", "burden_office")]
-    assert again.data["name"] == "v2"
+    assert again.data["app_name"] == "v2"
 
 
 def test_burden_office_return_reopens_the_draft(
@@ -118,7 +118,7 @@ def test_burden_office_return_reopens_the_draft(
     case = new_request()
     reach_burden_review(case)
     returned = case.complete(AppTask.BURDEN_REVIEW,
-                             {"review_decision": "return", "comment": "与已有群重复"}, cst(3))
+                             {"burden_decision": "return", "comment": "与已有群重复"}, cst(3))
     assert lanes(returned) == [("draft_app", "clerk")]
     assert returned.data["returns"][-1]["stage"] == "burden_review"
     assert AppElement.RECORD_REVIEW_RETURN in returned.finished_task_ids
@@ -129,7 +129,7 @@ def test_burden_office_rejection_ends_the_request(
     case = new_request()
     reach_burden_review(case)
     result = case.complete(AppTask.BURDEN_REVIEW,
-                           {"review_decision": "reject", "comment": "不必新建"}, cst(3))
+                           {"burden_decision": "reject", "comment": "不必新建"}, cst(3))
     assert result.completed
     assert result.ready == []
     assert result.data["case_status"] == "rejected"
@@ -149,7 +149,7 @@ def test_cyberspace_office_return_reopens_the_draft_then_approval_publishes(
     assert AppElement.RECORD_CYBERSPACE_RETURN in returned.finished_task_ids
     case.complete(AppTask.DRAFT_APP, draft(name="v2"), cst(5))
     case.complete(AppTask.SIGN_OFF, {"head_decision": "approve", "comment": ""}, cst(5, 11))
-    case.complete(AppTask.BURDEN_REVIEW, {"review_decision": "forward", "comment": ""},
+    case.complete(AppTask.BURDEN_REVIEW, {"burden_decision": "forward", "comment": ""},
                   cst(6))
     done = case.complete(AppTask.CYBERSPACE_REVIEW,
                          {"cyberspace_decision": "approve", "comment": ""}, cst(9))

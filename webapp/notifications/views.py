@@ -36,6 +36,10 @@ TEXTS = {
     "case_closed": N_("The case is finished: %(status)s"),
     # written by workflows.catalog.projection when an assessment item is published
     "catalog_published": N_("The assessment item catalog changed: %(code)s %(name)s"),
+    # written by workflows.apps.projection for the cadres of the villages concerned
+    "app_registered": N_("Registered for your village: %(code)s %(name)s"),
+    "app_merged": N_("%(code)s %(name)s is merged into %(target)s: use that one"),
+    "app_retired": N_("%(code)s %(name)s is retired: your village no longer uses it"),
     # written by workflows.admin.people_tasks when an administrator deactivates someone
     "person_deactivated": N_("%(person)s was deactivated; tasks back to the group: %(tasks)s"),
 }
@@ -49,7 +53,7 @@ def text(view: NotificationView) -> str:
     """One notification's sentence in the request's language."""
     params: dict[str, Any] = {"task": "", "stage": "", "status": "", "code": "", "name": "",
                               "person": "", "tasks": "", "reason": "", "start": "",
-                              "end": "", "date": ""}
+                              "end": "", "date": "", "target": ""}
     params.update({k: str(v) for k, v in view.params.items()})
     stage = STAGES.get(params["stage"])
     if stage is not None:

@@ -37,7 +37,7 @@ def version_fields(version: GovAppVersion, kind: str) -> dict[str, Any]:
     """The fields of a registry version as the draft form has them."""
     demands = set(json.loads(version.demands or "[]"))
     return {
-        "name": version.name, "kind": kind, "purpose": version.purpose,
+        "app_name": version.name, "app_kind": kind, "app_purpose": version.purpose,
         **{d: d in demands for d in DEMANDS},
         "checkins_per_week": version.checkins_per_week,
         "minutes_per_checkin": version.minutes_per_checkin,
@@ -91,7 +91,7 @@ def start_data(session: Session, actor: Actor, org_unit_id: int,
     out = dict(data)
     out["owner_unit_id"] = org_unit_id
     out["lane_scopes"] = {**out.get("lane_scopes", {}), CYBERSPACE_LANE: office.id}
-    if out.get("change_kind") == "new":
+    if out.get("app_change") == "new":
         return out
     app = _active(session, int(out["app_id"]), "app_id")
     if app.owner_unit_id != org_unit_id:
@@ -99,7 +99,7 @@ def start_data(session: Session, actor: Actor, org_unit_id: int,
     current = version_fields(current_version(session, app), app.kind)
     out.update({"app_code": app.code, "base_version": app.current_version,
                 "current": current, **current})
-    if out.get("change_kind") == "merge":
+    if out.get("app_change") == "merge":
         target = _active(session, int(out["merge_into_id"]), "merge_into_id")
         out.update({"merge_into_code": target.code, "merge_into_name": target.name,
                     "merge_into_version": target.current_version})
@@ -133,11 +133,11 @@ def draft_inputs(session: Session, case: Case, state: CaseState,
     out = dict(data)
     out["village_ids"] = resolve_villages(session, [int(v) for v in data.get("village_ids", [])],
                                           [int(t) for t in data.get("town_ids", [])])
-    if state.data.get("change_kind") == "new":
+    if state.data.get("app_change") == "new":
         out["duplicate_check"] = duplicates.check(session, out)
     else:
         out["duplicate_check"] = {"threshold": duplicates.THRESHOLD, "compared": 0,
-                                  "matches": [], "skipped": str(state.data.get("change_kind"))}
+                                  "matches": [], "skipped": str(state.data.get("app_change"))}
     return out
 
 

@@ -24,8 +24,8 @@ TOP_MATCHES = 5
 
 
 def text_of(data: Mapping[str, Any]) -> matching.ItemText:
-    return matching.ItemText(str(data.get("name") or ""), str(data.get("purpose") or ""),
-                             str(data.get("kind") or ""))
+    return matching.ItemText(str(data.get("app_name") or ""),
+                             str(data.get("app_purpose") or ""), str(data.get("app_kind") or ""))
 
 
 def active_entries(session: Session) -> list[matching.CatalogEntry]:
@@ -49,7 +49,7 @@ def check(session: Session, proposal: Mapping[str, Any],
     """The check as the draft records it: threshold, how many compared, the top matches."""
     entries = [e for e in active_entries(session) if e.item_id != exclude_app_id]
     found = matching.top_matches(text_of(proposal), entries, limit=TOP_MATCHES)
-    kind = str(proposal.get("kind") or "")
+    kind = str(proposal.get("app_kind") or "")
     kinds = {e.item_id: e.text.target for e in entries}
     return {
         "threshold": THRESHOLD,

@@ -32,7 +32,7 @@ VILLAGES = {"widget": "villages"}
 TOWNS = {"widget": "towns"}
 # The fields of a registry version as the draft has them (and the registry stores them).
 APP_FIELDS: tuple[str, ...] = (
-    "name", "kind", "purpose", *DEMANDS, "checkins_per_week", "minutes_per_checkin",
+    "app_name", "app_kind", "app_purpose", *DEMANDS, "checkins_per_week", "minutes_per_checkin",
 )
 
 
@@ -58,13 +58,13 @@ class AppStartSchema(StrictSchema):
     """Starting a request: a new app or group, or merging / retiring one of the unit's."""
 
     title = fields.String(required=True, validate=validate.Length(min=2, max=200))
-    change_kind = fields.String(required=True, validate=validate.OneOf(CHANGE_KINDS))
+    app_change = fields.String(required=True, validate=validate.OneOf(CHANGE_KINDS))
     app_id = fields.Integer(load_default=None, allow_none=True, validate=ID_RANGE)
     merge_into_id = fields.Integer(load_default=None, allow_none=True, validate=ID_RANGE)
 
     @validates_schema
     def app_named(self, data: dict[str, Any], **_: Any) -> None:
-        kind = data.get("change_kind")
+        kind = data.get("app_change")
         if kind in ("merge", "retire") and data.get("app_id") is None:
             raise ValidationError("required to merge or retire an app or group", "app_id")
         if kind == "new" and data.get("app_id") is not None:
@@ -84,9 +84,9 @@ class DraftAppSchema(StrictSchema):
     def _web_lists(self, data: Any, **_: Any) -> Any:
         return _split_ids(data)
 
-    name = fields.String(required=True, validate=validate.Length(min=2, max=100))
-    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
-    purpose = fields.String(required=True, validate=validate.Length(min=4, max=2000))
+    app_name = fields.String(required=True, validate=validate.Length(min=2, max=100))
+    app_kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    app_purpose = fields.String(required=True, validate=validate.Length(min=4, max=2000))
     demands_install = fields.Boolean(load_default=False)
     demands_login = fields.Boolean(load_default=False)
     demands_checkin = fields.Boolean(load_default=False)
@@ -119,7 +119,7 @@ class DraftAppSchema(StrictSchema):
 class BurdenReviewSchema(StrictSchema):
     """区委农办审核: forward to 区委网信办, return for revision, or reject."""
 
-    review_decision = fields.String(
+    burden_decision = fields.String(
         required=True, validate=validate.OneOf(["forward", "return", "reject"]))
     comment = fields.String(load_default="", validate=validate.Length(max=2000))
     # Why it goes forward although the check found likely duplicates (TASK_CHECKS).
@@ -127,7 +127,7 @@ class BurdenReviewSchema(StrictSchema):
 
     @validates_schema
     def reason(self, data: dict[str, Any], **_: Any) -> None:
-        if data.get("review_decision") != "forward" and _blank(data.get("comment")):
+        if data.get("burden_decision") != "forward" and _blank(data.get("comment")):
             raise ValidationError("a reason is required when not approving", "comment")
 
 
@@ -154,14 +154,14 @@ TASK_FORMS: dict[str, type[StrictSchema]] = {
 
 def check_draft(fields_: dict[str, Any], case_data: dict[str, Any]) -> None:
     """A merge or a retirement says why."""
-    if case_data.get("change_kind") in ("merge", "retire") and _blank(fields_.get("change_note")):
+    if case_data.get("app_change") in ("merge", "retire") and _blank(fields_.get("change_note")):
         raise ValidationError("say why the app or group is merged or retired", "change_note")
 
 
 def check_review(fields_: dict[str, Any], case_data: dict[str, Any]) -> None:
     """Forwarding a new app with likely duplicates needs a written reason."""
     if (
-        fields_.get("review_decision") == "forward"
+        fields_.get("burden_decision") == "forward"
         and case_data.get("likely_duplicates")
         and len(str(fields_.get("duplicate_reason") or "").strip()) < 4
     ):

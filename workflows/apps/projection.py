@@ -61,8 +61,8 @@ def _code(session: Session, year: int) -> str:
 def _version(app_id: int, number: int, kind: str, fields: dict[str, Any], villages: list[int],
              note: str, case_id: int, at: datetime, actor_id: int | None) -> GovAppVersion:
     return GovAppVersion(
-        app_id=app_id, version=number, change_kind=kind, name=str(fields["name"]),
-        purpose=str(fields["purpose"]),
+        app_id=app_id, version=number, change_kind=kind, name=str(fields["app_name"]),
+        purpose=str(fields["app_purpose"]),
         demands=json.dumps([d for d in DEMANDS if fields.get(d)]),
         checkins_per_week=int(fields.get("checkins_per_week") or 0),
         minutes_per_checkin=int(fields.get("minutes_per_checkin") or 0),
@@ -96,12 +96,12 @@ def write_publication(session: Session, case_id: int, data: dict[str, Any], at: 
 
     :raise ConflictError: the app changed since the request started (return it instead)
     """
-    kind = str(data["change_kind"])
+    kind = str(data["app_change"])
     note = str(data.get("change_note") or "")
     if kind == "new":
         villages = [int(v) for v in data.get("village_ids") or []]
         app = GovApp(id=case_id, code=_code(session, WorkCalendar.local_date(at).year),
-                     kind=str(data["kind"]), name=str(data["name"]),
+                     kind=str(data["app_kind"]), name=str(data["app_name"]),
                      owner_unit_id=int(data["owner_unit_id"]), status=AppStatus.ACTIVE,
                      current_version=1, merged_into_id=None)
         session.add(app)
@@ -127,7 +127,7 @@ def write_publication(session: Session, case_id: int, data: dict[str, Any], at: 
             GovAppVersion.app_id == target.id,
             GovAppVersion.version == target.current_version))
         assert current is not None
-        taken = {"name": current.name, "purpose": current.purpose,
+        taken = {"app_name": current.name, "app_purpose": current.purpose,
                  **{d: d in json.loads(current.demands) for d in DEMANDS},
                  "checkins_per_week": current.checkins_per_week,
                  "minutes_per_checkin": current.minutes_per_checkin}
@@ -167,4 +167,4 @@ def project(session: Session, case: Case, draft: EventDraft, old: CaseState | No
     if case.case_type != PROCESS or not publishes(old, new):
         return
     done = write_publication(session, case.id, new.data, draft.at, draft.actor_id)
-    notify_villages(session, case, draft, done, str(new.data["change_kind"]))
+    notify_villages(session, case, draft, done, str(new.data["app_change"]))

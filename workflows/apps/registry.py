@@ -97,8 +97,8 @@ def snapshot(session: Session) -> dict[str, Any]:
                                 v.demands, v.checkins_per_week, v.minutes_per_checkin,
                                 v.village_ids, v.change_note, v.published_at, v.case_id,
                                 v.published_by))
-    out["villages"] = sorted(session.execute(
-        select(GovAppVillage.app_id, GovAppVillage.village_id)).tuples())
+    out["villages"] = sorted((a, v) for a, v in session.execute(
+        select(GovAppVillage.app_id, GovAppVillage.village_id)))
     return out
 
 

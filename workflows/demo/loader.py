@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import OrgKind, OrgUnit, User, utcnow
+from workflows.apps import demo as demo_apps
 from workflows.catalog import demo as demo_items
 from workflows.complaints import demo as demo_complaints
 from workflows.complaints.filing import ComplaintSettings
@@ -169,7 +170,7 @@ def load(
             ).official_code = f"{TOWN_DIVISION_CODES[code][:9]}{200 + i}"
     logins: list[DemoLogin] = []
     by_code = {**units, **towns, "nanchuan": district}
-    plan = DEMO_USERS + (demo_inspections.USERS if inspections else [])
+    plan = DEMO_USERS + demo_apps.USERS + (demo_inspections.USERS if inspections else [])
     plan = plan + (demo_pilots.USERS if pilots else [])
     plan = plan + (demo_lists.USERS if lists else [])
     for code in {c for _u, _n, grants in plan for _r, c in grants} - by_code.keys():
@@ -195,6 +196,7 @@ def load(
         demo_items.load(session, actors, now)
     if inspections:
         demo_inspections.load(session, actors, now)
+        demo_apps.load(session, actors, now)
     if pilots:
         demo_pilots.load(session, actors, bpmn_dir, settings, now)
     if lists:

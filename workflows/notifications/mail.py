@@ -31,6 +31,9 @@ MAIL_TEXTS = {
     "comment_added": "案件有新的意见",
     "case_closed": "案件已办结（{status}）",
     "catalog_published": "考核事项目录已更新：{code} {name}",  # workflows.catalog.projection
+    "app_registered": "本村政务应用和工作群目录新增：{code} {name}",  # workflows.apps
+    "app_merged": "{code} {name} 已并入 {target}，请改用后者",  # workflows.apps
+    "app_retired": "{code} {name} 已停用，本村不再使用",  # workflows.apps
     "person_deactivated": "{person} 已停用，退回岗位的任务：{tasks}",  # workflows.admin
 }
 STAGES_ZH = {"intake": "受理", "correction": "整改", "verification": "核查验收",
