@@ -10,7 +10,7 @@ outcome -> one burden rating per village in parallel -> closed.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -226,22 +226,55 @@ def test_each_town_reviews_in_parallel_in_its_own_scope(new_case):
     assert result.data["case_status"] == "town_review"
 
 
-def test_a_town_objection_returns_the_draft_with_the_towns_reasons(new_case):
-    case = new_case()
-    result = checked(case)
-
+def object_at(town_id: int) -> Any:
     def answer(t: engine.ReadyTask) -> dict[str, Any]:
-        if t.data["town"]["unit_id"] == 40:
+        if t.data["town"]["unit_id"] == town_id:
             return {"town_decision": "object", "objection": "正值秋收"}
         return {"town_decision": "agree", "objection": ""}
+    return answer
 
-    result = complete_each(case, result, T.TOWN_REVIEW, answer, cst(3, 4))
+
+def test_a_town_objection_returns_the_draft_at_once_and_withdraws_the_other_reviews(new_case):
+    """乙镇 objects while 甲镇 has not answered yet: the clerk gets the draft back at once
+    (completion condition), 甲镇's review is withdrawn, not left waiting."""
+    case = new_case()
+    result = checked(case)
+    yi = next(t for t in result.ready if t.data["town"]["unit_id"] == 40)
+    result = case._saved(engine.complete_task(
+        case.defn, case.snapshot, yi.uuid, object_at(40)(yi), seed=case._seed(),
+        now=cst(3, 4), calendar=case.calendar))
     assert open_tasks(result) == [(T.DRAFT_REQUEST, "clerk")]
     assert InspectionElement.RECORD_TOWN_OBJECTION in result.finished_task_ids
-    assert result.data["returns"][-1]["stage"] == "town_review"
-    assert result.data["returns"][-1]["reason"] == "乙镇: 正值秋收"
-    assert sorted(r["decision"] for r in result.data["town_reviews"]) == ["agree", "object"]
-    # a second round starts with fresh reviews
+    back = result.data["returns"][-1]
+    assert (back["stage"], back["reason"], back["withdrawn"]) == (
+        "town_review", "乙镇: 正值秋收", ["甲镇"])
+    assert [(r["town_id"], r["decision"]) for r in result.data["town_reviews"]] == [
+        (40, "object")]
+    assert result.data["case_status"] == "returned"
+    # a second round starts with fresh reviews of every town of the revised request
+    case.complete(T.DRAFT_REQUEST, draft(), cst(3, 5))
+    result = case.complete(T.HEAD_REVIEW, {"head_decision": "approve", "comment": "",
+                                           "check_facts": facts()}, cst(3, 6))
+    assert sorted(t.data["town"]["unit_id"] for t in result.ready) == [30, 40]
+    result = complete_each(case, result, T.TOWN_REVIEW, agree, cst(3, 9))
+    assert sorted(r["town_id"] for r in result.data["town_reviews"]) == [30, 40]
+    assert open_tasks(result) == [(T.APPROVE_REQUEST, "burden_office")]
+
+
+def test_an_objection_after_the_other_towns_agreed_keeps_their_opinions(new_case):
+    case = new_case()
+    result = checked(case)
+    jia = next(t for t in result.ready if t.data["town"]["unit_id"] == 30)
+    result = case._saved(engine.complete_task(
+        case.defn, case.snapshot, jia.uuid, agree(jia), seed=case._seed(), now=cst(3, 4),
+        calendar=case.calendar))
+    assert open_tasks(result) == [(T.TOWN_REVIEW, "town_official")]
+    result = complete_each(case, result, T.TOWN_REVIEW, object_at(40), cst(3, 4, 11))
+    assert open_tasks(result) == [(T.DRAFT_REQUEST, "clerk")]
+    assert result.data["returns"][-1]["withdrawn"] == []
+    assert sorted((r["town_id"], r["decision"]) for r in result.data["town_reviews"]) == [
+        (30, "agree"), (40, "object")]
+    # the one-town request of the next round
     case.complete(T.DRAFT_REQUEST, draft(village_ids=[31], villages=VILLAGES[:1],
                                          towns=TOWNS[:1]), cst(3, 5))
     result = case.complete(T.HEAD_REVIEW, {"head_decision": "approve", "comment": "",
@@ -287,7 +320,10 @@ def test_rejection_ends_the_request(new_case):
     assert result.data["rejection"]["reason"] == "无必要"
 
 
-def test_approval_schedules_every_village_then_outcome_ratings_and_closure(new_case):
+VISIT_END = datetime(2026, 4, 14, 18, tzinfo=CST)  # the window's last day, 18:00
+
+
+def test_approval_schedules_every_village_and_waits_for_the_visit_to_end(new_case):
     case = new_case()
     result = approved(case)
     assert result.data["case_status"] == "scheduled"
@@ -295,10 +331,25 @@ def test_approval_schedules_every_village_then_outcome_ratings_and_closure(new_c
     assert result.data["calendar_entries"][0] == {
         "village_id": 31, "village_name": "一村", "town_id": 30, "start": "2026-04-13",
         "end": "2026-04-14"}
+    assert result.data["visit_ends_at"] == "2026-04-14T18:00:00+08:00"
+    # nothing to record before the visit has ended: only the timer waits
+    assert result.ready == []
+    assert [(t.task_id, t.due_at) for t in result.timers] == [
+        (InspectionElement.WAIT_VISIT_END, VISIT_END.astimezone(UTC))]
+    assert case.tick(cst(4, 13, 10)).ready == []  # on site, first day
+    assert case.tick(VISIT_END - timedelta(seconds=1)).ready == []
+    result = case.tick(VISIT_END)
     assert open_tasks(result) == [(T.RECORD_OUTCOME, "clerk")]
+    assert InspectionElement.WAIT_VISIT_END in result.finished_task_ids
+
+
+def test_outcome_ratings_and_closure_after_the_visit(new_case):
+    case = new_case()
+    approved(case)
+    case.tick(VISIT_END)
     result = case.complete(T.RECORD_OUTCOME, {
         "actual_start": "2026-04-13", "actual_end": "2026-04-13", "actual_people": 2,
-        "actual_days": 1, "actual_materials": ["低保名册"], "outcome_note": ""}, cst(4, 14))
+        "actual_days": 1, "actual_materials": ["低保名册"], "outcome_note": ""}, cst(4, 15))
     scopes = sorted((t.task_id, t.lane, t.data["lane_scopes"]["village_cadre"])
                     for t in result.ready)
     assert scopes == [(T.RATE_BURDEN, "village_cadre", v) for v in (31, 32, 41)]
@@ -306,11 +357,18 @@ def test_approval_schedules_every_village_then_outcome_ratings_and_closure(new_c
     ratings = {31: 2, 32: 3, 41: 5}
     result = complete_each(case, result, T.RATE_BURDEN, lambda t: {
         "burden_rating": ratings[t.data["village"]["unit_id"]], "rating_comment": "还行"},
-        cst(4, 15))
+        cst(4, 16))
     assert result.ready == [] and result.data["case_status"] == "closed"
     assert sorted(r["rating"] for r in result.data["village_ratings"]) == [2, 3, 5]
     assert result.data["average_rating"] == 3.33
     assert InspectionElement.CLOSE_REQUEST in result.finished_task_ids
+
+
+def test_the_supervision_office_approval_joins_the_same_gateway(new_case):
+    case = new_case()
+    result = approved(case, inspection_type="supervision")
+    assert result.data["case_status"] == "scheduled"
+    assert [t.task_id for t in result.timers] == [InspectionElement.WAIT_VISIT_END]
 
 
 def test_every_decision_table_row_is_one_tested_here() -> None:

@@ -16,6 +16,7 @@ import models
 from models import OrgUnit, User
 from models.db import make_engine, make_sessionmaker
 from workflows.demo import loader as demo
+from workflows.inspections import visits
 from workflows.kernel import access, cases
 from workflows.kernel.access import Actor
 from workflows.kernel.errors import NotFoundError
@@ -100,11 +101,28 @@ class InspectionDriver:
                 if t.state == "open" and t.task_id == task_id
                 and who.holds(t.role, path[t.task_uuid])]
 
+    def end_visit(self, case_id: int) -> None:
+        """Fire the case's timer at the visit's end, as the worker would: the outcome is
+        recorded only once the visit has ended (issue 19, item 6). The driver's clock stays
+        (the other requests are still drafted before their dates); the case's own later
+        commands are stamped from its visit's end on (event times never go back in a case)."""
+        _, state = cases.get_case(self.session, actor(self.session, "nb_staff"), case_id)
+        end = visits.visit_end(state.data)
+        at = max(self.tick(0.5), end.astimezone(UTC) if end is not None else self.t)
+        visits.end_visit(self.session, case_id, at)
+
     def do(self, username: str, case_id: int, task_id: str, fields: dict[str, Any]) -> None:
+        now = self.tick()
+        if task_id == T.RECORD_OUTCOME:
+            if not self.open_tasks(username, case_id, task_id):
+                self.end_visit(case_id)
+            # recorded once the visit has ended, on its last recorded day at the earliest
+            now = max(now, datetime.fromisoformat(f"{fields['actual_end']}T18:00:00+08:00")
+                      .astimezone(UTC))
         uuids = self.open_tasks(username, case_id, task_id)
         assert uuids, f"{username} has no open {task_id} in case {case_id}"
         cases.complete_task(self.session, actor(self.session, username), case_id, uuids[0],
-                            fields, now=self.tick())
+                            fields, now=now)
 
     def to_checks(self, fields: dict[str, Any], title: str = "村级检查",
                   clerk: str = "mz_clerk", head: str = "mz_head") -> int:

@@ -220,6 +220,16 @@ def expected_burden(session: Session, as_of: datetime) -> tuple[
                 put("inspections.ratings", {case.id}, where, periods, 1)
                 put("inspections.rating_points", {case.id}, where, periods, rating)
             before = st
+        join = data.get("join")
+        if final.status == "merged" and isinstance(join, dict):  # its team joined a visit
+            start = join["window_start"]
+            materials = sum(1 for m in data["materials"] if not m["already_held"])
+            for v in join["villages"]:
+                where = ["all:all", f"village:{v['unit_id']}", f"town:{v['town_id']}"]
+                put("ledger.inspections", {case.id}, where, [start[:7], "all"], 1)
+                put("ledger.people_days", {case.id}, where, [start[:7], "all"],
+                    join["people"] * join["days"])
+                put("ledger.materials", {case.id}, where, [start[:7], "all"], materials)
         if not statuses & {"scheduled", "rating", "closed"}:
             continue
         outcomes = [ev.inputs["data"] for ev, _ in steps  # type: ignore[attr-defined]
@@ -324,7 +334,8 @@ def test_the_world_has_every_outcome_the_dashboard_counts(world: Session) -> Non
     assert isinstance(rating, dashboard.Average) and rating.text == "4.00"
     assert board.value("meetings.sessions", total) == 2  # one combined, one urgent
     assert board.value("meetings.hours", total) == 5.5  # 1.5 + 1 + 1 combined, 2 urgent
-    assert board.value("ledger.people_days", total) == 6  # recorded 2 x 2, planned 2
+    # recorded 2 x 2, planned 2, the merged request's team 3 x 1 (issue 19, item 3)
+    assert board.value("ledger.people_days", total) == 9
     # Five items came into force in 2026; one of 区民政局's is retired from 2027.
     assert board.count("items.added", "all:all@2026") == 5
     assert board.count("items.retired", "all:all@2027") == 1

@@ -36,7 +36,9 @@ FIELDS = {
     "urgent_approved_at": N_("Urgent meeting approved at"),
     "max_meeting_hours": N_("Longest meeting allowed (hours)"),
     "length_reason": N_("Why the length was refused"), "returns": N_("Returned for changes"),
-    "legal_basis": N_("Legal basis"),
+    "legal_basis": N_("Legal basis"), "join": N_("Joined the approved inspection"),
+    "visit_ends_at": N_("The visit ends"),
+    "town_reviews_withdrawn": N_("Town reviews withdrawn after an objection"),
 }
 for _name, _label in FIELDS.items():
     i18n.FIELD_LABELS.setdefault(_name, _label)
@@ -176,12 +178,24 @@ def _returns(value: Any) -> str:
                     for r in _dicts(value)) or "—"
 
 
+def _joined(value: Any) -> str:
+    if not isinstance(value, dict):
+        return i18n.json_text(value)
+    return str(gettext("#%(case)s %(title)s of %(unit)s, %(start)s – %(end)s, at %(villages)s "
+                       "(%(people)s people)", case=value.get("case_id"),
+                       title=value.get("title", ""), unit=value.get("unit_name", ""),
+                       start=value.get("window_start"), end=value.get("window_end"),
+                       villages=_named(value.get("villages")), people=value.get("people")))
+
+
 FORMATS: dict[str, Callable[[Any], str]] = {
     "villages": _named, "towns": _named, "village_ids": _units, "town_ids": _units,
     "item_ids": _items, "check": _check, "checks": _checks, "check_facts": _facts,
     "quota_slots": _slots, "calendar_entries": _entries, "town_reviews": _reviews,
     "town_objections": _reviews, "village_ratings": _ratings, "materials": _materials,
     "actual_materials": _materials, "owner_unit_id": _unit, "returns": _returns,
-    "merged_into": lambda v: f"#{v}",
+    "merged_into": lambda v: f"#{v}", "join": _joined,
+    "visit_ends_at": lambda v: i18n.iso_datetime(str(v or "")),
+    "town_reviews_withdrawn": lambda v: _join([str(t) for t in _list(v)]),
 }
 i18n.VALUE_FORMATS.update(FORMATS)

@@ -14,11 +14,11 @@ from typing import Any
 from flask import request
 from flask_babel import gettext
 
-from models import Case
+from models import Case, OrgUnit
 from webapp.core import i18n
 from webapp.core.db import get_session
 from webapp.core.i18n import N_
-from workflows.inspections import draft_check, progress
+from workflows.inspections import draft_check, joins, progress
 from workflows.kernel.ids import InspectionTask
 from workflows.kernel.state import TaskView
 
@@ -60,6 +60,43 @@ i18n.add_message_pattern(r"^a meeting lasts at most (\S+) hours$",
                                            hours=m[1]))
 
 
+i18n.add_message_pattern(r"^(\S+) has not come yet \(today is (\S+)\)$",
+                         lambda m: gettext("%(date)s has not come yet (today is %(today)s): "
+                                           "record what happened once the visit has ended",
+                                           date=m[1], today=m[2]))
+i18n.add_message_pattern(r"^that inspection is no longer approved$",
+                         lambda m: gettext("That inspection is no longer approved: choose "
+                                           "another or other dates"))
+i18n.add_message_pattern(r"^it visits none of these villages$",
+                         lambda m: gettext("That inspection visits none of these villages"))
+
+
+def join_choices(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The approved inspections the check found overlapping, as the clerk chooses among them:
+    department, dates, the villages both visit, those the joining team would leave out, and
+    the teams that joined it already."""
+    session = get_session()
+    facts = data.get("check_facts") or {}
+    own = [str(v.get("name")) for v in data.get("villages") or [] if isinstance(v, dict)]
+    out = []
+    for o in facts.get("overlaps") or []:
+        if not isinstance(o, dict):
+            continue
+        unit = session.get(OrgUnit, o["owner_unit_id"]) if o.get("owner_unit_id") else None
+        shared = [str(v) for v in o.get("villages") or []]
+        out.append({
+            "case_id": o.get("case_id"), "title": o.get("title", ""),
+            "department": unit.name if unit is not None else "",
+            "kind": str(o.get("inspection_type") or ""),
+            "start": o.get("window_start"), "end": o.get("window_end"),
+            "villages": shared, "left_out": [v for v in own if v not in shared],
+            "joined": [str(j.get("by_unit_name") or "") for _, j in
+                       joins.joined_by(session, int(o["case_id"]))]
+            if isinstance(o.get("case_id"), int) else [],
+        })
+    return out
+
+
 def warning_text(warning: draft_check.DraftWarning) -> str:
     p = warning.params
     if warning.kind in ("quota_quarter", "quota_year"):
@@ -85,7 +122,12 @@ def task_notices(case: Case, task: TaskView,
         if back is not None:
             notices.append({"template": "inspections/_notice_return.html",
                             "stage": STAGES.get(str(back.get("stage")), ""),
-                            "reason": str(back.get("reason") or ""), "at": back.get("at")})
+                            "reason": str(back.get("reason") or ""), "at": back.get("at"),
+                            "withdrawn": [str(t) for t in back.get("withdrawn") or []],
+                            "town_review": back.get("stage") == "town_review"})
+    if task.task_id == str(InspectionTask.RESOLVE_OVERLAP):
+        notices.append({"template": "inspections/_notice_join.html",
+                        "choices": join_choices(data)})
     if task.task_id in CHECKED:
         source = values if task.task_id in PREVIEW_TASKS and values else data
         found = draft_check.warnings(get_session(), case, source)

@@ -29,6 +29,11 @@ TEXTS = {
                                "%(end)s"),
     "meeting_scheduled": N_("Your village is asked to attend a meeting %(date)s; see the "
                             "combined sessions"),
+    # workflows.inspections.join_notices: a request joined an approved inspection
+    "inspection_joined": N_("%(name)s (%(people)s people) joins your inspection “%(title)s”: "
+                            "%(start)s – %(end)s"),
+    "inspection_joined_village": N_("%(name)s (%(people)s people) comes along with the "
+                                    "approved inspection “%(title)s”: %(start)s – %(end)s"),
     "task_assigned": N_("A task was assigned to you: %(task)s"),
     "deadline_warning": N_("Time limit approaching: %(task)s"),
     "deadline_breach": N_("Time limit missed at the %(stage)s stage"),
@@ -53,7 +58,7 @@ def text(view: NotificationView) -> str:
     """One notification's sentence in the request's language."""
     params: dict[str, Any] = {"task": "", "stage": "", "status": "", "code": "", "name": "",
                               "person": "", "tasks": "", "reason": "", "start": "",
-                              "end": "", "date": "", "target": ""}
+                              "end": "", "date": "", "target": "", "people": "", "title": ""}
     params.update({k: str(v) for k, v in view.params.items()})
     stage = STAGES.get(params["stage"])
     if stage is not None:

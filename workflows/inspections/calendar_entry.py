@@ -23,3 +23,5 @@ class CalendarEntry:
     materials: int = 0
     actual: bool = False  # figures recorded as actually happened
     session_key: str = ""  # the combined session (meetings)
+    joins: int | None = None  # a team that joined this inspection case (its own case_id)
+    joins_title: str = ""

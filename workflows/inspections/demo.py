@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from workflows.inspections import visits
 from workflows.kernel import access, cases, orgs
 from workflows.kernel.access import Actor
 from workflows.kernel.calendar import WorkCalendar
@@ -125,6 +126,7 @@ def load(session: Session, actors: dict[str, Actor], now: datetime) -> dict[str,
                                 {"name": "户籍底册", "already_held": True}])
     approve(closed)
     drive.t = now - timedelta(days=29)
+    visits.end_visit(session, closed, drive.tick())
     drive.do("mz_clerk", closed, T.RECORD_OUTCOME, {
         "actual_start": day(-30), "actual_end": day(-30), "actual_people": 3,
         "actual_days": 1, "actual_materials": ["低保名册", "救助台账"],
@@ -140,6 +142,7 @@ def load(session: Session, actors: dict[str, Actor], now: datetime) -> dict[str,
                    window_start=day(-20), window_end=day(-20), people=2)
     approve(lone)
     drive.t = now - timedelta(days=19)
+    visits.end_visit(session, lone, drive.tick())
     drive.do("qnyw_clerk", lone, T.RECORD_OUTCOME, {
         "actual_start": day(-20), "actual_end": day(-20), "actual_people": 2,
         "actual_days": 1, "actual_materials": ["环境整治照片"]})

@@ -5,7 +5,7 @@ slots an approval takes."""
 from __future__ import annotations
 
 from workflows.inspections import forms as inspection_forms
-from workflows.inspections import meetings, quota
+from workflows.inspections import join_notices, joins, meetings, quota, visits
 from workflows.inspections import requests as inspections
 from workflows.kernel import forms, registry
 from workflows.kernel.ids import InspectionTask, MeetingTask
@@ -26,8 +26,12 @@ def register() -> None:
         (InspectionTask.HEAD_REVIEW, inspections.head_review_inputs),
         (InspectionTask.APPROVE_REQUEST, quota.approval_inputs),
         (InspectionTask.APPROVE_SUPERVISION, quota.approval_inputs),
+        (InspectionTask.RESOLVE_OVERLAP, joins.join_inputs),
+        (InspectionTask.RECORD_OUTCOME, visits.outcome_inputs),
     ):
         registry.add_task_input_hook(INSPECTION, task_id, hook)
     registry.add_task_input_hook(MEETING, MeetingTask.DRAFT_MEETING, meetings.draft_inputs)
     # An approved inspection takes its villages' quota slots.
     registry.add_projection("inspection_quota", quota.project, order=20)
+    # A request that joined an overlapping inspection: the host department and the villages.
+    registry.add_projection("inspection_join_notices", join_notices.project, order=21)

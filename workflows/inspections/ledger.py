@@ -24,11 +24,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import OrgKind, OrgUnit
+from models import OrgKind, OrgUnit, utcnow
 from workflows.inspections import bundler as meeting_bundler
 from workflows.inspections.calendar_entry import CalendarEntry
 from workflows.kernel import access, event_fold
 from workflows.kernel.access import Actor
+from workflows.kernel.calendar import WorkCalendar
 from workflows.kernel.ids import ProcessId
 from workflows.report_forms import burden as form_burden
 
@@ -63,13 +64,39 @@ def _day(value: Any) -> date | None:
         return None
 
 
-def inspection_entries(case: event_fold.FoldedCase) -> list[CalendarEntry]:
-    """The calendar entries of one folded inspection case (none unless approved)."""
+def joined_entries(case: event_fold.FoldedCase) -> list[CalendarEntry]:
+    """A team that joined an overlapping inspection (issue 19, item 3): in each village both
+    requests share, on the host's dates, with its own people, days and materials."""
+    join = case.data.get("join")
+    if case.status != "merged" or not isinstance(join, dict):
+        return []
+    start, end = _day(join.get("window_start")), _day(join.get("window_end"))
+    if start is None or end is None:
+        return []
+    materials = sum(1 for m in case.data.get("materials") or [] if not m.get("already_held"))
+    return [
+        CalendarEntry(int(v["unit_id"]), "inspection", case.case_id, case.title, start, end,
+                      case.status, int(join.get("people", 0)), int(join.get("days", 0)), 0.0,
+                      materials, False, joins=int(join["case_id"]),
+                      joins_title=str(join.get("title") or ""))
+        for v in join.get("villages") or []
+    ]
+
+
+def inspection_entries(case: event_fold.FoldedCase,
+                       today: date | None = None) -> list[CalendarEntry]:
+    """The calendar entries of one folded inspection case (none unless approved or joined).
+    An outcome counts as what happened only once its last day has come (`today`, the local
+    day; none given: every recorded outcome): a future visit is never "as it happened"."""
     data = case.data
     if not any(case.ever(s) for s in ON_CALENDAR):
-        return []
+        return joined_entries(case)
     outcome = next((c.data for c in reversed(case.completions)
                     if c.task_id == "record_outcome"), None)
+    if outcome is not None and today is not None:
+        recorded_end = _day(outcome.get("actual_end"))
+        if recorded_end is None or recorded_end > today:
+            outcome = None
     if outcome is not None:
         start, end = _day(outcome.get("actual_start")), _day(outcome.get("actual_end"))
         people, days = int(outcome.get("actual_people", 0)), int(outcome.get("actual_days", 0))
@@ -91,8 +118,9 @@ def all_entries(session: Session, as_of: datetime | None = None) -> list[Calenda
     """Every calendar entry of every village, from the events (up to `as_of`)."""
     entries: list[CalendarEntry] = []
     folded = event_fold.fold_all(session, as_of=as_of, case_types=[INSPECTION])
+    today = WorkCalendar.local_date(as_of or utcnow())
     for case in folded.values():
-        entries.extend(inspection_entries(case))
+        entries.extend(inspection_entries(case, today))
     entries.extend(meeting_bundler.calendar_entries(session, as_of=as_of))
     return sorted(entries, key=lambda e: (e.village_id, e.start, e.kind, e.case_id or 0,
                                           e.session_key))

@@ -19,6 +19,9 @@ the same village may be approved. So the approval command counts again:
   the insert alone cannot refuse (tests/integration/test_inspection_quota_races.py breaks each).
 - `rebuild`: the slot table recomputed from the events (the recorded claims), as a
   projection must be.
+
+A request that joins an overlapping inspection (`joins.join_inputs`) claims its slots the same
+way, in the event that merges it.
 """
 
 from __future__ import annotations
@@ -39,6 +42,10 @@ PROCESS = str(ProcessId.INSPECTION_REQUEST)
 APPROVALS = frozenset({str(InspectionTask.APPROVE_REQUEST),
                        str(InspectionTask.APPROVE_SUPERVISION)})
 SCHEDULED = "scheduled"
+# Joining an overlapping inspection counts against the quota too (`joins.join_inputs`).
+JOIN = str(InspectionTask.RESOLVE_OVERLAP)
+MERGED = "merged"
+CLAIMS = APPROVALS | {JOIN}
 
 
 def periods(first_day: date) -> tuple[str, str]:
@@ -95,8 +102,10 @@ def _slots(case_id: int, kind: str, claims: list[dict[str, Any]], at: datetime
 
 def project(session: Session, case: Case, draft: EventDraft, old: CaseState | None,
             new: CaseState) -> None:
-    if (case.case_type != PROCESS or draft.type != TASK_COMPLETED
-            or draft.task_id not in APPROVALS or new.status != SCHEDULED):
+    if case.case_type != PROCESS or draft.type != TASK_COMPLETED:
+        return
+    if not ((draft.task_id in APPROVALS and new.status == SCHEDULED)
+            or (draft.task_id == JOIN and new.status == MERGED)):
         return
     claims = (draft.inputs.get("data") or {}).get("quota_slots") or []
     kind = str(new.data.get("inspection_type", ""))
@@ -112,7 +121,7 @@ def rebuild(session: Session) -> int:
         select(CaseEvent.case_id, CaseEvent.inputs, CaseEvent.at, Case.data)
         .join(Case, Case.id == CaseEvent.case_id)
         .where(Case.case_type == PROCESS, CaseEvent.type == TASK_COMPLETED,
-               CaseEvent.task_id.in_(sorted(APPROVALS)))
+               CaseEvent.task_id.in_(sorted(CLAIMS)))
         .order_by(CaseEvent.global_seq)
     )
     count = 0

@@ -203,6 +203,8 @@ class InspectionElement(StrEnum):
     RECORD_APPROVAL_RETURN = "record_approval_return"
     RECORD_REJECTION = "record_rejection"
     SCHEDULE_INSPECTION = "schedule_inspection"
+    # Timer: the outcome is recorded once the visit has ended (visit_ends_at).
+    WAIT_VISIT_END = "wait_visit_end"
     OPEN_RATINGS = "open_ratings"
     # Parallel multi-instance subprocess, one instance per village.
     RATING_ROUND = "rating_round"

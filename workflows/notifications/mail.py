@@ -25,6 +25,10 @@ MAIL_TEXTS = {
     "task_returned": "已退回修改：{task}。原因：{reason}",
     "inspection_scheduled": "已批准的检查将到本村：{start} 至 {end}",
     "meeting_scheduled": "本村需参加会议{date}，详见合并会议安排",
+    # workflows.inspections.join_notices
+    "inspection_joined": "{name}（{people}人）加入本部门的检查“{title}”：{start} 至 {end}",
+    "inspection_joined_village": ("{name}（{people}人）随已批准的检查“{title}”到本村："
+                                  "{start} 至 {end}"),
     "task_assigned": "有一项任务指派给您：{task}",
     "deadline_warning": "任务即将超过办理时限：{task}",
     "deadline_breach": "{stage}环节已超过办理时限，请督促办理",
