@@ -25,7 +25,13 @@ lint: .venv
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
-test: lint
+# The BPMN tools (bpmnlint, bpmn-js for the modeler round trip), pinned in package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+test: lint node_modules/.installed
+	node_modules/.bin/bpmnlint $$(find bpmn -name '*.bpmn' | sort)
 	$(BIN)/pytest -n 2 --dist worksteal -q
 
 bench: .venv
