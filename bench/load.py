@@ -11,8 +11,11 @@ complete its first task, read it, complete its second task. Bounded by time and 
   1, 2, 4, 8 and 16 clients: completions/s, p50 and p95 of a completion.
 
 Beside each figure: the 1-minute load average before and after the step (the machine may be
-shared). `--profile DIR` runs every server worker under cProfile and prints where the
-server's time goes. This is a benchmark, not a test: nothing here asserts a time.
+shared), and the CPU time the server's web processes spent per completion (its share of the
+whole case: login excluded, start, reads and completions), which a busy machine changes less
+than the latencies. `--profile DIR` runs every server worker under cProfile (CPU time, from
+its first request) and prints where the server's time goes. This is a benchmark, not a
+test: nothing here asserts a time.
 
 Usage: python bench/load.py [--pg-url postgresql://postgres@127.0.0.1:5432/test]
        [--workers 2] [--clients 1,2,4,8,16] [--seconds 20] [--max-cases 5000]
@@ -54,6 +57,7 @@ class Step:
     errors: int
     load_before: float
     load_after: float
+    server_cpu_ms: float  # CPU of the web processes per completion (all requests of a case)
 
     @property
     def per_second(self) -> float:
@@ -65,15 +69,26 @@ def serve(url: str, port: int, workers: int, profile: str) -> None:
     from webapp.cli import production
 
     def load_app() -> production.WSGIApp:
-        if profile:
-            import atexit
-            import cProfile
+        app = production.build_app(url, secure_cookies=False)
+        if not profile:
+            return app
+        import atexit
+        import cProfile
 
-            prof = cProfile.Profile()
-            out = Path(profile) / f"worker-{os.getpid()}.prof"
-            atexit.register(lambda: (prof.disable(), prof.dump_stats(out)))
-            prof.enable()  # everything the worker does from here on: server and app
-        return production.build_app(url, secure_cookies=False)
+        # CPU time (waits for the database or the lock do not count), from the first
+        # request on: the worker's request handling, gunicorn's and the app's.
+        prof = cProfile.Profile(time.process_time)
+        out = Path(profile) / f"worker-{os.getpid()}.prof"
+        atexit.register(lambda: (prof.disable(), prof.dump_stats(out)))
+
+        def first(environ: dict[str, Any], start_response: Any) -> Any:
+            prof.enable()
+            nonlocal handler
+            handler = app
+            return app(environ, start_response)
+
+        handler = first
+        return lambda environ, start_response: handler(environ, start_response)
 
     production.run(url, [f"127.0.0.1:{port}"], workers, access_log=None, load_app=load_app)
 
@@ -106,12 +121,14 @@ def stop_server(proc: Any) -> None:
     proc.wait(timeout=60)
 
 
-def client_loop(port: int, go: Any, deadline_box: Any, max_cases: int, out: Any) -> None:
+def client_loop(port: int, ready: Any, go: Any, deadline_box: Any, max_cases: int,
+                out: Any) -> None:
     """One client process: log in, wait for the start, then run cases until the deadline."""
     client = engine_bench.Client(port)
     status, _ = client.call("POST", "/api/v1/login",
                             {"username": "bench_clerk", "password": engine_bench.PASSWORD})
     assert status == 200, status
+    ready.put(os.getpid())
     go.wait()
     deadline = deadline_box.value
     times: list[float] = []
@@ -142,34 +159,51 @@ def client_loop(port: int, go: Any, deadline_box: Any, max_cases: int, out: Any)
     out.put((times, errors, time.monotonic()))
 
 
-def run_step(port: int, clients: int, seconds: float, max_cases: int) -> Step:
+def server_cpu(master: int) -> float:
+    """Seconds of CPU the server's web processes (the master's children) have used."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    try:
+        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+        for child in children:
+            fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    except OSError:
+        return float("nan")  # not Linux
+    return total / ticks
+
+
+def run_step(port: int, master: int, clients: int, seconds: float, max_cases: int) -> Step:
     ctx = mp.get_context("fork")
-    go, out = ctx.Event(), ctx.Queue()
+    ready, go, out = ctx.Queue(), ctx.Event(), ctx.Queue()
     deadline = ctx.Value("d", 0.0)
-    procs = [ctx.Process(target=client_loop, args=(port, go, deadline, max_cases, out))
+    procs = [ctx.Process(target=client_loop, args=(port, ready, go, deadline, max_cases, out))
              for _ in range(clients)]
     for p in procs:
         p.start()
-    time.sleep(0.5)  # the logins
-    load_before = os.getloadavg()[0]
+    for _ in procs:
+        ready.get(timeout=120)  # every client has logged in
+    load_before, cpu_before = os.getloadavg()[0], server_cpu(master)
     t0 = time.monotonic()
     deadline.value = t0 + seconds
     go.set()
     results = [out.get(timeout=seconds + 120) for _ in procs]
+    cpu = server_cpu(master) - cpu_before
     for p in procs:
         p.join()
     wall = max(r[2] for r in results) - t0
     times = sorted(t for r in results for t in r[0])
     p95 = times[min(len(times) - 1, int(len(times) * 0.95))] if times else 0.0
     return Step(clients, len(times), wall, statistics.median(times) * 1000 if times else 0.0,
-                p95 * 1000, sum(r[1] for r in results), load_before, os.getloadavg()[0])
+                p95 * 1000, sum(r[1] for r in results), load_before, os.getloadavg()[0],
+                cpu * 1000 / len(times) if times else 0.0)
 
 
 def show(label: str, step: Step) -> None:
     print(f"{label:<34} {step.clients:>3} client(s): {step.per_second:7.1f} completions/s, "
           f"p50 {step.p50_ms:6.2f} ms, p95 {step.p95_ms:6.2f} ms, {step.completions} in "
-          f"{step.seconds:.1f} s, {step.errors} errors; load {step.load_before:.2f} -> "
-          f"{step.load_after:.2f}", flush=True)
+          f"{step.seconds:.1f} s, {step.errors} errors; server CPU {step.server_cpu_ms:.1f} ms "
+          f"per completion; load {step.load_before:.2f} -> {step.load_after:.2f}", flush=True)
 
 
 def measure(url: str, workers: int, counts: list[int], seconds: float, max_cases: int,
@@ -180,9 +214,9 @@ def measure(url: str, workers: int, counts: list[int], seconds: float, max_cases
         Path(profile).mkdir(parents=True, exist_ok=True)
     proc, port = start_server(url, workers, tmp, profile)
     try:
-        run_step(port, 1, min(2.0, seconds), 20)  # warm-up: every worker loads its caches
+        run_step(port, proc.pid, 1, min(2.0, seconds), 20)  # warm-up: every worker's caches
         for n in counts:
-            show(label, run_step(port, n, seconds, max_cases))
+            show(label, run_step(port, proc.pid, n, seconds, max_cases))
     finally:
         stop_server(proc)
     if profile:
@@ -197,8 +231,11 @@ def print_profile(folder: Path) -> None:
         print(f"no profiles in {folder}")
         return
     stats = pstats.Stats(*files)
-    stats.strip_dirs().sort_stats("cumulative").print_stats(35)
-    stats.sort_stats("tottime").print_stats(25)
+    print(f"CPU profile of the server's web processes ({folder}): the API calls, then the most "
+          "expensive functions")
+    stats.strip_dirs().sort_stats("cumulative").print_stats(r"api.py|auth.py|run_command")
+    stats.print_stats(45)
+    stats.sort_stats("tottime").print_stats(30)
 
 
 def fresh_pg(admin_url: str) -> tuple[str, str]:
