@@ -93,8 +93,9 @@ def _defaults() -> dict[str, Any]:
         # pages never send; the token plus security.check_origin replace that check.
         "WTF_CSRF_SSL_STRICT": False,
         "MAX_CONTENT_LENGTH": 1024 * 1024,
-        # The public filing and reply pages only: 6 files of 5 MiB (webapp/complaints/public.py).
-        "PUBLIC_MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+        # The public filing and reply pages only: phone photos of up to 20 MiB, made smaller
+        # on the server (webapp/complaints/public.py, workflows/complaints/photos.py).
+        "PUBLIC_MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
     }
 
 

@@ -211,7 +211,7 @@ def test_uploads_may_be_large_on_the_filing_page_only(public: Public) -> None:
     big = b"\xff\xd8\xff" + bytes(3 * 1024 * 1024)  # 3 MiB: over the app's 1 MiB default
     filed = public.file(files=[(big, "big.jpg")], category="nonsense")
     assert filed.status_code == 422  # read and validated, not refused for its size
-    huge = public.file(files=[(bytes(34 * 1024 * 1024), "huge.jpg")])
+    huge = public.file(files=[(bytes(66 * 1024 * 1024), "huge.jpg")])  # over 64 MiB
     assert huge.status_code == 413
     assert "文件过大" in huge.get_data(as_text=True)
     tracked = public.client.post("/report/track", data={

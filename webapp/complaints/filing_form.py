@@ -13,8 +13,10 @@ import segno
 from flask import current_app, render_template, request, url_for
 from werkzeug.datastructures import FileStorage
 
+from webapp.core import throttle
 from webapp.core.db import get_session
 from workflows.complaints import filing as complaints
+from workflows.complaints import photos
 from workflows.complaints.receipts import format_code
 from workflows.kernel import uploads
 
@@ -22,7 +24,9 @@ logger = logging.getLogger(__name__)
 
 MiB = 1024 * 1024
 MAX_FILES = uploads.MAX_FILES
-MAX_FILE_MB = uploads.MAX_BYTES // MiB
+# Photos up to this size are accepted and made smaller on the server (workflows/complaints/
+# photos.py); PDF files stay at most uploads.MAX_BYTES (5 MiB).
+MAX_FILE_MB = photos.MAX_PHOTO_BYTES // MiB
 DESCRIPTION_MIN, DESCRIPTION_MAX = 10, 4000  # complaint_forms.ComplaintFilingSchema
 ACCEPT = "image/jpeg,image/png,application/pdf"
 
@@ -124,8 +128,11 @@ def tracking_url(code: str) -> str | None:
     return None
 
 
-def receipt_page(code: str, anonymous: bool) -> str:
-    """The receipt: the code in groups of four and the QR code of the tracking page."""
+def receipt_page(code: str, anonymous: bool, again: bool = False) -> str:
+    """The receipt: the code in groups of four, the QR code of the tracking page and a
+    button that opens the tracking page with the code (posted, never in the address);
+    `again`: the page was reloaded and shows the same receipt."""
     url = tracking_url(code)
-    return render_template("public/receipt.html", code=format_code(code),
-                           qr=qr_svg(url) if url else None, anonymous=anonymous)
+    return render_template("public/receipt.html", code=format_code(code), digits=code,
+                           qr=qr_svg(url) if url else None, anonymous=anonymous,
+                           again=again, ticket=throttle.issue_ticket())

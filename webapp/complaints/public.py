@@ -30,6 +30,7 @@ from flask_wtf.csrf import CSRFError, ValidationError, validate_csrf
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from webapp.complaints import receipt_again
 from webapp.complaints.filing_form import (
     ACCEPT,
     MAX_FILE_MB,
@@ -69,7 +70,9 @@ logger = logging.getLogger(__name__)
 
 bp = Blueprint("public", __name__, template_folder="templates", url_prefix="/report")
 
-DEFAULT_MAX_CONTENT_LENGTH = 32 * MiB
+# The body of one filing or reply: a few phone photos of up to MAX_FILE_MB each (6 x 20 MiB
+# would be 120 MiB; 64 MiB takes three large photos and the form).
+DEFAULT_MAX_CONTENT_LENGTH = 64 * MiB
 UPLOAD_ENDPOINTS = frozenset({"public.file", "public.reply"})
 RATINGS = ("satisfied", "partly", "not_satisfied")
 SUBMISSIONS_KEPT = 5
@@ -82,7 +85,7 @@ Page = tuple[str, int] | str | Response
 
 @bp.url_value_preprocessor
 def _body_limit(endpoint: str | None, values: dict[str, Any] | None) -> None:
-    """Uploads (6 x 5 MiB) may be larger than the app's 1 MiB default, on these routes only.
+    """Uploads (phone photos) may be larger than the app's 1 MiB default, on these routes only.
     Runs before every before_request hook, so before anything reads the body."""
     if endpoint in UPLOAD_ENDPOINTS:
         request.max_content_length = int(
@@ -191,7 +194,14 @@ def file() -> Page:
         values.pop("town_id")
     form = FilingForm(values=values)
     submission = request.form.get("submission", "")
+    anonymous = values.get("anonymous") != "0"
     if _filed_before(submission):
+        shown = receipt_again.again(submission)
+        if shown is not None and _case_for(shown) is not None:
+            return receipt_page(shown, anonymous=anonymous, again=True)
+        return render_template("public/already_filed.html"), 409
+    code = receipt_again.code_for(submission) if receipt_again.usable(submission) else None
+    if code is not None and _case_for(code) is not None:  # re-posted from another browser
         return render_template("public/already_filed.html"), 409
     files = uploaded_files()
     db = get_session()
@@ -203,7 +213,7 @@ def file() -> Page:
         return render_filing(form, 422)
     try:
         filed = complaints.file_complaint(db, service_fields(values, options), files,
-                                          settings=settings())
+                                          settings=settings(), code=code)
     except ValidationFailedError as err:
         form.errors = field_errors(err)
         if "town_id" in form.errors and "town_id" not in request.form:
@@ -212,7 +222,9 @@ def file() -> Page:
             form.errors.setdefault("village_id", moved)
         return render_filing(form, 422)
     _remember_filed(submission)
-    return receipt_page(filed.code, anonymous=values.get("anonymous") != "0")
+    if code is not None:
+        receipt_again.remember(submission)
+    return receipt_page(filed.code, anonymous=anonymous)
 
 
 # ------------------------------------------------------------------ tracking

@@ -28,6 +28,7 @@ from webapp.core.auth import current_actor, login_required
 from webapp.core.db import get_session
 from workflows.complaints import calendar_check as complaint_calendar
 from workflows.complaints import filing as complaints
+from workflows.complaints import photos
 from workflows.complaints import staff as complaint_staff
 from workflows.inspections import ledger as village_ledger
 from workflows.kernel import access, case_additions, cases
@@ -233,7 +234,7 @@ def response_templates(case_type: str, task_id: str) -> tuple[str, list[str]] | 
     return target, [_(t) for t in texts]
 
 
-STAFF_UPLOAD_BYTES = 6 * 1024 * 1024  # one file of up to 5 MiB plus the form around it
+STAFF_UPLOAD_BYTES = 21 * 1024 * 1024  # one photo of up to 20 MiB (made smaller) plus the form
 
 
 @bp.app_template_global("case_files")
@@ -262,6 +263,7 @@ def upload(case_id: int) -> Response:
     data = storage.read() if storage is not None else b""
     if not data:
         raise ValidationFailedError({"attachments": ["choose a file"]})
+    data = photos.fit_all([data])[0]  # a phone photo made small enough
     case_additions.add_attachment(get_session(), current_actor(), case_id, data,
                                   vault=settings().vault)
     flash(_("The file has been attached."), "success")

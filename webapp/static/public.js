@@ -154,7 +154,14 @@
     if (window.history && window.history.replaceState) {
       window.history.replaceState(null, "", window.location.pathname + window.location.search);
     }
-    var submit = input.form && input.form.querySelector("button[type=submit]");
+    /* The QR address opens the complaint at once (issue 18, item 6): the code goes in the
+       form's POST body, as if typed; a wait page (slow mode) still asks for Continue. */
+    var form = input.form;
+    if (form && digits.length === 16 && !document.getElementById("slow-path")) {
+      if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
+      return;
+    }
+    var submit = form && form.querySelector("button[type=submit]");
     if (submit) { submit.focus(); }
   }
 

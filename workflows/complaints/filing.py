@@ -15,8 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Case, ComplaintIdentity, ComplaintReceipt, OrgKind, OrgUnit
+from workflows.complaints import photos
 from workflows.complaints.forms import CATEGORIES, DEFAULT_LIMITS
-from workflows.complaints.receipts import ReceiptHasher, new_code
+from workflows.complaints.receipts import ReceiptHasher, new_code, normalize
 from workflows.kernel import access, case_additions, forms, processes, uploads
 from workflows.kernel.access import Actor
 from workflows.kernel.cases import BURDEN_OFFICE_CODE, _now, _unit_by_code
@@ -106,6 +107,7 @@ def file_complaint(
     channel: str = "web",
     staff: Actor | None = None,
     now: datetime | None = None,
+    code: str | None = None,
 ) -> Filed:
     """File one complaint: the case, its sealed identity (if named), the receipt hash and the
     evidence, in one transaction.
@@ -121,11 +123,13 @@ def file_complaint(
         raise ValidationFailedError(
             {"attachments": [f"at most {uploads.MAX_FILES} files may be attached"]}
         )
-    checked = uploads.check_all(files)  # the slow part, before the write lock
+    checked = uploads.check_all(photos.fit_all(files))  # the slow part, before the lock
     name = (data.pop("name", None) or "").strip()
     phone = (data.pop("phone", None) or "").strip()
     _check_places(session, data)
-    code = new_code()
+    # A web filing's code comes from its form's submission token (webapp/complaints/
+    # receipt_again.py: a reloaded receipt shows it again); else a fresh random one.
+    code = code if code is not None and normalize(code) == code else new_code()
     code_hash = settings.hasher.hash(code)  # slow on purpose: before the write lock
     office = _unit_by_code(session, BURDEN_OFFICE_CODE)
     anonymous = bool(data.get("anonymous", True)) or not name

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Attachment, Case, ComplaintReceipt, OrgUnit
+from workflows.complaints import photos
 from workflows.complaints.filing import (
     COMPLAINANT,
     MAX_CASE_FILES,
@@ -166,7 +167,7 @@ def reply(
         raise ValidationFailedError({"text": ["write a message or attach a file"]})
     if len(text) > MAX_MESSAGE:
         raise ValidationFailedError({"text": [f"at most {MAX_MESSAGE} characters"]})
-    checked = uploads.check_all(files)  # the slow part, before the write lock
+    checked = uploads.check_all(photos.fit_all(files))  # the slow part, before the lock
 
     def load() -> tuple[Case, CaseState | None]:
         return _load(session, case_id)
