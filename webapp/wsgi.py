@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,11 +23,22 @@ _app: Flask | None = None
 
 
 def _local_secret(name: str, make: Any = None) -> str:
+    """instance/NAME, made once: web processes starting together all read the first one
+    written (the new value is linked into place only if no other process was first; a
+    second key would seal data no other process can open)."""
     path = Path("instance") / name
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(make() if make else secrets.token_hex(32), encoding="utf-8")
-        path.chmod(0o600)
+        value = make() if make else secrets.token_hex(32)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{name}.")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(value)  # mkstemp's file is 0600
+            os.link(tmp, path)  # atomic; fails if another process made it meanwhile
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
     return path.read_text(encoding="utf-8").strip()
 
 
