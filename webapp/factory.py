@@ -74,7 +74,7 @@ def _defaults() -> dict[str, Any]:
         # message (relative to webapp/).
         "BABEL_TRANSLATION_DIRECTORIES": (
             "admin/translations/core;admin/translations/units;admin/translations/people;"
-            "apps/translations;burden/translations;"
+            "apps/translations;"
             "supervision/translations;inspections/translations;pilots/translations;"
             "report_forms/translations;"
             "lists/translations;"

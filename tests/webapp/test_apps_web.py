@@ -118,7 +118,7 @@ def test_a_cadre_flags_an_unregistered_app_into_a_prefilled_complaint(web: Web) 
     web.db.rollback()
     page = html(web.client.get("/apps/village"))
     assert "防汛值守打卡APP" in page and "民政业务工作群" in page
-    assert "2 个已登记的政务应用和工作群" in page or "registered apps" in page
+    assert "已登记 2 个应用和工作群 · 每周打卡 7 次" in page
     link = re.search(r'id="flag-app" href="([^"]+)"', page)
     assert link is not None
     url = link.group(1).replace("&amp;", "&")

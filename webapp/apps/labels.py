@@ -58,6 +58,12 @@ MESSAGES = (
     N_("only the owner unit may merge or retire its app or group"),
     N_("the app or group was changed after this request started; return it for revision"),
     N_("no such app or group"), N_("no such village"),
+    # the menu entry (webapp/templates/base.html) and the villages' notifications
+    # (webapp/notifications/views.py TEXTS, written by workflows.apps.projection)
+    N_("Apps and work groups"),
+    N_("Registered for your village: %(code)s %(name)s"),
+    N_("%(code)s %(name)s is merged into %(target)s: use that one"),
+    N_("%(code)s %(name)s is retired: your village no longer uses it"),
 )
 i18n.add_message_pattern(
     r"^this app or group already has an unfinished request \(case (\d+)\)$",

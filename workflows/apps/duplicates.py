@@ -48,6 +48,12 @@ def check(session: Session, proposal: Mapping[str, Any],
           exclude_app_id: int | None = None) -> dict[str, Any]:
     """The check as the draft records it: threshold, how many compared, the top matches."""
     entries = [e for e in active_entries(session) if e.item_id != exclude_app_id]
+    return check_entries(proposal, entries)
+
+
+def check_entries(proposal: Mapping[str, Any],
+                  entries: list[matching.CatalogEntry]) -> dict[str, Any]:
+    """`check` against the given registry entries (plain data, no database)."""
     found = matching.top_matches(text_of(proposal), entries, limit=TOP_MATCHES)
     kind = str(proposal.get("app_kind") or "")
     kinds = {e.item_id: e.text.target for e in entries}
