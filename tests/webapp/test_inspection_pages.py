@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import date
+from datetime import UTC, date, datetime
 
 from flask import Flask
 from sqlalchemy import select
@@ -16,6 +16,7 @@ from models import OrgKind, OrgUnit, User
 from tests.webapp.conftest import Web
 from webapp.core.auth import _fingerprint
 from workflows.inspections import ledger as village_ledger
+from workflows.inspections import visits
 from workflows.kernel import access
 from workflows.kernel.ids import InspectionTask
 
@@ -70,6 +71,13 @@ def test_a_request_through_the_pages_to_the_calendar_and_the_rating(web: Web) ->
     _as(web, "dg_cadre")
     page = web.client.get("/inspections/calendar").get_data(as_text=True)
     assert "二季度低保工作检查" in page and f"{NEXT}-04-13" in page
+    # nothing to record before the visit has ended (issue 19, item 6); the worker fires
+    # its timer at the window's last day, 18:00 China time
+    _as(web, "mz_clerk")
+    data = web.client.get(f"/api/v1/cases/{case_id}").get_json()
+    assert data["status"] == "scheduled"
+    assert not [t for t in data["tasks"] if t["task_id"] == T.RECORD_OUTCOME]
+    visits.end_visit(web.db, case_id, datetime(NEXT, 4, 14, 10, tzinfo=UTC))
     _do(web, "mz_clerk", case_id, T.RECORD_OUTCOME, {
         "actual_start": f"{NEXT}-04-13", "actual_end": f"{NEXT}-04-13", "actual_people": "2",
         "actual_days": "1", "actual_materials": "低保名册"})
