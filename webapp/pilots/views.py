@@ -14,6 +14,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from models import Case
 from webapp.complaints import settings as complaint_settings
 from webapp.core import i18n, navigation
 from webapp.core.auth import current_actor, login_required
@@ -102,7 +103,13 @@ def town_card(town_id: int) -> str:
     plan = registers.town_plan(session, actor, town_id)
     own = [v for v in variants.listing(session) if v.town_id == town_id]
     return render_template("pilots/town.html", plan=plan, variants=own,
-                           practices=registers.practices(session, actor, town_id))
+                           practices=registers.practices(session, actor, town_id),
+                           may_add_evidence=_town_clerk(actor, town_id))
+
+
+def _town_clerk(actor: Actor, town_id: int | None) -> bool:
+    """A clerk of the town: who records its plan and practices and adds their evidence."""
+    return any(role == access.CLERK and unit == town_id for role, unit, _p in actor.roles)
 
 
 @bp.post("/cases/<int:case_id>/evidence")
@@ -112,14 +119,13 @@ def evidence(case_id: int) -> Page:
     recorded on the case as `attachment_added`."""
     session = get_session()
     actor = current_actor()
-    from models import Case
-
     case = session.get(Case, case_id)
-    if case is None or case.case_type not in (PLAN_CHECK, PRACTICE):
+    if (case is None or case.case_type not in (PLAN_CHECK, PRACTICE)
+            or not _town_clerk(actor, case.scope_org_unit_id)):
         abort(404)
     upload = request.files.get("file")
     data = upload.read() if upload is not None and upload.filename else b""
-    target = url_for("staff.case_page", case_id=case_id)
+    target = url_for("pilots.town_card", town_id=case.scope_org_unit_id)
     if not data:
         flash(_("Choose a file (JPEG, PNG or PDF) to upload."), "error")
         return redirect(target)
