@@ -94,7 +94,11 @@ def test_rate_and_appeal_need_their_step(public: Public) -> None:
 def test_wrong_and_malformed_codes_get_the_same_page(public: Public) -> None:
     pages = [public.track(c) for c in ("1234567812345678", "12ab", "", "１２３４" * 4)]
     assert {p.status_code for p in pages} == {404}
-    bodies = {re.sub(r'value="[^"]+"', "", p.get_data(as_text=True)) for p in pages}
+    texts = [p.get_data(as_text=True) for p in pages]
+    # Each says how many tries remain (issue 18, item 8): a malformed code counts as a wrong one.
+    left = [re.search(r'<p id="tries-left">\D*(\d+)', t) for t in texts]
+    assert [int(m.group(1)) for m in left if m] == [8, 7, 6, 5]
+    bodies = {re.sub(r'value="[^"]+"|<p id="tries-left">[^<]*</p>', "", t) for t in texts}
     assert len(bodies) == 1
     assert "没有找到投诉" in bodies.pop()
 

@@ -241,6 +241,7 @@ def _case_for(code: str) -> int | None:
 
 def _not_found() -> tuple[str, int]:
     return render_template("public/track.html", not_found=True,
+                           tries_left=throttle.wrong_codes_left(),
                            ticket=throttle.issue_ticket()), 404
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from flask_babel import gettext
 
 from webapp.core import i18n
+from workflows.complaints.forms import CATEGORIES
 from workflows.kernel import uploads
 from workflows.kernel.errors import ValidationFailedError
 
@@ -23,17 +24,9 @@ def _n(text: str) -> str:
 
 
 # Labels for the codes the service returns (translated when shown).
-CATEGORY_LABELS = {  # workflows.complaints.forms.CATEGORIES
-    "unapproved_inspection": _n("Inspections, checks or appraisals without approval"),
-    "duplicate_assessment": _n("The same work assessed or rated again and again"),
-    "too_many_meetings": _n("Too many or too frequent meetings"),
-    "too_many_forms": _n("Too many forms, the same data asked by several offices"),
-    "apps_and_checkins": _n("Too many government apps and check-ins"),
-    "plaques": _n("Too many plaques on the village office"),
-    "certificates": _n("Certificates demanded without a legal basis"),
-    "unfunded_work": _n("Tasks pushed down without the money for them"),
-    "other": _n("Other burdens"),
-}
+# The categories by the same names staff see (issue 18, item 8: 政务APP、打卡过多 on the
+# public form was 政务APP、工作群、打卡和拍照留痕 for staff): the app catalog's choice labels.
+CATEGORY_LABELS = {code: i18n.CHOICE_LABELS[code] for code in CATEGORIES}
 STATUS_LABELS = {
     "intake": _n("Received, being registered"),
     "rejected": _n("Not accepted"),

@@ -348,3 +348,18 @@ def redeem_ticket(ticket: str) -> bool:
     limiter: Limiter = current_app.extensions[EXTENSION]
     used = limiter.storage.incr(f"jianfu-ticket/{nonce}", wait_seconds() + TICKET_SECONDS)
     return bool(used == 1)
+
+
+def wrong_codes_left() -> int | None:
+    """How many more wrong codes this client may try before it has to wait, once the wrong
+    code of this request has counted (issue 18, item 8: the page says so); None when no
+    lookup limit applies to this request."""
+    if not _is_lookup_post():
+        return None
+    left = [_strategy().get_window_stats(_item("PUBLIC_LOOKUP_LIMIT"), client(),
+                                         "public-lookup").remaining]
+    if g.get("jianfu_slow", False):
+        item = _item("PUBLIC_LOOKUP_SLOW_LIMIT")
+        left.append(_strategy().get_window_stats(item, "public-lookup-slow",
+                                                 client()).remaining)
+    return max(0, min(left) - 1)

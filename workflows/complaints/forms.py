@@ -29,15 +29,17 @@ CATEGORIES: tuple[str, ...] = (
     "unfunded_work",
     "other",
 )
+# The names staff and the public pages show (the app catalog's zh_CN labels), for the
+# Open311 service list.
 CATEGORY_LABELS: dict[str, str] = {
-    "unapproved_inspection": "未经审批的督查检查考核",
-    "duplicate_assessment": "重复考核评比",
-    "too_many_meetings": "会议过多过频",
-    "too_many_forms": "报表过多、多头填报",
-    "apps_and_checkins": "政务APP、打卡过多",
+    "unapproved_inspection": "未经审批的检查考核",
+    "duplicate_assessment": "同一事项重复考核",
+    "too_many_meetings": "会议过多",
+    "too_many_forms": "报表台账过多或重复填报",
+    "apps_and_checkins": "政务APP、工作群、打卡和拍照留痕",
     "plaques": "挂牌过多",
-    "certificates": "违规要求出具证明",
-    "unfunded_work": "任务下沉未随经费",
+    "certificates": "清单外证明事项",
+    "unfunded_work": "清单外事项且无经费保障",
     "other": "其他",
 }
 
