@@ -50,14 +50,14 @@ def run_sequence(case: str, t0: datetime = T0) -> list[str]:
 
     snapshots.append(engine.start(defn, {"review_reminder_days": 5}, seed=f"{case}/{next(step)}",
                                   now=t0, calendar=cal).snapshot)
-    complete("draft_form", {"form_title": "v1"}, 1)
+    complete("draft_form", {"all_fields_held": False, "form_title": "v1"}, 1)
     complete("sign_off", {"head_decision": "approve"}, 2)
     fired = engine.refresh_timers(defn, snapshots[-1], seed=f"{case}/{next(step)}",
                                   now=t0 + timedelta(days=30), calendar=cal)
     assert "reminder_sent_at" in fired.data
     snapshots.append(fired.snapshot)
     complete("review_form", {"review_decision": "return"}, 24 * 31)
-    complete("draft_form", {"form_title": "v2"}, 24 * 32)
+    complete("draft_form", {"all_fields_held": False, "form_title": "v2"}, 24 * 32)
     complete("sign_off", {"head_decision": "approve"}, 24 * 33)
     complete("review_form", {"review_decision": "approve"}, 24 * 34)
     assert engine.inspect(defn, snapshots[-1]).completed
@@ -277,8 +277,8 @@ def test_ready_task_and_timer_uuids_are_stable_across_runs():
 
     def review_open() -> engine.EngineResult:
         r = engine.start(defn, {"review_reminder_days": 5}, seed="s/0", now=T0, calendar=cal)
-        r = engine.complete_task(defn, r.snapshot, r.ready[0].uuid, {}, seed="s/1", now=T0,
-                                 calendar=cal)
+        r = engine.complete_task(defn, r.snapshot, r.ready[0].uuid,
+                                 {"all_fields_held": False}, seed="s/1", now=T0, calendar=cal)
         return engine.complete_task(defn, r.snapshot, r.ready[0].uuid,
                                     {"head_decision": "approve"}, seed="s/2", now=T0,
                                     calendar=cal)

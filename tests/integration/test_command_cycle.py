@@ -18,7 +18,10 @@ from workflows.kernel.errors import (
     ValidationFailedError,
 )
 
-DRAFT = {"form_name": "测试报表", "purpose": "测试用途", "field_count": 3, "frequency": "monthly"}
+DRAFT = {"form_name": "测试报表", "purpose": "测试用途",
+         "legal_basis": "《统计法》", "frequency": "monthly",
+         "due_day": 25, "submission": "online",
+         "field_lines": ["户籍人口（人）= POP_REG", "活动次数（次）= 新"]}
 
 
 def actor(session: Session, username: str) -> access.Actor:
@@ -85,9 +88,9 @@ def test_unknown_and_bad_fields_are_refused_with_their_names(started) -> None:  
         assert "amount" in err.value.fields
         with pytest.raises(ValidationFailedError) as err:
             cases.complete_task(
-                session, clerk, case_id, task.task_uuid, {**DRAFT, "field_count": "many"}
+                session, clerk, case_id, task.task_uuid, {**DRAFT, "due_day": "many"}
             )
-        assert "field_count" in err.value.fields
+        assert "due_day" in err.value.fields
         assert session.get(Case, case_id).version == 1  # type: ignore[union-attr]
 
 

@@ -25,8 +25,10 @@ from workflows.kernel.errors import (
     ValidationFailedError,
 )
 
-DRAFT = {"form_name": "测试报表", "purpose": "测试用途：收集村级数据", "field_count": 3,
-         "frequency": "monthly"}
+DRAFT = {"form_name": "测试报表", "purpose": "测试用途：收集村级数据",
+         "legal_basis": "《统计法》", "frequency": "monthly",
+         "due_day": 25, "submission": "online",
+         "field_lines": ["户籍人口（人）= POP_REG", "活动次数（次）= 新"]}
 
 
 def actor(session: Session, username: str) -> access.Actor:

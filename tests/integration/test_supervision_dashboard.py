@@ -117,7 +117,8 @@ def expected_cells(session: Session, as_of: datetime) -> dict[str, dict[str, set
             scope = steps[0][1].scope_org_unit_id
             groups, periods = ["all:all", f"unit:{scope}"], [month(started), "all"]
             put("forms.requested", case.id, groups, periods)
-            put({"published": "forms.approved", "rejected": "forms.rejected"}.get(
+            put({"published": "forms.approved", "all_held": "forms.approved",
+                 "rejected": "forms.rejected"}.get(
                 final.status, "forms.pending"), case.id, groups, periods)
         elif case.case_type == "assessment_item_approval":
             published = next((ev.at for ev, st in steps  # type: ignore[attr-defined]
@@ -324,7 +325,8 @@ def test_the_world_has_every_outcome_the_dashboard_counts(world: Session) -> Non
     assert board.count("complaints.status.rejected", total) == 1
     assert board.count("complaints.status.merged", total) == 1
     assert {"2026-09", "2026-10", "2026-11"} <= board.months
-    assert board.count("forms.approved", total) == 1 and board.count("forms.rejected", total) == 1
+    # Approved: two published and one whose fields are all held (no new collection).
+    assert board.count("forms.approved", total) == 3 and board.count("forms.rejected", total) == 1
     assert all(board.has_data[s] is not None for s in dashboard.SECTIONS)
     inspections = {m: board.count(f"inspections.{m}", total)
                    for m in ("requested", "approved", "rejected", "merged", "in_progress")}

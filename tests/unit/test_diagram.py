@@ -33,13 +33,16 @@ from workflows.kernel.state import (
     EventDraft,
     apply_event,
 )
+from workflows.report_forms import approval as report_form_approval
 
 BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
 PROCESSES = ("report_form_approval", "burden_complaint")
 SVG = "{http://www.w3.org/2000/svg}"
 MODEL = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
-DRAFT = {"form_name": "低保台账", "purpose": "按季度汇总", "field_count": 3,
-         "frequency": "quarterly", "already_collected": False}
+DRAFT = {"form_name": "低保台账", "purpose": "按季度汇总",
+         "legal_basis": "《统计法》", "frequency": "monthly",
+         "due_day": 25, "submission": "online",
+         "field_lines": ["户籍人口（人）= POP_REG", "活动次数（次）= 新"]}
 
 
 def diagram_of(process_id: str) -> Diagram:
@@ -76,6 +79,10 @@ class Run:
         task = next(t for t in self.state.tasks.values()
                     if t.state == "open" and t.task_id == task_id)
         data = forms.validate_task(self.process_id, task_id, fields, case_data=self.state.data)
+        if (self.process_id, task_id) == ("report_form_approval", "draft_form"):
+            # What the command adds to a draft: the field check (it reads no database).
+            data = report_form_approval.draft_inputs(
+                None, None, self.state, data)  # type: ignore[arg-type]
         self._apply(EventDraft(TASK_COMPLETED, at, task_uuid=task.task_uuid, task_id=task_id,
                                inputs={"data": data}))
 
@@ -135,8 +142,8 @@ def test_shapes_carry_kind_name_bounds_and_attachment() -> None:
     assert (task.kind, task.name, task.bounds) == ("userTask", "填写报表申请", task.bounds)
     assert task.bounds is not None and (task.bounds.width, task.bounds.height) == (100, 80)
     flow = next(f for f in d.flows if f.id == "flow_head_approved")
-    assert (flow.source, flow.target, flow.name) == ("sign_off_decision", "review_form", "同意")
-    assert flow.waypoints == ((460, 275), (460, 380), (540, 380))
+    assert (flow.source, flow.target, flow.name) == ("sign_off_decision", "held_gateway", "同意")
+    assert flow.waypoints == ((460, 275), (460, 355))
     assert [lane.name for lane in d.lanes] == ["clerk", "unit_head", "burden_office"]
 
 
@@ -165,11 +172,11 @@ def test_report_form_path_step_by_step() -> None:
     run.fire("review_reminder")  # non-interrupting: the review stays open
     p = path_of(d, run.events)
     assert p.current == {"review_form"} == run.open_tasks
-    assert p.visited == {"start", "draft_form", "sign_off", "sign_off_decision", "review_form",
-                         "review_reminder", "record_reminder", "reminder_end"}
+    assert p.visited == {"start", "draft_form", "sign_off", "sign_off_decision", "held_gateway",
+                         "review_form", "review_reminder", "record_reminder", "reminder_end"}
     assert p.taken == {"flow_start_draft", "flow_draft_sign", "flow_sign_gateway",
-                       "flow_head_returned", "flow_head_approved", "flow_reminder_record",
-                       "flow_reminder_end"}
+                       "flow_head_returned", "flow_head_approved", "flow_needs_review",
+                       "flow_reminder_record", "flow_reminder_end"}
 
     run.complete("review_form", {"review_decision": "approve"}, t + timedelta(days=3))
     done = path_of(d, run.events, finished=run.finished)
@@ -288,7 +295,7 @@ def test_svg_marks_exactly_the_visited_and_current_elements() -> None:
             and "is-taken" in (p.get("class") or "")} == {"flow_start_draft", "flow_draft_sign"}
     assert svg.get("aria-label") == "Process diagram: 报表. Open now: 部门负责人签批"
     gateways = [g for g in svg.iter(f"{SVG}g") if "bpmn-exclusiveGateway" in g.get("class", "")]
-    assert len(gateways) == 2 and all(g.find(f"{SVG}path") is not None for g in gateways)
+    assert len(gateways) == 3 and all(g.find(f"{SVG}path") is not None for g in gateways)
 
 
 def test_hostile_names_stay_text() -> None:

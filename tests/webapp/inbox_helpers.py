@@ -14,8 +14,10 @@ from sqlalchemy.orm import Session
 from models import CaseEvent, HumanTask, User
 from workflows.kernel import access, cases
 
-DRAFT = {"form_name": "网页测试报表", "purpose": "网页测试：收集村级数据", "field_count": 3,
-         "frequency": "monthly"}
+DRAFT = {"form_name": "网页测试报表", "purpose": "网页测试：收集村级数据",
+         "legal_basis": "《统计法》", "frequency": "monthly",
+         "due_day": 25, "submission": "online",
+         "field_lines": ["户籍人口（人）= POP_REG", "活动次数（次）= 新"]}
 
 
 def actor(db: Session, username: str) -> access.Actor:

@@ -95,22 +95,23 @@ def test_draft_form_widgets_and_errors(web: Any, client: FlaskClient) -> None:
     html = client.get(page).get_data(as_text=True)
     assert 'type="text" id="f-form_name"' in html
     assert '<textarea id="f-purpose"' in html
-    assert 'type="number" id="f-field_count"' in html and 'min="1"' in html
+    assert 'type="number" id="f-due_day"' in html and 'min="1"' in html
     assert '<select id="f-frequency"' in html
-    assert 'type="checkbox" id="f-already_collected"' in html
-    response = web.post_form(page, page, {"form_name": "村级台账", "purpose": "统计",
-                                          "field_count": "lots", "frequency": "quarterly"})
+    assert '<textarea id="f-field_lines"' in html
+    form = {"form_name": "村级台账", "purpose": "统计", "legal_basis": "《统计法》",
+            "frequency": "quarterly", "submission": "online",
+            "field_lines": "户籍人口（人）= POP_REG\n活动次数（次）= 新"}
+    response = web.post_form(page, page, {**form, "due_day": "lots"})
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert 'data-field="field_count"' in html and "不是有效的整数" in html
+    assert 'data-field="due_day"' in html and "不是有效的整数" in html
     assert 'data-field="form_name"' not in html
-    ok = web.post_form(page, page, {"form_name": "村级台账", "purpose": "统计",
-                                    "field_count": "8", "frequency": "quarterly",
-                                    "already_collected": "1"})
+    ok = web.post_form(page, page, {**form, "due_day": "8"})
     assert ok.status_code == 302
     detail = client.get(f"/api/v1/cases/{case_id}").get_json()
-    assert detail["data"]["field_count"] == 8
-    assert detail["data"]["already_collected"] is True
+    assert detail["data"]["due_day"] == 8
+    assert detail["data"]["field_lines"] == ["户籍人口（人）= POP_REG", "活动次数（次）= 新"]
+    assert detail["data"]["all_fields_held"] is False
 
 
 def test_case_page_shows_summary_tasks_and_history(web: Any, client: FlaskClient) -> None:

@@ -3,6 +3,8 @@ field check at the draft, and the registry and village value projections."""
 
 from __future__ import annotations
 
+from marshmallow import fields, validate
+
 from workflows.kernel import forms, registry
 from workflows.kernel.ids import ReportFormTask
 from workflows.report_forms import approval, values
@@ -10,7 +12,15 @@ from workflows.report_forms import forms as report_forms
 from workflows.report_forms import registry as form_registry
 
 
+class RecordStartSchema(forms.StrictSchema):
+    """The village data record's start form: only `workflows.report_forms.values` starts one
+    (public: never a clerk through the staff pages)."""
+
+    title = fields.String(required=True, validate=validate.Length(min=2, max=200))
+
+
 def register() -> None:
+    forms.register_process(values.PROCESS, start=RecordStartSchema, public=True)
     forms.register_process(report_forms.PROCESS, start=report_forms.ReportFormStartSchema,
                            tasks=dict(report_forms.TASK_FORMS),
                            checks=dict(report_forms.TASK_CHECKS))

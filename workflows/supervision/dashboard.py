@@ -134,7 +134,9 @@ def _report_form(board: Dashboard, case: FoldedCase) -> None:
     keys = _keys(board, "report_forms",
                  [(ALL, ALL), ("unit", _int_or_none(case.scope_org_unit_id))], [month, ALL])
     board.add("forms.requested", case.case_id, keys)
-    outcome = {"published": "forms.approved", "rejected": "forms.rejected"}
+    # "all_held": approved with no new collection (every field is in the one form).
+    outcome = {"published": "forms.approved", "all_held": "forms.approved",
+               "rejected": "forms.rejected"}
     board.add(outcome.get(case.status, "forms.pending"), case.case_id, keys)
 
 

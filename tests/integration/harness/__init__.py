@@ -59,8 +59,9 @@ def actors(session: Session, *usernames: str) -> dict[str, Actor]:
 
 
 def draft_fields(name: str) -> dict[str, Any]:
-    return {"form_name": name, "purpose": f"{name}: harness", "field_count": 3,
-            "frequency": "monthly"}
+    return {"form_name": name, "purpose": f"{name}: harness", "legal_basis": "《统计法》",
+            "frequency": "monthly", "due_day": 25, "submission": "online",
+            "field_lines": ["户籍人口（人）= POP_REG", "活动次数（次）= 新"]}
 
 
 def open_task(session: Session, case_id: int, task_id: str | None = None) -> str:
