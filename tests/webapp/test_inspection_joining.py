@@ -86,6 +86,7 @@ def test_the_clerk_joins_from_choices_and_everyone_concerned_hears_of_it(web: We
         RoleAssignment.role == access.VILLAGE_CADRE,
         RoleAssignment.org_unit_id == unit_id(web.db, "dgz-v2"))))
     assert cadres == shared
+    web.client = web.client.application.test_client()  # another person's browser
     web.login("mz_clerk")
     bell = web.client.get("/notifications").get_data(as_text=True)
     assert "区统计局" in bell and "民政低保检查" in bell
