@@ -30,7 +30,7 @@ def ready(result: engine.EngineResult) -> list[tuple[str, str | None]]:
 
 PLAN = {"title": "大观镇十四五规划", "names_burden_reduction": True,
         "section_reference": "第八章第三节", "excerpt": "切实为基层减负", "town_id": 5,
-        "town_name": "大观镇", "lane_scopes": {"clerk": 5, "burden_office": 2}}
+        "lane_scopes": {"clerk": 5, "burden_office": 2}}
 
 
 # ---------------------------------------------------------------- five-year plan check
@@ -72,9 +72,9 @@ def test_a_returned_plan_goes_back_to_the_town_then_is_confirmed(calendar: WorkC
 
 # ---------------------------------------------------------------- pilot variant approval
 
-VARIANT = {"title": "大观镇 burden_complaint v3", "summary": "整改时限不超过5个工作日",
-           "process_id": "burden_complaint", "version": 3, "process_version_id": 3,
-           "town_id": 5, "town_name": "大观镇", "lane_scopes": {"burden_office": 2, "admin": 1}}
+VARIANT = {"title": "大观镇试点变体：减负投诉办理（第3版）", "summary": "整改时限不超过5个工作日",
+           "process_name": "减负投诉办理", "version": 3, "town_id": 5,
+           "lane_scopes": {"burden_office": 2, "admin": 1}}
 
 
 def test_a_variant_waits_for_the_burden_office(calendar: WorkCalendar) -> None:
@@ -104,7 +104,7 @@ def test_a_rejected_variant_is_rejected(calendar: WorkCalendar) -> None:
 # ---------------------------------------------------------------- innovation practice
 
 PRACTICE = {"title": "积分制管理", "tried": "村民积分换服务", "results": "参与率提高",
-            "evidence": "", "town_id": 5, "town_name": "大观镇",
+            "evidence": "", "town_id": 5,
             "lane_scopes": {"clerk": 5, "burden_office": 2}}
 
 

@@ -27,7 +27,9 @@ i18n.FIELD_LABELS.update({
     "plan_decision": N_("Check result"), "variant_decision": N_("Decision on the variant"),
     "practice_decision": N_("Decision on the practice"), "tried": N_("What was tried"),
     "results": N_("Results"), "summary": N_("What differs from the standard"),
-    "town_name": N_("Town"),
+    "process_name": N_("Process"), "submitted_at": N_("Reported at"),
+    "checked_at": N_("Checked at"), "approved_at": N_("Approved at"),
+    "adopted_at": N_("Adopted at"),
 })
 i18n.CHOICE_LABELS.update({
     "confirm": N_("Confirm the record"), "adopt": N_("Adopt district-wide"),

@@ -21,12 +21,12 @@ TOWN_ONLY = "only a town's clerk records this, for the town"
 
 def town_start(session: Session, actor: Actor, org_unit_id: int,
                data: dict[str, Any]) -> dict[str, Any]:
-    """A plan check or a practice is the town's own: the town and its name in the data."""
+    """A plan check or a practice is the town's own: the town in the data."""
     try:
         town = require_town(session, org_unit_id)
     except ValidationFailedError:
         raise ValidationFailedError({"org_unit_id": [TOWN_ONLY]}) from None
-    return {**data, "town_id": town.id, "town_name": town.name}
+    return {**data, "town_id": town.id}
 
 
 def register() -> None:

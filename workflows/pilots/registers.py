@@ -156,6 +156,7 @@ def practices(session: Session, actor: Actor, town_id: int | None = None,
     if status:
         query = query.where(Case.status == status)
     cases = list(session.scalars(query))
+    names = {t.id: t.name for t in towns(session)}
     ids = [c.id for c in cases]
     files = _files(session, ids)
     reviews = _decisions(session, ids, PracticeTask.REVIEW_PRACTICE, "practice_decision")
@@ -163,7 +164,8 @@ def practices(session: Session, actor: Actor, town_id: int | None = None,
     for case in cases:
         data = _data(case)
         out.append(Practice(
-            case.id, case.title, case.scope_org_unit_id, str(data.get("town_name") or ""),
+            case.id, case.title, case.scope_org_unit_id,
+            names.get(case.scope_org_unit_id or 0, ""),
             str(data.get("tried") or ""), str(data.get("results") or ""),
             str(data.get("evidence") or ""), files.get(case.id, 0), case.status,
             case.created_at, reviews.get(case.id)))

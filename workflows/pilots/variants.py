@@ -14,6 +14,7 @@ demonstration town, used for that town's new cases only after 区委农办 appro
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -123,10 +124,12 @@ def request_approval(session: Session, actor: Actor, version_id: int, summary: s
     assert town is not None
     office = _unit_by_code(session, BURDEN_OFFICE_CODE)
     approval = processes.latest(session, VARIANT_APPROVAL)
-    title = f"{town.name} {pv.process_id} v{pv.version}"[:200]
-    data = {"title": title, "summary": summary, "process_id": pv.process_id,
-            "version": pv.version, "process_version_id": pv.id, "town_id": town.id,
-            "town_name": town.name,
+    name = process_name(pv)
+    title = f"{town.name}试点变体：{name}（第{pv.version}版）"[:200]
+    # The version itself is the case's business record (business_id); the data says what a
+    # person reads: which process, which version, which town, what differs.
+    data = {"title": title, "summary": summary, "process_name": name,
+            "version": pv.version, "town_id": town.id,
             "lane_scopes": {access.BURDEN_OFFICE: office.id, access.ADMIN: office.parent_id}}
 
     def load() -> tuple[Case, CaseState | None]:
@@ -146,6 +149,13 @@ def request_approval(session: Session, actor: Actor, version_id: int, summary: s
                           inputs={"data": data, "scope_org_unit_id": office.id, "title": title})
 
     return run_command(session, load=load, decide=decide).case_id
+
+
+def process_name(pv: ProcessVersion) -> str:
+    """The process's own name in its model (e.g. 减负投诉办理), else its id."""
+    source = pv.sources.get(f"{pv.process_id}.bpmn", "")
+    found = re.search(rf'<bpmn:process id="{re.escape(pv.process_id)}" name="([^"]+)"', source)
+    return found.group(1) if found else pv.process_id
 
 
 def _variants(session: Session, where: Any = None) -> list[Variant]:
