@@ -66,6 +66,7 @@ def test_the_clerk_joins_from_choices_and_everyone_concerned_hears_of_it(web: We
     for text in ("民政低保检查", "区民政局", "2026-04-13", "大观镇示例村2", "大观镇示例村3"):
         assert text in block, text
     assert f'name="merge_with" value="{host}"' in block
+    assert "加入此检查" in block and "一同检查的村" in block  # Chinese first
     res = web.post_form(url, url, {"overlap_decision": "merge", "merge_with": str(host),
                                    "comment": ""})
     assert res.status_code in (302, 303), res.get_data(as_text=True)[:1500]
