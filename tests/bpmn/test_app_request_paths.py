@@ -49,7 +49,7 @@ def reach_burden_review(case: SnapshotDriver, check: dict[str, Any] = NO_MATCHES
 
 def reach_cyberspace(case: SnapshotDriver) -> engine.EngineResult:
     reach_burden_review(case)
-    return case.complete(AppTask.BURDEN_REVIEW, {"burden_decision": "forward", "comment": ""},
+    return case.complete(AppTask.BURDEN_REVIEW, {"burden_decision": "to_cyberspace", "comment": ""},
                          cst(3))
 
 
@@ -77,7 +77,7 @@ def test_approved_by_both_offices_is_published(
     assert review.data["case_status"] == "burden_review"
     assert review.data["likely_duplicates"] is False
     cyberspace = case.complete(AppTask.BURDEN_REVIEW,
-                               {"burden_decision": "forward", "comment": ""}, cst(3))
+                               {"burden_decision": "to_cyberspace", "comment": ""}, cst(3))
     assert lanes(cyberspace) == [("cyberspace_review", "office_approver")]
     result = case.complete(AppTask.CYBERSPACE_REVIEW,
                            {"cyberspace_decision": "approve", "comment": ""}, cst(4))
@@ -149,7 +149,7 @@ def test_cyberspace_office_return_reopens_the_draft_then_approval_publishes(
     assert AppElement.RECORD_CYBERSPACE_RETURN in returned.finished_task_ids
     case.complete(AppTask.DRAFT_APP, draft(name="v2"), cst(5))
     case.complete(AppTask.SIGN_OFF, {"head_decision": "approve", "comment": ""}, cst(5, 11))
-    case.complete(AppTask.BURDEN_REVIEW, {"burden_decision": "forward", "comment": ""},
+    case.complete(AppTask.BURDEN_REVIEW, {"burden_decision": "to_cyberspace", "comment": ""},
                   cst(6))
     done = case.complete(AppTask.CYBERSPACE_REVIEW,
                          {"cyberspace_decision": "approve", "comment": ""}, cst(9))

@@ -34,8 +34,8 @@ def test_the_demo_registry_came_through_the_process(world: Session) -> None:
     assert relief.status == "merged" and relief.merged_into == civil.code
     # the merged group's villages now belong to the group kept
     assert set(relief.village_ids) <= set(civil.village_ids)
-    assert [v.app_change for v in registry.history(world, civil.id)] == ["new", "absorb"]
-    assert [v.app_change for v in registry.history(world, relief.id)] == ["new", "merge"]
+    assert [v.change_kind for v in registry.history(world, civil.id)] == ["new", "absorb"]
+    assert [v.change_kind for v in registry.history(world, relief.id)] == ["new", "merge"]
     # every row comes from a published case of the process
     published = set(world.scalars(select(Case.id).where(Case.case_type == PROCESS,
                                                         Case.status == "published")))
@@ -123,8 +123,8 @@ def test_forwarding_a_likely_duplicate_needs_a_reason(world: Session) -> None:
     assert data["duplicate_matches"][0]["name"] == "防汛值守打卡APP"
     drive = driver(world)
     with pytest.raises(ValidationFailedError) as err:
-        drive.do("nb_staff", waiting.id, AppTask.BURDEN_REVIEW, {"burden_decision": "forward"})
-    assert "duplicate_reason" in err.value.fields
+        drive.do("nb_staff", waiting.id, AppTask.BURDEN_REVIEW, {"burden_decision": "to_cyberspace"})
+    assert "similar_reason" in err.value.fields
     world.rollback()
     count = world.scalar(select(func.count()).select_from(GovApp))
     drive.do("nb_staff", waiting.id, AppTask.BURDEN_REVIEW,

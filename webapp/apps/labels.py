@@ -29,6 +29,7 @@ FIELDS = {
     "duplicate_check": N_("Duplicate check"), "duplicate_matches": N_("Similar registered apps"),
     "cyberspace_decision": N_("Decision of the cyberspace office"),
     "burden_decision": N_("Decision of the burden-reduction office"),
+    "similar_reason": N_("Why it is needed although similar ones are registered"),
     "current": N_("As registered now"),
 }
 for _name, _label in FIELDS.items():
@@ -40,7 +41,7 @@ i18n.CHOICE_LABELS.update({
     "app_change.absorb": N_("Took over a merged one"),
     "app_kind.app": N_("Government app"), "app_kind.wechat_group": N_("WeChat work group"),
     "app_kind.dingtalk_group": N_("DingTalk work group"),
-    "burden_decision.forward": N_("Forward to the cyberspace office"),
+    "to_cyberspace": N_("Forward to the cyberspace office"),
 })
 MESSAGES = (
     N_("required to merge or retire an app or group"),

@@ -90,7 +90,7 @@ class Driver:
 
     def forward(self, case_id: int, reason: str = "") -> None:
         self.do("nb_staff", case_id, AppTask.BURDEN_REVIEW,
-                {"burden_decision": "forward", "duplicate_reason": reason})
+                {"burden_decision": "to_cyberspace", "similar_reason": reason})
 
     def publish(self, case_id: int, reason: str = "") -> None:
         self.forward(case_id, reason)

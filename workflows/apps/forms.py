@@ -120,14 +120,14 @@ class BurdenReviewSchema(StrictSchema):
     """区委农办审核: forward to 区委网信办, return for revision, or reject."""
 
     burden_decision = fields.String(
-        required=True, validate=validate.OneOf(["forward", "return", "reject"]))
+        required=True, validate=validate.OneOf(["to_cyberspace", "return", "reject"]))
     comment = fields.String(load_default="", validate=validate.Length(max=2000))
     # Why it goes forward although the check found likely duplicates (TASK_CHECKS).
-    duplicate_reason = fields.String(load_default="", validate=validate.Length(max=2000))
+    similar_reason = fields.String(load_default="", validate=validate.Length(max=2000))
 
     @validates_schema
     def reason(self, data: dict[str, Any], **_: Any) -> None:
-        if data.get("burden_decision") != "forward" and _blank(data.get("comment")):
+        if data.get("burden_decision") != "to_cyberspace" and _blank(data.get("comment")):
             raise ValidationError("a reason is required when not approving", "comment")
 
 
@@ -161,11 +161,11 @@ def check_draft(fields_: dict[str, Any], case_data: dict[str, Any]) -> None:
 def check_review(fields_: dict[str, Any], case_data: dict[str, Any]) -> None:
     """Forwarding a new app with likely duplicates needs a written reason."""
     if (
-        fields_.get("burden_decision") == "forward"
+        fields_.get("burden_decision") == "to_cyberspace"
         and case_data.get("likely_duplicates")
-        and len(str(fields_.get("duplicate_reason") or "").strip()) < 4
+        and len(str(fields_.get("similar_reason") or "").strip()) < 4
     ):
         raise ValidationError(
             "the check found likely duplicates: say why this one is needed as well",
-            "duplicate_reason",
+            "similar_reason",
         )
