@@ -6,7 +6,7 @@ commands."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,9 +17,11 @@ from models import Case, CaseEvent, ProcessVersion
 from tests.integration.complaint_world import T0, actor, do, filing, settings, unit_id, world
 from workflows.complaints.filing import ComplaintSettings, file_complaint
 from workflows.kernel import audit, cases, processes, replay
+from workflows.kernel.calendar import WorkCalendar
 from workflows.kernel.errors import NotFoundError, ValidationFailedError
 from workflows.kernel.ids import VariantTask
 from workflows.kernel.state import ADMIN_ACTION, TASK_COMPLETED
+from workflows.kernel.store import load_state
 from workflows.pilots import compare, registers, variants
 
 __all__ = ["settings", "world"]
@@ -75,14 +77,10 @@ def test_an_approved_variant_runs_for_its_town_only_and_replays_on_its_version(
         do(world, "nb_staff", case.id, "intake", T0 + timedelta(hours=3),
            intake_decision="accept", category="too_many_forms",
            responsible_unit_id=unit_id(world, "qmzj"))
-    from workflows.kernel.calendar import WorkCalendar
-    from workflows.kernel.store import load_state
-
     days = {}
     for case in (pilot, other):
         world.refresh(case)
         due = load_state(world, case).data["correction_due"]
-        from datetime import datetime
         days[case.id] = WorkCalendar().working_days_between(T0 + timedelta(hours=3),
                                                             datetime.fromisoformat(due))
     assert (days[pilot.id], days[other.id]) == (5, 10)
@@ -91,6 +89,11 @@ def test_an_approved_variant_runs_for_its_town_only_and_replays_on_its_version(
         assert report.ok, report.differences
     world.refresh(pilot)
     assert pilot.process_version_id == v.version_id  # pinned
+    # the replay really runs on the pinned version: on the standard one it diverges
+    pilot.process_version_id = standard.id
+    swapped = replay.replay_case(world, pilot.id)
+    assert not swapped.ok and swapped.differences
+    world.rollback()
 
 
 def test_a_variant_of_town_a_is_never_used_for_town_b(world: Session,
