@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from models import CaseEvent
+from models import Case, CaseEvent
 from tests.integration.inspection_world import (
     T0,
     InspectionDriver,
@@ -27,6 +27,7 @@ from tests.integration.inspection_world import (
 from workflows.burden import estimate, fields_held
 from workflows.burden.fields_held import FieldsHeld
 from workflows.kernel.ids import InspectionTask, MeetingTask
+from workflows.report_forms import burden as report_form_burden
 
 
 @pytest.fixture(scope="module")
@@ -92,13 +93,31 @@ def test_form_fields_held_from_the_draft_and_from_the_report_form_source(
     assert figure["hours_per_village_year"] == 0.4
     assert figure["held"] == {"what": "fields", "total": 3, "held": 2, "source": "draft"}
     assert figure["villages"] == 3
+    kept = list(fields_held._sources)
     try:
-        fields_held.provide(lambda _s, d: FieldsHeld(len(d["fields"]), 3, "report_forms"))
+        fields_held.provide(lambda _s, d: FieldsHeld(len(d["fields"]), 3, "other"))
         held = estimate.for_form(world, data, date(2026, 3, 2), None)
-        assert held["held"]["source"] == "report_forms"
+        assert held["held"]["source"] == "other"
         assert held["hours_per_village_year"] == 0.0
     finally:
-        fields_held._sources.clear()
+        fields_held._sources[:] = kept
+
+
+def test_a_report_form_draft_records_the_fields_the_one_form_holds(world: Session) -> None:
+    """The demo's report form proposals, drafted through the real commands: the estimate
+    takes the fields already held from the report form feature's field check."""
+    events = world.scalars(select(CaseEvent).join(Case, Case.id == CaseEvent.case_id).where(
+        Case.case_type == "report_form_approval", CaseEvent.task_id == "draft_form")).all()
+    assert events
+    for event in events:
+        data = event.inputs["data"]
+        figure = data["burden_estimate"]
+        held, total = report_form_burden.fields_already_held(data)
+        assert figure["held"] == {"what": "fields", "total": total, "held": held,
+                                  "source": "report_forms"}
+        periods = estimate.PERIODS_PER_YEAR[data["frequency"]]
+        assert figure["hours_per_village_year"] == round(
+            periods * (total - held) * estimate.MINUTES_PER_FIELD / 60, 1)
 
 
 def test_an_app_estimate_is_setup_plus_checkins_with_a_four_week_window(

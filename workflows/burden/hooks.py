@@ -15,11 +15,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from models import Case
-from workflows.burden import estimate
+from workflows.burden import estimate, fields_held
+from workflows.burden.fields_held import FieldsHeld
 from workflows.kernel import registry
 from workflows.kernel.ids import AppTask, InspectionTask, MeetingTask, ProcessId, ReportFormTask
 from workflows.kernel.registry import TaskInputHook
 from workflows.kernel.state import CaseState
+from workflows.report_forms import burden as report_form_burden
 
 Estimator = Callable[[Session, dict[str, Any], date, int | None], dict[str, Any]]
 KEY = "burden_estimate"
@@ -45,7 +47,15 @@ def with_estimate(inner: TaskInputHook | None, estimator: Estimator) -> TaskInpu
     return hook
 
 
+def _report_form_fields(_session: Session, data: dict[str, Any]) -> FieldsHeld | None:
+    """The report form feature's count of a proposal's fields already held (its field check
+    recorded at the draft: mapped to an indicator, or found already held)."""
+    held, total = report_form_burden.fields_already_held(data)
+    return FieldsHeld(total, held, "report_forms") if total else None
+
+
 def register() -> None:
+    fields_held.provide(_report_form_fields)
     for (process, task), estimator in GATED.items():
         key = (str(process), str(task))
         inner = registry.TASK_INPUT_HOOKS.get(key)
