@@ -18,7 +18,7 @@ its first request) and prints where the server's time goes. This is a benchmark,
 test: nothing here asserts a time.
 
 Usage: python bench/load.py [--pg-url postgresql://postgres@127.0.0.1:5432/test]
-       [--workers 2] [--clients 1,2,4,8,16] [--seconds 20] [--max-cases 5000]
+       [--workers 2] [--threads 1] [--clients 1,2,4,8,16] [--seconds 20] [--max-cases 5000]
        [--row1-cases 200] [--skip-sqlite] [--skip-pg] [--profile DIR]
 """
 
@@ -64,7 +64,7 @@ class Step:
         return self.completions / self.seconds if self.seconds else 0.0
 
 
-def serve(url: str, port: int, workers: int, profile: str) -> None:
+def serve(url: str, port: int, workers: int, threads: int, profile: str) -> None:
     """The server process: gunicorn with the benchmark's forms registered (engine_bench)."""
     from webapp.cli import production
 
@@ -90,10 +90,12 @@ def serve(url: str, port: int, workers: int, profile: str) -> None:
         handler = first
         return lambda environ, start_response: handler(environ, start_response)
 
-    production.run(url, [f"127.0.0.1:{port}"], workers, access_log=None, load_app=load_app)
+    production.run(url, [f"127.0.0.1:{port}"], workers, threads, access_log=None,
+                   load_app=load_app)
 
 
-def start_server(url: str, workers: int, tmp: Path, profile: str) -> tuple[Any, int]:
+def start_server(url: str, workers: int, threads: int, tmp: Path,
+                 profile: str) -> tuple[Any, int]:
     import socket
 
     with socket.socket() as s:
@@ -101,7 +103,8 @@ def start_server(url: str, workers: int, tmp: Path, profile: str) -> tuple[Any, 
         port = int(s.getsockname()[1])
     log = (tmp / f"server-{port}.log").open("wb")
     proc = subprocess.Popen(
-        [sys.executable, __file__, "_serve", url, str(port), str(workers), profile],
+        [sys.executable, __file__, "_serve", url, str(port), str(workers), str(threads),
+         profile],
         cwd=tmp, stdout=log, stderr=subprocess.STDOUT)
     for _ in range(600):
         try:
@@ -206,13 +209,13 @@ def show(label: str, step: Step) -> None:
           f"per completion; load {step.load_before:.2f} -> {step.load_after:.2f}", flush=True)
 
 
-def measure(url: str, workers: int, counts: list[int], seconds: float, max_cases: int,
-            label: str, tmp: Path, profile: str) -> None:
+def measure(url: str, workers: int, threads: int, counts: list[int], seconds: float,
+            max_cases: int, label: str, tmp: Path, profile: str) -> None:
     engine_bench.setup(url)
     if profile:
         profile = str(Path(profile) / ("sqlite" if url.startswith("sqlite") else "postgresql"))
         Path(profile).mkdir(parents=True, exist_ok=True)
-    proc, port = start_server(url, workers, tmp, profile)
+    proc, port = start_server(url, workers, threads, tmp, profile)
     try:
         run_step(port, proc.pid, 1, min(2.0, seconds), 20)  # warm-up: every worker's caches
         for n in counts:
@@ -261,6 +264,8 @@ def main() -> None:
     ap.add_argument("--pg-url", default=DEFAULT_PG,
                     help="an existing PostgreSQL database; a fresh one is made beside it")
     ap.add_argument("--workers", type=int, default=2, help="server processes for rows 5-6")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="threads per server process (more than 1: gthread, keep-alive)")
     ap.add_argument("--clients", default="1,2,4,8,16")
     ap.add_argument("--seconds", type=float, default=20.0, help="length of each step")
     ap.add_argument("--max-cases", type=int, default=5000, help="cases per client per step")
@@ -277,12 +282,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
         if not args.skip_sqlite:
-            measure(f"sqlite:///{tmp}/load.sqlite3", 1, [1], 60.0, args.row1_cases,
+            measure(f"sqlite:///{tmp}/load.sqlite3", 1, args.threads, [1], 60.0, args.row1_cases,
                     "row 1: SQLite, 1 worker", tmp, args.profile)
         if not args.skip_pg:
             url, name = fresh_pg(args.pg_url)
             try:
-                measure(url, args.workers, counts, args.seconds, args.max_cases,
+                measure(url, args.workers, args.threads, counts, args.seconds, args.max_cases,
                         f"rows 5-6: PostgreSQL, {args.workers} workers", tmp, args.profile)
             finally:
                 drop_pg(args.pg_url, name)
@@ -290,6 +295,6 @@ def main() -> None:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["_serve"]:
-        serve(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5])
+        serve(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6])
     else:
         main()
