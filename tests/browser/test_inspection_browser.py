@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from models import OrgUnit
 from tests.browser.helpers import decide, log_in, submit
+from workflows.inspections import visits
 
 TITLE = "二季度低保工作检查（浏览器）"
 NEXT = date.today().year + 1  # request dates must not be past (issue 19)
@@ -109,7 +110,13 @@ def test_request_town_review_approval_calendar_rating(live_app: Flask, live_serv
     page.get_by_role("link", name=TITLE).wait_for()
     page.screenshot(path=str(screenshots / "inspection-calendar.png"), full_page=True)
 
+    # nothing to record before the visit has ended (issue 19, item 6): the case page says
+    # it is scheduled and offers no recording; the worker fires the timer at the visit's end
     page = _log_in(desk, base, "mz_clerk")
+    tasks = page.request.get(f"{base}/api/v1/cases/{case_id}").json()["tasks"]
+    assert not [t for t in tasks if t["task_id"] == "record_outcome"]
+    with live_app.extensions["jianfu.db"].sessions() as session:
+        assert visits.end_visit(session, case_id, datetime(NEXT, 4, 14, 10, tzinfo=UTC)) == 1
     _open(page, base, case_id, "record_outcome")
     page.fill("#f-actual_start", f"{NEXT}-04-13")
     page.fill("#f-actual_end", f"{NEXT}-04-13")
