@@ -173,3 +173,31 @@ def test_the_demo_makes_every_state_through_the_commands(
                     if not (r := replay.replay_case(session, cid)).ok}
         assert not diverged
         assert not list(audit.verify(session))
+
+
+def test_a_case_started_by_a_clerk_runs_the_approved_variant_of_its_town(
+        world: Session) -> None:
+    """The kernel's start (start_case) asks the chooser too: a practice of 大观镇 starts on
+    大观镇's approved variant once approved; another town or a department does not."""
+    text = (BPMN / "innovation_practice.bpmn").read_text(encoding="utf-8")
+    changed = text.replace('value="20"', 'value="10"', 1).encode()
+    v = variants.deploy_variant(world, actor(world, "admin"),
+                                {"innovation_practice.bpmn": changed},
+                                unit_id(world, "dgz"), "评估时限10个工作日", now=T0)
+    fields = {"title": "积分制", "tried": "积分换服务", "results": "参与率提高", "evidence": ""}
+    clerk = actor(world, "dg_official")
+    before = cases.start_case(world, clerk, "innovation_practice", fields,
+                              org_unit_id=unit_id(world, "dgz"), now=T0)
+    approve(world, v)
+    after = cases.start_case(world, clerk, "innovation_practice", fields,
+                             org_unit_id=unit_id(world, "dgz"), now=T0 + timedelta(hours=2))
+    pinned = {cid: world.get(Case, cid).process_version_id  # type: ignore[union-attr]
+              for cid in (before.case_id, after.case_id)}
+    assert pinned[before.case_id] == processes.latest(world, "innovation_practice").id
+    assert pinned[after.case_id] == v.version_id
+    # another town, a village of it, a department: the standard version
+    for unit in ("mlz", "mlz-v1", "qmzj"):
+        assert processes.for_start(world, "innovation_practice", {},
+                                   unit_id(world, unit)).id != v.version_id
+    assert processes.for_start(world, "innovation_practice", {},
+                               unit_id(world, "dgz-v2")).id == v.version_id
