@@ -4,6 +4,7 @@ when DATABASE_URL points at PostgreSQL), and the demo world loaded into it."""
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -72,11 +73,60 @@ def _check_history(make: sessionmaker[Session]) -> None:
     assert not problems, f"audit problems: {problems}"
 
 
-@pytest.fixture
-def demo_world(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
-    """The demo org tree, users (password workflows.demo.loader.DEMO_PASSWORD) and cases."""
+def _build_demo(url: str) -> None:
     from workflows.demo import loader as demo
 
-    with sessions() as session:
+    engine = make_engine(url)
+    models.Base.metadata.create_all(engine)
+    with make_sessionmaker(engine)() as session:
         demo.load(session, BPMN_DIR)
+    engine.dispose()  # SQLite: closing the last connection checkpoints the WAL into the file
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The demo world built once per test process (about 60 commands and the argon2 hashes
+    of the demo users); `demo_world` copies it into each test's own database."""
+    admin = _pg_admin_url()
+    if admin is None:
+        url = f"sqlite:///{tmp_path_factory.mktemp('demo-template')}/demo.sqlite3"
+        _build_demo(url)
+        yield url
+        return
+    name = f"jianfu_tmpl_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(admin.replace("postgresql://", "postgresql+psycopg://", 1),
+                           isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        _build_demo(url)
+        yield name
+    finally:
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
+
+
+@pytest.fixture
+def demo_world(sessions: sessionmaker[Session], db_url: str,
+               demo_template: str) -> sessionmaker[Session]:
+    """The demo org tree, users (password workflows.demo.loader.DEMO_PASSWORD) and cases:
+    the test's database replaced by a copy of the demo template (the same result as loading
+    the demo into it, without paying for it in every test)."""
+    sessions.kw["bind"].dispose()  # no connection may stay open on the database replaced
+    admin = _pg_admin_url()
+    if admin is None:
+        target = Path(db_url.split(":///", 1)[1])
+        for suffix in ("-wal", "-shm"):
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(demo_template.split(":///", 1)[1], target)
+        return sessions
+    name = db_url.rsplit("/", 1)[1]
+    engine = create_engine(admin.replace("postgresql://", "postgresql+psycopg://", 1),
+                           isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{demo_template}"'))
+    engine.dispose()
     return sessions
