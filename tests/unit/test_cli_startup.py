@@ -49,6 +49,12 @@ def test_help_loads_nothing_heavy_and_lists_every_command() -> None:
     assert heavy_in(loaded_after(code)) == []
 
 
+def test_the_database_commands_module_loads_nothing_heavy() -> None:
+    """`jianfu worker` and `init-db` live in webapp.cli.data: each imports what it uses when
+    it runs (a worker's start pays for neither the migrations nor the demo)."""
+    assert heavy_in(loaded_after("import webapp.cli.data")) == []
+
+
 def test_serve_help_and_the_server_master_load_no_app() -> None:
     """`jianfu serve`'s master process imports gunicorn but not the app, so that each worker
     builds the app after the fork and a HUP loads the code now on disk."""
