@@ -24,6 +24,7 @@ lint: .venv
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/mypy
+	$(BIN)/bandit -q -r webapp workflows models --severity-level high
 
 # The BPMN tools (bpmnlint, bpmn-js for the modeler round trip), pinned in package-lock.json.
 node_modules/.installed: package.json package-lock.json

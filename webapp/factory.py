@@ -34,6 +34,7 @@ from webapp.core import (
     login_guard,
     navigation,
     security,
+    startup_checks,
     throttle,
 )
 from webapp.inbox import api as inbox_api  # noqa: F401  (adds /inbox and /delegate to api.bp)
@@ -106,6 +107,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("JIANFU")
     if config:
         app.config.from_mapping(config)
+    if app.config.get("PRODUCTION"):
+        startup_checks.refuse_unsafe(app.config)
     if not app.config.get("SECRET_KEY"):
         logger.warning(
             "JIANFU_SECRET_KEY is not set: using a random key for this process only; logins "

@@ -69,6 +69,7 @@ def create(database_url: str | None = None, *, secure_cookies: bool | None = Non
 
     config = local_config(database_url)
     config["DATABASE_URL"] = resolve(database_url)
+    config["PRODUCTION"] = True  # refuse debug mode and weak secrets (core/startup_checks.py)
     if secure_cookies is not None:
         config["SESSION_COOKIE_SECURE"] = secure_cookies
     return create_app(config)
