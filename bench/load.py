@@ -210,8 +210,9 @@ def show(label: str, step: Step) -> None:
 
 
 def measure(url: str, workers: int, threads: int, counts: list[int], seconds: float,
-            max_cases: int, label: str, tmp: Path, profile: str) -> None:
+            max_cases: int, label: str, tmp: Path, profile: str) -> list[Step]:
     engine_bench.setup(url)
+    steps: list[Step] = []
     if profile:
         profile = str(Path(profile) / ("sqlite" if url.startswith("sqlite") else "postgresql"))
         Path(profile).mkdir(parents=True, exist_ok=True)
@@ -219,11 +220,22 @@ def measure(url: str, workers: int, threads: int, counts: list[int], seconds: fl
     try:
         run_step(port, proc.pid, 1, min(2.0, seconds), 20)  # warm-up: every worker's caches
         for n in counts:
-            show(label, run_step(port, proc.pid, n, seconds, max_cases))
+            steps.append(run_step(port, proc.pid, n, seconds, max_cases))
+            show(label, steps[-1])
     finally:
         stop_server(proc)
     if profile:
         print_profile(Path(profile))
+    return steps
+
+
+def table(rows: list[tuple[str, Step]]) -> None:
+    """The figures once more, as the issue's table rows (markdown)."""
+    print("\n| row | clients | completions/s | p50 ms | p95 ms | server CPU ms/completion "
+          "| load 1 min before -> after |\n| --- | --- | --- | --- | --- | --- | --- |")
+    for row, s in rows:
+        print(f"| {row} | {s.clients} | {s.per_second:.1f} | {s.p50_ms:.2f} | {s.p95_ms:.2f} "
+              f"| {s.server_cpu_ms:.1f} | {s.load_before:.2f} -> {s.load_after:.2f} |")
 
 
 def print_profile(folder: Path) -> None:
@@ -279,19 +291,23 @@ def main() -> None:
         args.profile = str(Path(args.profile).resolve())
     counts = [int(n) for n in args.clients.split(",")]
     print(f"{os.cpu_count()} CPUs; load average {os.getloadavg()}", flush=True)
+    rows: list[tuple[str, Step]] = []
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
         if not args.skip_sqlite:
-            measure(f"sqlite:///{tmp}/load.sqlite3", 1, args.threads, [1], 60.0, args.row1_cases,
-                    "row 1: SQLite, 1 worker", tmp, args.profile)
+            steps = measure(f"sqlite:///{tmp}/load.sqlite3", 1, args.threads, [1], 60.0,
+                            args.row1_cases, "row 1: SQLite, 1 worker", tmp, args.profile)
+            rows += [("1", step) for step in steps]
         if not args.skip_pg:
             url, name = fresh_pg(args.pg_url)
             try:
-                measure(url, args.workers, args.threads, counts, args.seconds, args.max_cases,
-                        f"rows 5-6: PostgreSQL, {args.workers} workers", tmp, args.profile)
+                steps = measure(url, args.workers, args.threads, counts, args.seconds,
+                                args.max_cases, f"rows 5-6: PostgreSQL, {args.workers} workers",
+                                tmp, args.profile)
+                rows += [("5, 6" if step.clients == 8 else "6", step) for step in steps]
             finally:
                 drop_pg(args.pg_url, name)
-
+    table(rows)
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["_serve"]:
