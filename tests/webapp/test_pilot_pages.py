@@ -199,6 +199,8 @@ def test_the_variant_page_refuses_a_non_pilot_town_naming_the_field(app: Flask) 
         page = "/admin/versions/variant"
         html = web.client.get(page).get_data(as_text=True)
         assert "南城街道" not in html  # only the demonstration towns are offered
+        listing = web.client.get("/admin/versions").get_data(as_text=True)
+        assert "大观镇试点变体" in listing and "木凉镇试点变体" in listing
         response = web.client.post(page, data={
             "csrf_token": csrf_token(html), "town_id": str(town), "summary": "ab",
             "files": (io.BytesIO(VARIANT), "burden_complaint.bpmn")},

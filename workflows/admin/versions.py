@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Case, ProcessVersion, User
+from models import Case, OrgUnit, ProcessVersion, User
 from workflows.admin import record
 from workflows.kernel import engine, forms, processes
 from workflows.kernel.access import Actor
@@ -38,6 +38,7 @@ class VersionRow:
     cases: int
     files: tuple[str, ...]
     newest: bool
+    bound_to: str | None = None  # a pilot town's variant: the town (docs/pilots.md)
 
 
 @dataclass(frozen=True)
@@ -53,15 +54,17 @@ def _rows(session: Session, where: object | None = None) -> list[VersionRow]:
         select(ProcessVersion.process_id, func.max(ProcessVersion.version))
         .where(ProcessVersion.bound_unit_id.is_(None))  # a town's variant is never the newest
         .group_by(ProcessVersion.process_id)).all())
-    query = (select(ProcessVersion, User.display_name)
+    query = (select(ProcessVersion, User.display_name, OrgUnit.name)
              .outerjoin(User, User.id == ProcessVersion.deployed_by)
+             .outerjoin(OrgUnit, OrgUnit.id == ProcessVersion.bound_unit_id)
              .order_by(ProcessVersion.process_id, ProcessVersion.version.desc()))
     if where is not None:
         query = query.where(where)  # type: ignore[arg-type]
     return [VersionRow(pv.id, pv.process_id, pv.version, pv.content_hash, pv.deployed_at, name,
                        int(counts.get(pv.id, 0)), tuple(sorted(pv.sources)),
-                       newest.get(pv.process_id) == pv.version)
-            for pv, name in session.execute(query)]
+                       newest.get(pv.process_id) == pv.version,
+                       town)
+            for pv, name, town in session.execute(query)]
 
 
 def listing(session: Session, actor: Actor) -> list[VersionRow]:
