@@ -71,3 +71,30 @@ def test_the_other_roles_pages_in_both_languages(live_server: str, phone: Any,
             name = path.strip("/").replace("/", "-")
             page.screenshot(path=str(screenshots / f"report-forms-{name}-{lang}.png"),
                             full_page=True)
+
+
+def test_the_reviewer_sees_the_field_check_and_the_clerk_the_draft(
+        live_server: str, chromium: Any, screenshots: Path) -> None:
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(5000)
+    page = context.new_page()
+    try:
+        _log_in(page, live_server, "nb_staff")
+        page.goto(f"{live_server}/inbox")
+        page.get_by_role("link", name="养老服务统计表（演示）").first.click()
+        panel = page.locator("#form-field-check")
+        panel.wait_for()
+        assert "对应指标：户籍人口" in panel.inner_text()
+        assert "suggestions" not in page.content()  # no raw check data on the page
+        page.screenshot(path=str(screenshots / "report-forms-review-desktop.png"),
+                        full_page=True)
+        context.clear_cookies()
+        _log_in(page, live_server, "mz_clerk")
+        page.goto(f"{live_server}/inbox")
+        page.get_by_role("link", name="新增村级报表申请（草稿）（演示）").first.click()
+        page.get_by_role("link", name="打开表单").first.click()
+        page.locator("#f-field_lines").wait_for()
+        page.screenshot(path=str(screenshots / "report-forms-draft-desktop.png"),
+                        full_page=True)
+    finally:
+        context.close()

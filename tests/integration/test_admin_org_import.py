@@ -17,6 +17,7 @@ from tests.integration.admin_org_files import SAMPLE, csv_bytes, realistic, samp
 from workflows.admin import org_import, record
 from workflows.kernel import access, accounts, cases, processes
 from workflows.kernel.access import SYSTEM_ACTOR
+from workflows.report_forms import values
 
 DAY = date(2026, 6, 1)
 NOW = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
@@ -113,15 +114,13 @@ def test_units_that_disappear_are_inactive_from_the_import_and_kept(
 
 
 def _village_case(session: Session) -> int:
-    """A report form case of a clerk of the village dgz-v1, its draft done."""
+    """A case scoped to the village dgz-v1: its data record, a figure its cadre entered (a
+    report form is proposed by a district department only)."""
     village = _unit(session, "dgz-v1")
-    user = accounts.create_user(session, "v_clerk", "村文书", "pw-123456789")
-    accounts.assign_role(session, user, access.CLERK, village)
-    session.commit()
-    actor = access.load_actor(session, user.id)
-    started = cases.start_case(session, actor, "report_form_approval",
-                               {"title": "村里的报表"}, now=NOW)
-    return started.case_id
+    cadre = access.load_actor(session, session.scalars(
+        select(User.id).where(User.username == "dg_cadre")).one())
+    return values.record(session, cadre, village.id,
+                         [values.Entry("POP_REG", "2026", "1200")], now=NOW).case_id
 
 
 def test_a_moved_village_keeps_its_id_cases_and_history(demo_world: sessionmaker[Session]

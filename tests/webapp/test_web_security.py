@@ -25,7 +25,7 @@ def test_every_form_post_needs_a_csrf_token(app: Flask, web: Any,
     case_id = web.case_id(web.SIGN_OFF_CASE)
     values = {"case_id": case_id, "task_uuid": web.open_task(case_id),
               "process_id": "report_form_approval", "filter_id": 1, "substitution_id": 1,
-              "user_id": 1, "unit_id": 1, "version_id": 1}
+              "user_id": 1, "unit_id": 1, "version_id": 1, "village_id": 1, "form_id": 1}
     rules = _form_posts(app)
     assert {r.endpoint for r in rules} >= {"auth.login", "auth.logout", "staff.task_page",
                                            "staff.claim", "staff.start", "staff.comment"}

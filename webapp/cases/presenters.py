@@ -25,6 +25,8 @@ HIDDEN_DATA = frozenset(
         "verification_warn", "return_visit_warn",
         # assessment item plumbing, shown by catalog/_panel.html instead
         "duplicate_check", "duplicate_matches", "current", "returns",
+        # report form plumbing, shown by report_forms/_panel.html instead
+        "field_check",
     }
 )
 # Who keeps the sealed originals of uploads and may open them (webapp/complaints/views.py).

@@ -71,6 +71,16 @@ def parse_fields(lines: list[str]) -> list[dict[str, Any]]:
     return out
 
 
+class Lines(fields.List[str]):
+    """A list of text lines, posted either as a list or as one text (one entry per line: the
+    page's textarea, `webapp.core.schema_form`)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, str):
+            value = [line.strip() for line in value.splitlines() if line.strip()]
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class DraftReportFormSchema(StrictSchema):
     form_name = fields.String(required=True, validate=validate.Length(min=2, max=200))
     purpose = fields.String(required=True, validate=validate.Length(min=2, max=2000))
@@ -81,8 +91,8 @@ class DraftReportFormSchema(StrictSchema):
     town_ids = fields.List(fields.Integer(validate=ID_RANGE), load_default=list,
                            validate=validate.Length(max=50), metadata={"widget": "towns"})
     submission = fields.String(required=True, validate=validate.OneOf(SUBMISSIONS))
-    field_lines = fields.List(fields.String(validate=validate.Length(max=200)), required=True,
-                              validate=validate.Length(min=1, max=MAX_FIELDS))
+    field_lines = Lines(fields.String(validate=validate.Length(max=200)), required=True,
+                        validate=validate.Length(min=1, max=MAX_FIELDS))
     change_note = fields.String(load_default="", validate=validate.Length(max=2000))
 
     @validates_schema
