@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models import (
     Case,
+    CaseEvent,
     ListEntry,
     ListEntryVersion,
     ServicePurchase,
@@ -30,12 +31,20 @@ from tests.integration.harness import (
     mp_context,
 )
 from tests.integration.harness.quota_procs import approval_racer
-from tests.integration.inspection_world import copy_demo, demo_template
+from tests.integration.inspection_world import (
+    InspectionDriver,
+    copy_demo,
+    demo_template,
+    draft,
+    meeting,
+    unit_id,
+)
+from workflows.inspections import ledger as village_ledger
 from workflows.kernel import access, cases, orgs
 from workflows.kernel.access import Actor
 from workflows.kernel.errors import ConflictError, NotAllowedError, ValidationFailedError
-from workflows.kernel.ids import ProcessId, WorkTask
-from workflows.lists import assignments, plaques, registry
+from workflows.kernel.ids import InspectionTask, ProcessId, WorkTask
+from workflows.lists import assignments, plaques, registry, work_ledger
 from workflows.lists.demo import Driver
 
 NONE = {"paying_unit_id": None, "amount": None, "budget_line": "", "agreement_ref": "",
@@ -84,12 +93,12 @@ def snapshot(s: Session) -> dict[str, list[tuple[Any, ...]]]:
 def test_the_demo_runs_through_the_processes_and_the_registry_rebuilds_equal(world) -> None:
     with world() as s:
         today = (utcnow() + timedelta(hours=8)).date()
-        assert registry.counts(s, today) == {"self_governance": 3, "assistance": 5,
+        assert registry.counts(s, today) == {"self_governance": 3, "assistance": 6,
                                              "certificate": 3, "plaque": 4}
         statuses = Counter((c.case_type, c.status) for c in s.scalars(select(Case)).all()
                            if c.case_type in ("list_change", "plaque_change",
                                               "work_assignment"))
-        assert statuses[("list_change", "published")] == 18
+        assert statuses[("list_change", "published")] == 19
         assert statuses[("list_change", "review")] == 1
         assert statuses[("plaque_change", "hung")] == 3
         assert statuses[("plaque_change", "recorded")] == 1
@@ -100,7 +109,7 @@ def test_the_demo_runs_through_the_processes_and_the_registry_rebuilds_equal(wor
         live = snapshot(s)
         assert len(live["purchases"]) == 1 and live["purchases"][0][3] == "NC-GM-2026-001"
         done = registry.rebuild(s)
-        assert done == {"versions": 18, "plaques": 4, "purchases": 1}
+        assert done == {"versions": 19, "plaques": 4, "purchases": 1}
         assert snapshot(s) == live
         assert history_problems(s) == []
 
@@ -311,3 +320,78 @@ def test_merging_a_plaque_merged_meanwhile_is_a_conflict(world) -> None:
             d.start("dg_official", ProcessId.PLAQUE_CHANGE, {
                 "title": "整合", "change_kind": "merge", "village_id": village,
                 "plaque_id": hung[1].id, "merge_into_id": hung[0].id, "note": "合署"})
+
+
+# ---------------------------------------------------------------- the rule for other requests
+
+
+def test_inspections_and_meetings_outside_the_lists_must_be_bought(world) -> None:
+    """Item 5: an inspection approval and a meeting filing run the same rule
+    (`purchase_rule.check_request`): work on a list passes, work on neither is refused with
+    the reason until the department has bought it through a work assignment; the village
+    ledger then shows the paid and the unpaid work apart."""
+    with world() as s:
+        drive = InspectionDriver(s, utcnow())
+        today = (utcnow() + timedelta(hours=8)).date()
+
+        def window(days: int) -> dict[str, str]:
+            return {"window_start": (today + timedelta(days=days)).isoformat(),
+                    "window_end": (today + timedelta(days=days + 1)).isoformat()}
+
+        listed = drive.approve(draft(s, ["dgz-v1"], purpose="检查农村低保动态管理台账",
+                                     **window(30)))
+        checks = s.scalars(select(CaseEvent.inputs).where(
+            CaseEvent.case_id == listed, CaseEvent.task_id == InspectionTask.APPROVE_REQUEST)
+        ).one()["data"]["work_check"]
+        assert checks["result"] == "on_list" and checks["match"]["title"] == "协助办理农村低保申请"
+        solar = "检查村级光伏电站设备运行和发电收益台账"
+        off = drive.to_checks(draft(s, ["dgz-v2"], purpose=solar, **window(120)))
+        drive.do("dg_official", off, InspectionTask.TOWN_REVIEW, {"town_decision": "agree"})
+        with pytest.raises(ValidationFailedError) as refused:
+            drive.do("nb_staff", off, InspectionTask.APPROVE_REQUEST,
+                     {"approval_decision": "approve"})
+        reason = refused.value.fields["approval_decision"][-1]
+        assert "购买服务" in reason and "村级工作事项准入" in reason
+        meeting_fields = {"purpose": "村级光伏电站设备运行维护培训",
+                          "attendees": "村会计", "village_ids": [unit_id(s, "dgz-v2")],
+                          "town_ids": [], "hours": 1.0, "mode": "on_site",
+                          "preferred_date": (today + timedelta(days=40)).isoformat()}
+        with pytest.raises(ValidationFailedError) as refused:
+            meeting(drive, "mz_clerk", meeting_fields)
+        assert "村级工作事项准入" in refused.value.fields.get("purpose", [""])[0], \
+            refused.value.fields
+        # 民政局 buys the work, then the same inspection passes as bought.
+        d = driver(s)
+        d.t = drive.t
+        bought = d.start("mz_clerk", ProcessId.WORK_ASSIGNMENT, {"title": "光伏电站运行台账"})
+        d.do("mz_clerk", bought, WorkTask.DRAFT_ASSIGNMENT, {
+            "task_title": "村级光伏电站运行台账",
+            "description": "各村登记光伏电站设备运行和发电收益台账。",
+            "village_ids": [unit_id(s, "dgz-v2")], "town_ids": [],
+            "start_on": today.isoformat(), "end_on": (today + timedelta(days=365)).isoformat(),
+            **purchase("MZ-GF-1"), "paying_unit_id": unit_id(s, "qmzj")})
+        d.do("nb_staff", bought, WorkTask.REVIEW_ASSIGNMENT, {
+            "review_decision": "forward", "list_finding": "off_list", "list_entry_code": ""})
+        d.do("office_qzf", bought, WorkTask.APPROVE_ASSIGNMENT, {"approval_decision": "approve"})
+        drive.t = d.t
+        drive.do("nb_staff", off, InspectionTask.APPROVE_REQUEST, {"approval_decision": "approve"})
+        check = s.scalars(select(CaseEvent.inputs).where(
+            CaseEvent.case_id == off, CaseEvent.task_id == InspectionTask.APPROVE_REQUEST)
+        ).all()[-1]["data"]["work_check"]
+        assert check["result"] == "purchased" and check["purchase_case_id"] == bought
+        assert work_ledger.paid_of(check) == "paid"
+        meeting(drive, "mz_clerk", meeting_fields)  # now bought: filed
+        # The ledger: paid and unpaid work apart, and the plaques hanging.
+        villages, rows = village_ledger.village_ledger(s, actors(s)["nb_staff"])
+        v2 = unit_id(s, "dgz-v2")
+        paid = sum(r.paid_work for (vid, _m), r in rows.items() if vid == v2)
+        unpaid = sum(r.unpaid_work for (vid, _m), r in rows.items() if vid == v2)
+        amount = sum(r.paid_amount for (vid, _m), r in rows.items() if vid == v2)
+        # 集体资产清查 (the demo's, 12000 / 3 villages) and 光伏 (5000, one village): paid;
+        # 低保复核 (the demo's, on the list): unpaid.
+        assert (paid, unpaid, amount) == (2, 1, 9000.0)
+        totals = village_ledger.totals(rows)
+        assert totals["paid_work"] == 4 and totals["unpaid_work"] == 3
+        assert village_ledger.plaques_hanging(s, villages)[unit_id(s, "dgz-v1")] == 2
+        s.commit()
+        assert history_problems(s) == []

@@ -209,7 +209,8 @@ def ledger() -> Page:
     names = {v.id: v.name for v in shown}
     return render_template("inspections/ledger.html", villages=villages, chosen=chosen,
                            rows=list(rows.values()), names=names,
-                           totals=village_ledger.totals(rows))
+                           totals=village_ledger.totals(rows),
+                           plaques=village_ledger.plaques_hanging(get_session(), shown))
 
 
 @bp.route("/sessions")

@@ -56,6 +56,12 @@ i18n.CHOICE_LABELS.update({
     "started:add": N_("Proposed an addition"),
     "started:amend": N_("Proposed an amendment"), "started:remove": N_("Proposed a removal"),
 })
+# Texts of the village burden ledger and the dashboard block (issue 14, items 3 and 5).
+LEDGER_TEXTS = (
+    N_("Paid work (service purchases)"), N_("Unpaid work (on the lists)"),
+    N_("Paid amount (yuan)"), N_("Plaques hanging now"), N_("Plaques and work given to villages"),
+    N_("Town"),
+)
 MESSAGES = (
     N_("only a district department proposes list changes"),
     N_("no active entry with this number on this list"),

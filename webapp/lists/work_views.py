@@ -28,7 +28,7 @@ from workflows.kernel import access
 from workflows.kernel.access import Actor
 from workflows.kernel.errors import NotAllowedError, NotFoundError, ValidationFailedError
 from workflows.kernel.ids import ProcessId
-from workflows.lists import plaques, registry
+from workflows.lists import plaques, registry, work_ledger
 from workflows.lists.forms import PLAQUE_CHANGES
 
 PLAQUE = str(ProcessId.PLAQUE_CHANGE)
@@ -163,3 +163,33 @@ def work_new() -> Page:
     except ValidationFailedError as err:
         return render_template("lists/work_new.html", values=values, errors=err.fields,
                                form_key=request.form.get("form_key", ""), **context), 422
+
+
+def dashboard_section() -> dict[str, Any] | None:
+    """Plaques hanging and work given, per town of the villages the actor sees (the
+    supervision dashboard's block); None for staff who see no village."""
+    actor = current_actor()
+    if not isinstance(actor, Actor):
+        return None
+    session = get_session()
+    villages = visible_villages(actor)
+    if not villages:
+        return None
+    town_of = {v.id: v.parent_id for v in villages}
+    names = unit_names(session, set(town_of.values()))
+    towns: dict[int | None, dict[str, Any]] = {
+        t: {"name": names.get(t or 0, ""), "plaques": 0, "paid": 0, "unpaid": 0, "amount": 0.0}
+        for t in sorted(set(town_of.values()), key=lambda t: names.get(t or 0, ""))}
+    for vid, n in plaques.hanging_counts(session, town_of).items():
+        towns[town_of[vid]]["plaques"] += n
+    for w in work_ledger.assignment_entries(session):
+        if w.village_id in town_of:
+            row = towns[town_of[w.village_id]]
+            row["paid" if w.paid else "unpaid"] += 1
+            row["amount"] += w.amount
+    return {"towns": list(towns.values())}
+
+
+@bp.app_context_processor
+def _inject() -> dict[str, Any]:
+    return {"lists_dashboard": dashboard_section}

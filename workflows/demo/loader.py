@@ -133,7 +133,7 @@ def load(
     complaint_settings: ComplaintSettings | None = None,
     items: bool = False,
     inspections: bool = False,
-    lists: bool | None = None,
+    lists: bool = False,
     pilots: bool | None = None,
 ) -> DemoData:
     """Create the demo tree, users and cases. Call on an empty database only. Without
@@ -145,8 +145,6 @@ def load(
     With `pilots` (default: as `inspections`), the plan checks, pilot variants and
     innovation practices (`demo_pilots`) and three more town clerks."""
     pilots = inspections if pilots is None else pilots
-    # The village lists, plaques and work assignments (issue 14): with the catalog by default.
-    lists = items if lists is None else lists
     now = now or utcnow()
     district = orgs.add_unit(session, "nanchuan", "南川区", OrgKind.DISTRICT)
     district.official_code = DISTRICT_DIVISION_CODE

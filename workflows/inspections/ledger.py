@@ -31,6 +31,8 @@ from workflows.kernel import access, event_fold
 from workflows.kernel.access import Actor
 from workflows.kernel.calendar import WorkCalendar
 from workflows.kernel.ids import ProcessId
+from workflows.lists import plaques as village_plaques
+from workflows.lists import work_ledger
 from workflows.report_forms import burden as form_burden
 
 INSPECTION = str(ProcessId.INSPECTION_REQUEST)
@@ -55,6 +57,10 @@ class LedgerRow:
     form_fields: int = 0
     form_remaining: int = 0
     form_minutes: int = 0
+    # Work given to the village (issue 14): bought as a service, or unpaid (on a list).
+    paid_work: int = 0
+    unpaid_work: int = 0
+    paid_amount: float = 0.0
 
 
 def _day(value: Any) -> date | None:
@@ -189,7 +195,19 @@ def village_ledger(
                 session, v.id, months).items():
             row = rows.setdefault((v.id, month), LedgerRow(v.id, month))
             row.form_fields, row.form_remaining, row.form_minutes = demanded, left, minutes
+    for w in work_ledger.assignment_entries(session):
+        if w.village_id in ids:
+            month = w.start.strftime("%Y-%m")
+            row = rows.setdefault((w.village_id, month), LedgerRow(w.village_id, month))
+            row.paid_work += int(w.paid)
+            row.unpaid_work += int(not w.paid)
+            row.paid_amount += w.amount
     return villages, dict(sorted(rows.items()))
+
+
+def plaques_hanging(session: Session, villages: list[OrgUnit]) -> dict[int, int]:
+    """Plaques hanging now in each of `villages` (issue 14)."""
+    return village_plaques.hanging_counts(session, [v.id for v in villages])
 
 
 def totals(rows: dict[tuple[int, str], LedgerRow]) -> dict[str, float]:
@@ -201,4 +219,7 @@ def totals(rows: dict[tuple[int, str], LedgerRow]) -> dict[str, float]:
         out["materials"] += r.materials
         out["form_fields"] += r.form_fields
         out["form_minutes"] += r.form_minutes
+        out["paid_work"] += r.paid_work
+        out["unpaid_work"] += r.unpaid_work
+        out["paid_amount"] += r.paid_amount
     return dict(out)

@@ -12,6 +12,7 @@ Both are registered in `workflows.kernel.registry`; the bundling into combined s
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -21,6 +22,7 @@ from workflows.inspections import requests as inspections
 from workflows.kernel.access import Actor
 from workflows.kernel.errors import ValidationFailedError
 from workflows.kernel.state import CaseState
+from workflows.lists import purchase_rule
 
 MAX_MEETING_HOURS = 2.0
 
@@ -38,4 +40,10 @@ def draft_inputs(
     limit = float(state.data.get("max_meeting_hours") or MAX_MEETING_HOURS)
     if float(data.get("hours") or 0) > limit:
         raise ValidationFailedError({"hours": [f"a meeting lasts at most {limit:g} hours"]})
-    return inspections.draft_inputs(session, case, state, data)
+    out = inspections.draft_inputs(session, case, state, data)
+    # Work outside the self-governance and assistance lists must be bought (issue 14).
+    work = purchase_rule.check_request(session, case, str(data.get("purpose") or ""),
+                                       date.fromisoformat(str(data["preferred_date"])))
+    if purchase_rule.refusal(work):
+        raise ValidationFailedError({"purpose": [str(purchase_rule.refusal(work))]})
+    return {**out, "work_check": work}

@@ -37,6 +37,7 @@ from models import Case, CaseEvent, InspectionSlot
 from workflows.kernel.errors import ValidationFailedError
 from workflows.kernel.ids import InspectionTask, ProcessId
 from workflows.kernel.state import TASK_COMPLETED, CaseState, EventDraft
+from workflows.lists import purchase_rule
 
 PROCESS = str(ProcessId.INSPECTION_REQUEST)
 APPROVALS = frozenset({str(InspectionTask.APPROVE_REQUEST),
@@ -88,9 +89,14 @@ def approval_inputs(
     if data.get("approval_decision") != "approve":
         return data
     claims, breaches = claims_for(session, state.data)
+    # Work outside the self-governance and assistance lists must be bought (issue 14).
+    work = purchase_rule.check_request(session, case, str(state.data.get("purpose") or ""),
+                                       date.fromisoformat(str(state.data["window_start"])))
+    if purchase_rule.refusal(work):
+        breaches.append(str(purchase_rule.refusal(work)))
     if breaches:
         raise ValidationFailedError({"approval_decision": breaches})
-    return {**data, "quota_slots": claims}
+    return {**data, "quota_slots": claims, "work_check": work}
 
 
 def _slots(case_id: int, kind: str, claims: list[dict[str, Any]], at: datetime

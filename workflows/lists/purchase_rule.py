@@ -41,6 +41,8 @@ ASSIGNMENT = str(ProcessId.WORK_ASSIGNMENT)
 APPROVED = "approved"
 # No list is in force: the rule cannot tell listed work from unlisted (nothing is refused).
 NO_LISTS = "no_lists"
+# What a request other than a work assignment does about it: buy the work first.
+OTHER_REQUEST_REMEDY = "。本申请涉及的工作不在清单内：请先经“村级工作事项准入”按购买服务方式办理"
 
 
 class TableError(ValueError):
@@ -133,6 +135,8 @@ def check_request(session: Session, case: Case, text: str, on: date) -> dict[str
     if not listed["compared"]:
         return {**out, "result": NO_LISTS, "reason": "no list is in force"}
     result, reason = decide(table_source(session, case), on_list, bought is not None)
+    if result == "refused":
+        reason = f"{reason}{OTHER_REQUEST_REMEDY}"
     return {**out, "result": result, "reason": reason}
 
 
