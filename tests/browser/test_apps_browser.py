@@ -115,3 +115,30 @@ def _case_id(live_app: Any, title: str) -> int:
         found = session.scalar(select(Case.id).where(Case.title == title))
         assert found is not None
         return int(found)
+
+
+def test_a_clerk_reads_the_registry_and_asks_for_a_merger(
+        desktop: Any, phone: Any, live_server: str, live_app: Any, screenshots: Path) -> None:
+    """The registry, an app's page and the merge request as 区民政局's clerk (both languages,
+    desktop), and the village page in English on the phone."""
+    civil = _case_id(live_app, "民政业务工作群（演示）")
+    log_in(desktop, live_server, "mz_clerk")
+    for lang in ("zh_CN", "en"):
+        desktop.goto(f"{live_server}/apps?lang={lang}&status=all")
+        assert desktop.locator("tr.app-row").count() == 3
+        desktop.screenshot(path=str(screenshots / f"apps-list-{lang}.png"), full_page=True)
+        desktop.goto(f"{live_server}/apps/{civil}?lang={lang}")
+        assert desktop.locator("#versions li.version").count() == 2
+        desktop.screenshot(path=str(screenshots / f"apps-app-{lang}.png"), full_page=True)
+        desktop.goto(f"{live_server}/apps/request?app_change=merge&app_id={civil}&lang={lang}")
+        assert desktop.locator("#merge_into_id option").count() == 1
+        desktop.screenshot(path=str(screenshots / f"apps-request-{lang}.png"), full_page=True)
+    desktop.click("main form[action$='/apps/request'] button[type=submit]")
+    desktop.wait_for_url(f"{live_server}/cases/*/tasks/*")
+    assert desktop.locator("#app-panel").count() == 1
+    desktop.screenshot(path=str(screenshots / "apps-merge-draft-en.png"), full_page=True)
+    phone.set_default_timeout(20000)
+    log_in(phone, live_server, "dg_cadre")
+    phone.goto(f"{live_server}/apps/village?lang=en")
+    assert "Report an unregistered app or group" in phone.inner_text("#flag")
+    phone.screenshot(path=str(screenshots / "apps-phone-village-en.png"), full_page=True)

@@ -187,3 +187,21 @@ def test_inspection_and_meeting_approvers_see_their_estimate(web: Web) -> None:
         assert 'id="burden-estimate"' in page, (case_type, task_id)
         seen.add(case_type)
     assert "inspection_request" in seen
+
+
+def test_the_pages_in_both_languages_one_after_the_other(web: Web) -> None:
+    """Labels follow the request's language on every page (a label computed once, when a
+    template is first compiled, would stay in the first language used)."""
+    login(web, "mz_clerk")
+    civil = next(a.id for a in registry.apps(web.db) if a.name == "民政业务工作群")
+    web.db.rollback()
+    pages = {"/apps?status=all": ["Registry number", "Name of the app or group",
+                                  "Check-ins demanded per week"],
+             f"/apps/{civil}?x=1": ["What it is for", "Check-ins demanded per week"],
+             f"/apps/request?app_change=merge&app_id={civil}": ["Merged into"]}
+    for url in pages:
+        assert "目录" in html(web.client.get(f"{url}&lang=zh_CN"))
+    for url, words in pages.items():
+        page = html(web.client.get(f"{url}&lang=en"))
+        for word in words:
+            assert word in page, (url, word)

@@ -43,6 +43,10 @@ i18n.CHOICE_LABELS.update({
     "app_kind.dingtalk_group": N_("DingTalk work group"),
     "to_cyberspace": N_("Forward to the cyberspace office"),
 })
+# Who sent a request back (`returns[].stage`).
+STAGES = {"sign_off": N_("The department head"),
+          "burden_review": N_("The burden-reduction office (区委农办)"),
+          "cyberspace_review": N_("The cyberspace office (区委网信办)")}
 MESSAGES = (
     N_("required to merge or retire an app or group"),
     N_("a new app or group has no registry number yet"),

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from models import Case, User
-from webapp.apps import labels  # noqa: F401  (registers the labels)
+from webapp.apps import labels  # also registers the labels
 from webapp.core.auth import current_actor, login_required
 from webapp.core.db import get_session
 from webapp.core.lookups import unit_names
@@ -190,14 +190,18 @@ def app_panel(case: Case) -> dict[str, Any] | None:
     owners = unit_names(session, [m.get("owner_unit_id") for m in matches])
     return {
         "kind": data.get("app_change"), "app_id": data.get("app_id"),
-        "app_code": data.get("app_code"), "merge_into_id": data.get("merge_into_id"),
+        "app_code": " ".join(str(x) for x in (data.get("app_code"), (data.get("current") or {})
+                                                .get("app_name")) if x),
+        "merge_into_id": data.get("merge_into_id"),
         "merge_into": f"{data.get('merge_into_code', '')} {data.get('merge_into_name', '')}",
         "checked": bool(check), "skipped": check.get("skipped"),
         "compared": check.get("compared", 0),
         "matches": [{**m, "owner": owners.get(int(m.get("owner_unit_id") or 0), "")}
                     for m in matches],
         "likely": bool(data.get("likely_duplicates")),
-        "returns": [r for r in data.get("returns") or [] if isinstance(r, dict)],
+        "returns": [{**r, "stage": _(labels.STAGES[r["stage"]]) if r.get("stage") in
+                     labels.STAGES else str(r.get("stage", ""))}
+                    for r in data.get("returns") or [] if isinstance(r, dict)],
     }
 
 
