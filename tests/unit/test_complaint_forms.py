@@ -94,7 +94,7 @@ def test_bad_phone_numbers(phone):
     [
         ({"category": "weather"}, "category"),
         ({"town_id": "x"}, "town_id"),
-        ({"village_id": None}, "village_id"),
+        ({"village_id": "x"}, "village_id"),  # None is the filing's check (issue 18, item 12)
         ({"description": "太短了"}, "description"),
         ({"description": "          太短了          "}, "description"),
         ({"description": "长" * 4001}, "description"),

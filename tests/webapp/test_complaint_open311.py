@@ -107,7 +107,8 @@ def test_service_definition_lists_real_org_units(client: FlaskClient, db: Sessio
     assert data["service_code"] == code
     attrs = {a["code"]: a for a in data["attributes"]}
     assert set(attrs) == {"town_id", "village_id", "responsible_unit_id", "anonymous"}
-    assert attrs["town_id"]["required"] and attrs["village_id"]["required"]
+    # Optional since a location can place the request (issue 18, item 12).
+    assert not attrs["town_id"]["required"] and not attrs["village_id"]["required"]
     assert not attrs["responsible_unit_id"]["required"]
     assert all(a["datatype"] == "singlevaluelist" for a in attrs.values())
     villages = {v["key"]: v["name"] for v in attrs["village_id"]["values"]}
@@ -134,7 +135,8 @@ def test_round_trip_named_and_anonymous(client: FlaskClient, db: Session, key: s
                                 email="a@b.cn", lat="29.1", long="107.1"))
     [item] = named.get_json()
     assert re.fullmatch(r"\d{16}", item["receipt_code"])
-    assert "email" in item["service_notice"] and "lat" in item["service_notice"]
+    # The location is kept now (issue 18, item 12); the e-mail is still dropped.
+    assert "email" in item["service_notice"] and "lat" not in item["service_notice"]
     assert named.headers["Cache-Control"] == "no-store"
     anon = _file(client, _form(db, key, **{"attribute[anonymous]": "true",
                                            "last_name": "张", "phone": PHONE}), "xml")

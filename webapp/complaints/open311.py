@@ -1,17 +1,22 @@
 """Open311 GeoReport v2 at `/open311/v2` for partner systems (the 12345 hotline, 网格化平台):
 JSON or XML by the `.json`/`.xml` suffix. No login session and no CSRF token: every request
-about complaints carries the channel's `api_key` (`jianfu channel add NAME`).
+about complaints carries the channel's `api_key` (`jianfu channel add NAME`; docs/open311.md).
 
-Deviations from GeoReport v2:
-- `GET requests` and `GET requests/<id>` need `api_key` too, and a channel sees only the
-  requests it filed: complaints are not public data.
-- No location fields are stored: `lat`, `long`, `address_string`, `address_id`, `email`,
-  `device_id`, `account_id` and `media_url` are accepted and dropped (the service notice says
-  so). Where the burden arises is given by `attribute[town_id]` and `attribute[village_id]`.
+Deviations from GeoReport v2 (docs/open311.md):
+- `GET requests` and `GET requests/<id>` need `api_key` too (query parameter, or the
+  `X-Api-Key` header), and a channel sees only the requests it filed: complaints are not
+  public data. `services`, `services/<code>` and `discovery` need no key.
+- Where the burden arises: `attribute[town_id]` and `attribute[village_id]` when the client
+  knows them; else the spec's location (`lat`/`long` or `address_string`) is placed on a town
+  and village by the gazetteer (`workflows.complaints.gazetteer`), and what it cannot place
+  is left to intake. The location is kept as given (`reported_location`).
+- `jurisdiction_id` is honoured: this server serves one jurisdiction (`OPEN311_JURISDICTION`,
+  default "nanchuan"); another value is a 400 on that parameter.
 - `POST requests` answers 201 with the extension field `receipt_code`: the complainant's
   16-digit code, which the operator reads out once. It is stored nowhere in the clear.
 - On anonymous complaints every datetime is cut to the day (`T00:00:00+08:00`).
-- `first_name`/`last_name`/`phone` are sealed apart from the case and never returned.
+- `first_name`/`last_name`/`phone` are sealed apart from the case and never returned;
+  `email`, `device_id`, `account_id`, `address_id` and `media_url` are accepted and dropped.
 """
 
 from __future__ import annotations
@@ -23,13 +28,14 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, Flask, jsonify, request
+from flask import Blueprint, Flask, current_app, jsonify, request, url_for
 from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from webapp.complaints import settings as complaint_settings
+from webapp.complaints.open311_place import Open311Error, location, placed
 from webapp.core import i18n, throttle
 from webapp.core.db import get_session
 from workflows.complaints import filing as complaints
@@ -60,19 +66,14 @@ PARAMS = {
     "name": "last_name",
     "phone": "phone",
     "attachments": "media_url",
+    "reported_location": "address_string",
 }
-DROPPED = ("email", "device_id", "account_id", "lat", "long", "address_string", "address_id",
-           "media_url")
+DROPPED = ("email", "device_id", "account_id", "address_id", "media_url")
+DEFAULT_JURISDICTION = "nanchuan"
 # XML: the element name of one item of each list.
 ITEMS = {"services": "service", "service_requests": "request", "errors": "error",
-         "attributes": "attribute", "values": "value"}
-
-
-class Open311Error(Exception):
-    def __init__(self, status: int, param: str | None, description: str) -> None:
-        super().__init__(description)
-        self.status = status
-        self.errors = [(param, description)]
+         "attributes": "attribute", "values": "value", "endpoints": "endpoint",
+         "formats": "format"}
 
 
 def _ensure_settings(state: BlueprintSetupState) -> None:
@@ -146,6 +147,20 @@ def _http_error(err: HTTPException) -> Response:
 def _internal_error(err: Exception) -> Response:
     logger.error("unhandled error", exc_info=getattr(err, "original_exception", None) or err)
     return _errors(500, [(None, _("Something went wrong on our side."))])
+
+
+def jurisdiction() -> str:
+    return str(current_app.config.get("OPEN311_JURISDICTION") or DEFAULT_JURISDICTION)
+
+
+@bp.before_request
+def _jurisdiction() -> None:
+    """GeoReport's `jurisdiction_id` names the city a multi-city endpoint serves: this one
+    serves one district; the same id, or none, is accepted, any other refused."""
+    given = request.values.get("jurisdiction_id", "").strip()
+    if given and given != jurisdiction():
+        raise Open311Error(400, "jurisdiction_id", _("this server serves only the "
+                                                     "jurisdiction %(id)s", id=jurisdiction()))
 
 
 @bp.after_request
@@ -235,6 +250,22 @@ def _attribute(code: str, order: int, required: bool, description: str,
             "values": [{"key": str(k), "name": n} for k, n in values]}
 
 
+@bp.get(f"/discovery.{FMT}")
+def discovery(fmt: str) -> Response:
+    """GeoReport service discovery: this endpoint, its formats and where keys come from."""
+    changeset = "2026-12-08T00:00:00+08:00"
+    endpoint = {"specification": "http://wiki.open311.org/GeoReport_v2",
+                "url": url_for("open311.services", fmt="json", _external=True)
+                .rsplit("/services.json", 1)[0],
+                "changeset": changeset, "type": "production",
+                "formats": ["application/json", "text/xml"]}
+    return _respond(fmt, "discovery", {
+        "changeset": changeset, "contact": "区委农办（南川区委农村工作领导小组办公室）",
+        "key_service": "API keys are issued by the district burden office "
+                       "(jianfu channel add NAME); see docs/open311.md",
+        "jurisdiction_id": jurisdiction(), "endpoints": [endpoint]})
+
+
 @bp.get(f"/services.{FMT}")
 def services(fmt: str) -> Response:
     return _respond(fmt, "services", [_service(c) for c in CATEGORIES])
@@ -248,10 +279,11 @@ def service_definition(code: str, fmt: str) -> Response:
     villages = [(vid, f"{town}·{name}") for _t, town, vs in options.towns for vid, name in vs]
     units = options.departments + [(tid, town) for tid, town, _v in options.towns]
     attributes = [
-        _attribute("town_id", 1, True, "负担发生地所在乡镇（街道）",
-                   [(tid, town) for tid, town, _v in options.towns]),
-        _attribute("village_id", 2, True, "负担发生地所在村（社区）", villages,
-                   "必须属于 town_id 所选的乡镇（街道）"),
+        _attribute("town_id", 1, False, "负担发生地所在乡镇（街道）",
+                   [(tid, town) for tid, town, _v in options.towns],
+                   "不填时按 lat/long 或 address_string 定位；无法定位的由区委农办受理时确定"),
+        _attribute("village_id", 2, False, "负担发生地所在村（社区）", villages,
+                   "必须属于 town_id 所选的乡镇（街道）；不填时按位置定位"),
         _attribute("responsible_unit_id", 3, False, "布置该负担的部门或乡镇（不清楚可不填）",
                    units),
         _attribute("anonymous", 4, False, "是否匿名", [("true", "匿名：不记录姓名和电话"),
@@ -283,11 +315,12 @@ def _fields(code: str) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "category": code,
         "description": form.get("description", ""),
-        "town_id": _int("attribute[town_id]", required=True),
-        "village_id": _int("attribute[village_id]", required=True),
+        "town_id": _int("attribute[town_id]", required=False),
+        "village_id": _int("attribute[village_id]", required=False),
         "responsible_unit_id": _int("attribute[responsible_unit_id]", required=False),
         "anonymous": anonymous,
     }
+    fields |= location(fields)
     if not anonymous:
         fields |= {"name": name, "phone": phone}
     return fields
@@ -315,7 +348,7 @@ def post_request(fmt: str) -> Response:
     filed = complaints.file_complaint(get_session(), fields, [],
                                       settings=complaint_settings.settings(), channel=channel)
     item = {"service_request_id": str(filed.case_id),
-            "service_notice": _notice(bool(fields["anonymous"])),
+            "service_notice": _notice(bool(fields["anonymous"])) + placed(fields),
             "receipt_code": filed.code}
     return _respond(fmt, "service_requests", [item], 201)
 

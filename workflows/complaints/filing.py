@@ -75,13 +75,13 @@ def filing_options(session: Session) -> FilingOptions:
     return FilingOptions(CATEGORIES, towns, departments)
 
 
-def _check_places(session: Session, data: dict[str, Any]) -> None:
-    town = session.get(OrgUnit, data["town_id"])
-    if town is None or town.kind != OrgKind.TOWN:
-        raise ValidationFailedError({"town_id": ["choose a town from the list"]})
-    village = session.get(OrgUnit, data["village_id"])
-    if village is None or village.kind != OrgKind.VILLAGE or village.parent_id != town.id:
-        raise ValidationFailedError({"village_id": ["choose a village of the chosen town"]})
+# Channels that may leave the place to intake (an Open311 location the gazetteer could not
+# place); the portal and the hotline always name the village.
+OPEN311_PREFIX = "open311:"
+
+
+def _check_places(session: Session, data: dict[str, Any], channel: str = "web") -> None:
+    _check_town_and_village(session, data, channel.startswith(OPEN311_PREFIX))
     unit_id = data.get("responsible_unit_id")
     if unit_id is not None:
         unit = session.get(OrgUnit, unit_id)
@@ -89,6 +89,21 @@ def _check_places(session: Session, data: dict[str, Any]) -> None:
             raise ValidationFailedError(
                 {"responsible_unit_id": ["choose a department or a town from the list"]}
             )
+
+
+def _check_town_and_village(session: Session, data: dict[str, Any], open311: bool) -> None:
+    """The village of the town chosen; an Open311 request may leave either to intake."""
+    town_id, village_id = data.get("town_id"), data.get("village_id")
+    if open311 and town_id is None and village_id is None:
+        return  # left to intake, with the location as given
+    town = session.get(OrgUnit, town_id) if town_id is not None else None
+    if town is None or town.kind != OrgKind.TOWN:
+        raise ValidationFailedError({"town_id": ["choose a town from the list"]})
+    if open311 and village_id is None:
+        return  # the town is known, the village left to intake
+    village = session.get(OrgUnit, village_id) if village_id is not None else None
+    if village is None or village.kind != OrgKind.VILLAGE or village.parent_id != town.id:
+        raise ValidationFailedError({"village_id": ["choose a village of the chosen town"]})
 
 
 def _identity_blob(vault: Vault, case_id: int, name: str, phone: str) -> bytes:
@@ -126,7 +141,7 @@ def file_complaint(
     checked = uploads.check_all(photos.fit_all(files))  # the slow part, before the lock
     name = (data.pop("name", None) or "").strip()
     phone = (data.pop("phone", None) or "").strip()
-    _check_places(session, data)
+    _check_places(session, data, channel)
     # A web filing's code comes from its form's submission token (webapp/complaints/
     # receipt_again.py: a reloaded receipt shows it again); else a fresh random one.
     code = code if code is not None and normalize(code) == code else new_code()
@@ -150,6 +165,8 @@ def file_complaint(
     }
     if data.get("occurred_on"):
         start["occurred_on"] = data["occurred_on"]
+    if data.get("reported_location"):
+        start["reported_location"] = data["reported_location"]
     title = " ".join(description.split())[:TITLE_CHARS]
     pv = processes.for_start(session, PROCESS, start)  # a pilot town's variant, if approved
 

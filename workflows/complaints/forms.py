@@ -126,8 +126,12 @@ class ComplaintFilingSchema(ComplaintSchema):
     and `phone` never reach the case data: the service seals them apart from the case."""
 
     category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
-    town_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
-    village_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    # Required on the portal and the hotline (workflows.complaints.filing checks them); an
+    # Open311 request whose location the gazetteer cannot place leaves them to intake.
+    town_id = fields.Integer(load_default=None, allow_none=True,
+                             validate=validate.Range(min=1, max=2**31 - 1))
+    village_id = fields.Integer(load_default=None, allow_none=True,
+                                validate=validate.Range(min=1, max=2**31 - 1))
     responsible_unit_id = fields.Integer(
         load_default=None, allow_none=True, validate=validate.Range(min=1, max=2**31 - 1)
     )
@@ -136,6 +140,8 @@ class ComplaintFilingSchema(ComplaintSchema):
     # village's calendar around that day (workflows.complaints.calendar_check).
     occurred_on = fields.String(load_default=None, allow_none=True, validate=_past_day)
     anonymous = fields.Boolean(load_default=True)
+    # The location an Open311 client sent (address, coordinates), kept as given for intake.
+    reported_location = fields.String(load_default=None, allow_none=True, validate=_text(300))
     name = fields.String(validate=_text(50))
     phone = fields.String(validate=[*_text(20), _phone])
 

@@ -264,7 +264,8 @@ def requests_for(session: Session, channel: str, query: RequestQuery) -> list[Ch
             category=str(data.get("category", "")),
             description=str(data.get("description", "")),
             address=" ".join(n for k in ("town_id", "village_id")
-                             if (n := names.get(_as_int(data.get(k)) or 0))) or None,
+                             if (n := names.get(_as_int(data.get(k)) or 0)))
+            or (str(data["reported_location"]) if data.get("reported_location") else None),
             closed=closed,
             status_notes=note,
             agency=names.get(unit) if unit is not None else None,
