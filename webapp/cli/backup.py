@@ -22,8 +22,9 @@ instance_option = click.option(
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The archive to write (default: backups/jianfu-<UTC time>.tar).")
 def backup_cmd(database_url: str | None, instance: Path, output: Path | None) -> None:
-    """Copy the database (online: others keep working) and the instance secrets into one
-    archive readable only by its owner."""
+    """Copy the database and the instance secrets into one archive (online).
+
+    Others keep working meanwhile; the archive is readable by its owner only."""
     from models import backup
 
     if output is None:
@@ -56,8 +57,9 @@ def _names(archive: Path) -> list[str]:
               help="Afterwards verify the history (audit) and replay every case.")
 def restore_cmd(archive: Path, database_url: str | None, instance: Path, force_secrets: bool,
                 verify: bool) -> None:
-    """Load a backup into a new, empty database, put its secrets into the instance folder,
-    and verify what was restored; exit 1 if anything does not verify."""
+    """Load a backup into a new, empty database and verify it.
+
+    The secrets go into the instance folder; exit 1 if anything does not verify."""
     from models import backup
 
     try:
