@@ -201,3 +201,22 @@ def test_a_case_started_by_a_clerk_runs_the_approved_variant_of_its_town(
                                    unit_id(world, unit)).id != v.version_id
     assert processes.for_start(world, "innovation_practice", {},
                                unit_id(world, "dgz-v2")).id == v.version_id
+
+
+def test_a_town_has_one_open_plan_check_at_a_time(world: Session) -> None:
+    clerk = actor(world, "dg_official")
+    fields = {"title": "大观镇十四五规划", "names_burden_reduction": False}
+    first = cases.start_case(world, clerk, "five_year_plan_check", fields, now=T0)
+    with pytest.raises(ValidationFailedError) as err:
+        cases.start_case(world, clerk, "five_year_plan_check", fields, now=T0)
+    assert err.value.fields == {"title": [
+        f"the town's plan check is still open (case {first.case_id})"]}
+    do(world, "nb_staff", first.case_id, "check_plan", T0 + timedelta(hours=1),
+       plan_decision="confirm", comment="")
+    again = cases.start_case(world, clerk, "five_year_plan_check", fields,
+                             now=T0 + timedelta(hours=2))
+    assert again.case_id != first.case_id
+    # a department's clerk may not report a town's plan
+    with pytest.raises(ValidationFailedError) as err:
+        cases.start_case(world, actor(world, "mz_clerk"), "five_year_plan_check", fields)
+    assert "org_unit_id" in err.value.fields

@@ -52,3 +52,7 @@ i18n.add_message_pattern(
 i18n.add_message_pattern(
     r"^(\S+) has no variants$",
     lambda m: _("“%(p)s” has no variants.", p=i18n.process_label(m.group(1))))
+i18n.add_message_pattern(
+    r"^the town's plan check is still open \(case (\d+)\)$",
+    lambda m: _("The town's five-year plan check is still open (case %(id)s): finish it "
+                "first.", id=m.group(1)))

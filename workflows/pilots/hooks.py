@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from models import Case
 from workflows.kernel import forms, registry
 from workflows.kernel.access import Actor
 from workflows.kernel.errors import ValidationFailedError
@@ -17,6 +19,7 @@ from workflows.pilots import variants
 from workflows.pilots.towns import require_town
 
 TOWN_ONLY = "only a town's clerk records this, for the town"
+OPEN_PLAN_STATES = ("new", "open", "submitted", "returned")
 
 
 def town_start(session: Session, actor: Actor, org_unit_id: int,
@@ -29,6 +32,20 @@ def town_start(session: Session, actor: Actor, org_unit_id: int,
     return {**data, "town_id": town.id}
 
 
+def plan_start(session: Session, actor: Actor, org_unit_id: int,
+               data: dict[str, Any]) -> dict[str, Any]:
+    """A town's plan check, refused while the town's previous check is still open."""
+    data = town_start(session, actor, org_unit_id, data)
+    open_case = session.scalar(
+        select(Case.id).where(Case.case_type == pilot_forms.PLAN_CHECK,
+                              Case.scope_org_unit_id == org_unit_id,
+                              Case.status.in_(OPEN_PLAN_STATES)).limit(1))
+    if open_case is not None:
+        raise ValidationFailedError({"title": [
+            f"the town's plan check is still open (case {open_case})"]})
+    return data
+
+
 def register() -> None:
     forms.register_process(pilot_forms.PLAN_CHECK, start=pilot_forms.PlanStartSchema,
                            tasks=dict(pilot_forms.PLAN_TASKS))
@@ -36,6 +53,6 @@ def register() -> None:
                            tasks=dict(pilot_forms.PRACTICE_TASKS))
     forms.register_process(pilot_forms.VARIANT_APPROVAL, start=pilot_forms.VariantStartSchema,
                            tasks=dict(pilot_forms.VARIANT_TASKS), public=True)
-    registry.add_start_hook(pilot_forms.PLAN_CHECK, town_start)
+    registry.add_start_hook(pilot_forms.PLAN_CHECK, plan_start)
     registry.add_start_hook(pilot_forms.PRACTICE, town_start)
     registry.add_version_chooser("pilot_variants", variants.choose)
