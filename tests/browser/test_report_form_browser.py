@@ -61,6 +61,7 @@ def test_the_other_roles_pages_in_both_languages(live_server: str, phone: Any,
     page = phone
     for username, path, marker in (
             ("mz_clerk", "/report-forms", "#registry"),
+            ("mz_clerk", "/report-forms/indicators", "#dictionary"),
             ("tj_clerk", "/report-forms/data", "#values"),
             ("dc_staff", "/audit/dashboard/forms", "#forms-per-department")):
         page.context.clear_cookies()

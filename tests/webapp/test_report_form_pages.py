@@ -55,12 +55,13 @@ def allowed(username: str, url: str, k: dict[str, int]) -> bool:
         return username == "dg_cadre" and (url.endswith("/village") or f"{v1}/" in url
                                            or url.endswith(v1)) and (
             f"/forms/{k['shared2']}" not in url)
-    return True  # the registry: every member of staff
+    return True  # the registry and the one form's dictionary: every member of staff
 
 
 def urls(k: dict[str, int]) -> list[str]:
     v1, v2 = k["v1"], k["v2"]
-    out = ["/report-forms", "/report-forms/propose", "/report-forms/village",
+    out = ["/report-forms", "/report-forms/indicators", "/report-forms/propose",
+           "/report-forms/village",
            "/report-forms/data", "/report-forms/data.csv", "/report-forms/data.xlsx",
            "/report-forms/data.json", "/audit/dashboard/forms"]
     for form in ("villages0", "villages1", "shared2"):

@@ -12,6 +12,7 @@ from typing import Any
 from flask import abort, g, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from models import Case, OrgKind, OrgUnit
@@ -165,6 +166,19 @@ def rf_day(value: object) -> str:
 @bp.app_template_filter("rf_error")
 def rf_error(text: object) -> str:
     return message(text)
+
+
+
+@bp.get("/indicators")
+@login_required
+def dictionary() -> str:
+    """The one form: every indicator with its code (what a draft maps a field to), definition,
+    unit, data steward, update frequency and valid range."""
+    _staff()
+    session = get_session()
+    stewards = dict(session.execute(select(OrgUnit.code, OrgUnit.name)).all())
+    return render_template("report_forms/dictionary.html", rows=indicators.INDICATORS,
+                           stewards=stewards)
 
 
 __all__ = ["bp", "cadre_villages", "clerk_units"]
