@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime
@@ -19,7 +19,13 @@ class HumanTaskState(StrEnum):
 
 class HumanTask(Base):
     __tablename__ = "human_task"
-    __table_args__ = (UniqueConstraint("case_id", "task_uuid"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "task_uuid"),
+        # A command reads a case's open tasks and the lanes it was ever offered to: both
+        # through the index, so a case with many finished tasks costs no more (issue 15).
+        Index("ix_human_task_case_open", "case_id", "state"),
+        Index("ix_human_task_case_lane", "case_id", "role", "scope_org_unit_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id"), index=True)

@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from models import Case, OrgUnit, User, utcnow
-from workflows.kernel import access, forms, processes, registry, substitution
+from workflows.kernel import access, forms, processes, registry, store, substitution
 from workflows.kernel.access import Actor
 from workflows.kernel.commands import CommandResult, Idempotency, run_command
 from workflows.kernel.errors import (
@@ -124,37 +124,86 @@ def start_case(
     return run_command(session, load=load, decide=decide, idempotency=idempotency)
 
 
-def _load_visible(session: Session, actor: Actor, case_id: int) -> tuple[Case, CaseState]:
-    case = session.get(Case, case_id, populate_existing=True)
-    if case is None:
+def _load_visible(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    *,
+    live: bool = False,
+    paths: dict[int, str] | None = None,
+) -> tuple[Case, CaseState]:
+    """The case and its state if the actor may see it (decided from every (role, unit) its
+    tasks were ever offered to). `live=True` (the commands): the state holds only the open
+    tasks and pending jobs (`store.load_state`). The unit paths read go into `paths` when
+    given (for the command's lane check)."""
+    case, scope_path = _case(session, case_id)
+    state = load_state(session, case, live=live)
+    lanes, read = store.task_lanes(session, case.id)
+    if case.scope_org_unit_id is not None and scope_path is not None:
+        read[case.scope_org_unit_id] = scope_path
+    if not can_see(actor, case, state, read, lanes=lanes):
         raise NotFoundError("no such case")
-    state = load_state(session, case)
-    ids = {case.scope_org_unit_id, *(t.scope_org_unit_id for t in state.tasks.values())}
-    paths = {
-        uid: p
-        for uid in ids
-        if uid is not None
-        if (p := access.unit_path(session, uid)) is not None
-    }
-    if not can_see(actor, case, state, paths):
-        raise NotFoundError("no such case")
+    if paths is not None:
+        paths.update(read)
     return case, state
 
 
-def can_see(actor: Actor, case: Case, state: CaseState, paths: dict[int, str]) -> bool:
+# Prebuilt: building a query costs more than running it. The case with its unit's path.
+_CASE_Q = (
+    select(Case, OrgUnit.path)
+    .outerjoin(OrgUnit, OrgUnit.id == Case.scope_org_unit_id)
+    .where(Case.id == bindparam("id"))
+    .execution_options(populate_existing=True)
+)
+
+
+def _case(session: Session, case_id: int) -> tuple[Case, str | None]:
+    row = session.execute(_CASE_Q, {"id": case_id}).one_or_none()
+    if row is None:
+        raise NotFoundError("no such case")
+    return row[0], row[1]
+
+
+def _path(session: Session, unit_id: int | None, known: dict[int, str] | None) -> str | None:
+    """A unit's path, from what the command's visibility check read when it has it."""
+    if unit_id is None:
+        return None
+    return (known or {}).get(unit_id) or access.unit_path(session, unit_id)
+
+
+def can_see(
+    actor: Actor,
+    case: Case,
+    state: CaseState,
+    paths: dict[int, str],
+    *,
+    lanes: list[tuple[str, int | None]] | None = None,
+) -> bool:
+    """Whether the actor may see the case; `lanes`: every (role, unit) its tasks were ever
+    offered to, when `state` holds only the live tasks (default: from `state.tasks`)."""
     scope_path = paths.get(case.scope_org_unit_id) if case.scope_org_unit_id else None
     if actor.reads_all(scope_path) or actor.covers(scope_path):
         return True
+    if lanes is None:
+        lanes = [(t.role, t.scope_org_unit_id) for t in state.tasks.values()]
     # Whoever holds a task's role in its unit sees the case, and so does that unit's head
     # (who answers for the unit's deadlines).
     return any(
-        t.scope_org_unit_id is not None
+        unit is not None
         and (
-            actor.holds(t.role, paths.get(t.scope_org_unit_id))
-            or actor.holds(access.UNIT_HEAD, paths.get(t.scope_org_unit_id))
+            actor.holds(role, paths.get(unit))
+            or actor.holds(access.UNIT_HEAD, paths.get(unit))
         )
-        for t in state.tasks.values()
+        for role, unit in lanes
     )
+
+
+def _live_task(session: Session, case: Case, state: CaseState, task_uuid: str) -> TaskView:
+    """The open task of a live state; a finished one (not loaded) still says it is done."""
+    task = state.tasks.get(task_uuid)
+    if task is None and store.task_state(session, case.id, task_uuid) is not None:
+        raise InvalidTransitionError("this task is already done")
+    return _open_task(state, task_uuid)
 
 
 def _open_task(state: CaseState, task_uuid: str) -> TaskView:
@@ -166,8 +215,10 @@ def _open_task(state: CaseState, task_uuid: str) -> TaskView:
     return task
 
 
-def _require_lane(session: Session, actor: Actor, task: TaskView) -> str | None:
-    path = access.unit_path(session, task.scope_org_unit_id)
+def _require_lane(
+    session: Session, actor: Actor, task: TaskView, paths: dict[int, str] | None = None
+) -> str | None:
+    path = _path(session, task.scope_org_unit_id, paths)
     if not actor.holds(task.role, path):
         raise NotAllowedError("you do not hold the role for this task")
     return path
@@ -191,13 +242,15 @@ def complete_task(
     :raise ValidationFailedError: the form failed validation
     """
 
+    paths: dict[int, str] = {}
+
     def load() -> tuple[Case, CaseState | None]:
-        return _load_visible(session, actor, case_id)
+        return _load_visible(session, actor, case_id, live=True, paths=paths)
 
     def decide(case: Case, state: CaseState | None) -> EventDraft:
         assert state is not None
-        task = _open_task(state, task_uuid)
-        _require_lane(session, actor, task)
+        task = _live_task(session, case, state, task_uuid)
+        _require_lane(session, actor, task, paths)
         # Someone else's task only for their substitute, recorded as acting on their behalf.
         on_behalf = substitution.acting_for(session, actor, task.claimant_id, _now(case, now))
         data = forms.validate_task(case.case_type, task.task_id, fields, case_data=state.data)
@@ -244,11 +297,11 @@ def _claimant_command(
     now: datetime | None,
 ) -> CommandResult:
     def load() -> tuple[Case, CaseState | None]:
-        return _load_visible(session, actor, case_id)
+        return _load_visible(session, actor, case_id, live=True)
 
     def decide(case: Case, state: CaseState | None) -> EventDraft:
         assert state is not None
-        task = _open_task(state, task_uuid)
+        task = _live_task(session, case, state, task_uuid)
         check(task)
         return _task_event(event_type, case, task, actor, {"user_id": user_id}, now)
 

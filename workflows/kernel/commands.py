@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -19,16 +19,22 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from models import Case, IdempotencyKey, utcnow
 from models.db import begin_write
-from workflows.kernel import processes, registry
+from workflows.kernel import engine, processes, registry
 from workflows.kernel.errors import CaseError, ConflictError, IdempotencyMismatchError
 from workflows.kernel.history import canonical, sha256
-from workflows.kernel.state import CaseState, EventDraft, apply_event
+from workflows.kernel.state import (
+    CASE_STARTED,
+    ENGINE_REV_INPUT,
+    CaseState,
+    EventDraft,
+    apply_event,
+)
 from workflows.kernel.store import (
     append_event,
     compare_and_set,
     hash_draft,
     load_calendar,
-    lock_log_head,
+    record_idempotency,
     write_state,
 )
 
@@ -118,6 +124,9 @@ def run_command(
                 return prior
         case, state = load()
         draft = decide(case, state)
+        if draft.type == CASE_STARTED:
+            # The start records the engine revision the case runs with (replay reads it).
+            draft = replace(draft, inputs={**draft.inputs, ENGINE_REV_INPUT: engine.ENGINE_REV})
         defn = processes.definition(session, case.process_version_id)
         calendar = load_calendar(session, draft.at)
         expected = case.version
@@ -132,19 +141,12 @@ def run_command(
         # What features registered (workflows.kernel.registry), in their defined order.
         for project in registry.PROJECTIONS:
             project(session, case, draft, state, new)
-        head = lock_log_head(session)
-        append_event(session, case, seq, prev_hash, draft, diff, own, head)
+        # The global log's head is locked last, so it is held for the shortest time.
+        append_event(session, case, seq, prev_hash, draft, diff, own)
         result = CommandResult(case.id, version, new.status, seq)
         if idempotency is not None:
-            session.add(
-                IdempotencyKey(
-                    scope=idempotency.scope,
-                    key=idempotency.key,
-                    request_hash=idempotency.request_hash,
-                    result=result.as_dict(),
-                    created_at=utcnow(),
-                )
-            )
+            record_idempotency(session, idempotency.scope, idempotency.key,
+                               idempotency.request_hash, result.as_dict(), utcnow())
         session.commit()
         return result
     except CaseError:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from models import ProcessVersion, utcnow
@@ -16,6 +16,9 @@ from workflows.kernel.errors import NotFoundError
 from workflows.kernel.history import canonical, sha256
 
 _DEFS: dict[tuple[str, str], engine.ProcessDefinition] = {}
+_SESSION_KEYS = "jianfu.process_version_keys"
+_PV = ProcessVersion.__table__
+_KEY_Q = select(_PV.c.process_id, _PV.c.content_hash).where(_PV.c.id == bindparam("id"))
 _LOCK = threading.Lock()
 
 
@@ -107,17 +110,18 @@ def for_start(
 
 def definition(session: Session, process_version_id: int) -> engine.ProcessDefinition:
     """The parsed-once definition of a version, cached by (process id, content hash)."""
-    # Only the key columns: the sources are read once per process, not once per command.
-    row = session.execute(
-        select(ProcessVersion.process_id, ProcessVersion.content_hash).where(
-            ProcessVersion.id == process_version_id
-        )
-    ).one_or_none()
-    if row is None:
-        raise NotFoundError(f"process version {process_version_id} missing")
-    key = (row.process_id, row.content_hash)
+    # A version's row never changes (its content is its hash), so the session remembers
+    # which version an id is; otherwise only the key columns are read, never the sources.
+    known: dict[int, tuple[str, str]] = session.info.setdefault(_SESSION_KEYS, {})
+    key = known.get(process_version_id)
+    if key is None:
+        row = session.connection().execute(_KEY_Q, {"id": process_version_id}).one_or_none()
+        if row is None:
+            raise NotFoundError(f"process version {process_version_id} missing")
+        key = (str(row[0]), str(row[1]))
     cached = _DEFS.get(key)
     if cached is not None:
+        known[process_version_id] = key
         return cached
     pv = session.get(ProcessVersion, process_version_id, populate_existing=True)
     assert pv is not None
@@ -126,4 +130,5 @@ def definition(session: Session, process_version_id: int) -> engine.ProcessDefin
         raise NotFoundError(f"process version {process_version_id} does not match its hash")
     with _LOCK:
         _DEFS[key] = defn
+    known[process_version_id] = key
     return defn

@@ -8,6 +8,8 @@ command cycle.
 - Projections: read models derived from each event but kept out of history (not hashed,
   not replayed), called with (session, case, draft, old state, new state) inside the
   command's transaction, in ascending `order` (then name), so their order is defined.
+  The kernel's commands load only the open tasks and pending jobs (a finished task never
+  changes again), so a projection compares old and new tasks, never counts finished ones.
 - Default settings: start settings of a process (e.g. a reminder's working days) that the
   caller's settings and the start form override.
 - Start hooks: the start data a process needs beyond its start form (lane scopes of its

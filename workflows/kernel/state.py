@@ -52,6 +52,9 @@ ENGINE_EVENTS = frozenset({CASE_STARTED, TASK_COMPLETED, TIMER_FIRED})
 CLAIMANT_EVENTS = frozenset({TASK_CLAIMED, TASK_RELEASED, TASK_REASSIGNED, TASK_DELEGATED})
 
 TIMER_JOB = "timer"
+# The start event's record of the engine revision the case runs with for life
+# (`engine.ENGINE_REV`; absent: 0, a case started before completed branches were pruned).
+ENGINE_REV_INPUT = "engine_rev"
 
 
 @dataclass
@@ -258,7 +261,12 @@ def apply_event(
             raise InvalidTransitionError("the case has already started")
         inputs = draft.inputs
         result = engine.start(
-            defn, inputs.get("data", {}), seed=seed, now=draft.at, calendar=calendar
+            defn,
+            inputs.get("data", {}),
+            seed=seed,
+            now=draft.at,
+            calendar=calendar,
+            rev=int(inputs.get(ENGINE_REV_INPUT) or 0),
         )
         new = _sync(
             None,

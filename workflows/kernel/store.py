@@ -1,4 +1,9 @@
-"""Reading and writing the case state: case row, inbox rows, due jobs, events, global log."""
+"""Reading and writing the case state: case row, inbox rows, due jobs, events, global log.
+
+The command path runs prebuilt Core statements on the session's connection: rows here are
+append-only or plain column updates, so the ORM's unit of work (statement building, cache
+keys, flushes) bought nothing but time (issue 15).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,8 @@ import json
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from models import (
@@ -15,8 +21,10 @@ from models import (
     CaseEvent,
     DueJob,
     HumanTask,
+    IdempotencyKey,
     LogCheckpoint,
     LogHead,
+    OrgUnit,
 )
 from workflows.kernel.calendar import WorkCalendar
 from workflows.kernel.errors import ConflictError
@@ -24,41 +32,110 @@ from workflows.kernel.history import GENESIS, canonical, event_hash, global_hash
 from workflows.kernel.state import CaseState, EventDraft, JobView, TaskView
 
 CHECKPOINT_EVERY = 100
-# Core table: the compare-and-set is a plain UPDATE, not an ORM bulk update.
+# Core tables: the command path's statements are built once, here.
 CASE_TABLE = cast(Table, Case.__table__)
+TASKS = cast(Table, HumanTask.__table__)
+JOBS = cast(Table, DueJob.__table__)
+EVENTS = cast(Table, CaseEvent.__table__)
+HEAD = cast(Table, LogHead.__table__)
+CHECKPOINTS = cast(Table, LogCheckpoint.__table__)
+IDEMPOTENCY = cast(Table, IdempotencyKey.__table__)
+CALENDAR = cast(Table, CalendarOverride.__table__)
+# Jobs the reducer still acts on: a failed job is pending to it (an incident, not an end).
+LIVE_JOB_STATES = ("pending", "failed")
+
+_CALENDAR_Q = (
+    select(CALENDAR.c.day, CALENDAR.c.is_workday)
+    .where(CALENDAR.c.created_at <= bindparam("at"))
+    .order_by(CALENDAR.c.created_at, CALENDAR.c.id)
+)
+_TASK_COLUMNS = (
+    TASKS.c.task_uuid,
+    TASKS.c.task_id,
+    TASKS.c.name,
+    TASKS.c.role,
+    TASKS.c.scope_org_unit_id,
+    TASKS.c.claimant_id,
+    TASKS.c.due_at,
+    TASKS.c.state,
+    TASKS.c.created_at,
+)
+_TASKS_Q = select(*_TASK_COLUMNS).where(TASKS.c.case_id == bindparam("case_id"))
+_OPEN_TASKS_Q = _TASKS_Q.where(TASKS.c.state == "open")
+_JOB_COLUMNS = (JOBS.c.kind, JOBS.c.key, JOBS.c.task_id, JOBS.c.due_at, JOBS.c.state)
+_JOBS_Q = select(*_JOB_COLUMNS).where(JOBS.c.case_id == bindparam("case_id"))
+_LIVE_JOBS_Q = _JOBS_Q.where(JOBS.c.state.in_(LIVE_JOB_STATES))
+_UNITS = cast(Table, OrgUnit.__table__)
+_TASK_LANES_Q = (
+    select(TASKS.c.role, TASKS.c.scope_org_unit_id, _UNITS.c.path)
+    .select_from(TASKS.outerjoin(_UNITS, _UNITS.c.id == TASKS.c.scope_org_unit_id))
+    .where(TASKS.c.case_id == bindparam("case_id"))
+    .distinct()
+)
+_TASK_STATE_Q = select(TASKS.c.state).where(
+    TASKS.c.case_id == bindparam("case_id"), TASKS.c.task_uuid == bindparam("uuid")
+)
+_TASK_UPDATE = (
+    update(TASKS)
+    .where(TASKS.c.case_id == bindparam("b_case_id"), TASKS.c.task_uuid == bindparam("b_uuid"))
+    .values(
+        {
+            c: bindparam(f"v_{c}")
+            for c in ("task_id", "name", "role", "scope_org_unit_id", "claimant_id",
+                      "due_at", "state", "created_at")
+        }
+    )
+)
+_JOB_UPDATE = (
+    update(JOBS)
+    .where(
+        JOBS.c.case_id == bindparam("b_case_id"),
+        JOBS.c.kind == bindparam("b_kind"),
+        JOBS.c.key == bindparam("b_key"),
+    )
+    .values(due_at=bindparam("v_due_at"), state=bindparam("v_state"))
+)
+# A job that is no longer pending also lets go of its lease.
+_JOB_END = _JOB_UPDATE.values(lease_owner=None, lease_until=None)
+_CAS = (
+    update(CASE_TABLE)
+    .where(CASE_TABLE.c.id == bindparam("b_id"), CASE_TABLE.c.version == bindparam("b_version"))
+    .values(
+        {
+            c: bindparam(f"v_{c}")
+            for c in ("version", "status", "title", "scope_org_unit_id", "snapshot", "data",
+                      "last_event_hash", "updated_at")
+        }
+    )
+)
+_HEAD_Q = select(HEAD.c.size, HEAD.c.hash).where(HEAD.c.id == 1)
+_HEAD_LOCK_Q = _HEAD_Q.with_for_update()
+_HEAD_UPDATE = update(HEAD).where(HEAD.c.id == 1).values(
+    size=bindparam("v_size"), hash=bindparam("v_hash")
+)
+
+
+def _conn(session: Session) -> Connection:
+    return session.connection()
 
 
 def load_calendar(session: Session, at: datetime) -> WorkCalendar:
     """The official calendar plus the overrides announced at or before `at` (latest wins)."""
-    rows = session.scalars(
-        select(CalendarOverride)
-        .where(CalendarOverride.created_at <= at)
-        .order_by(CalendarOverride.created_at, CalendarOverride.id)
-    )
-    return WorkCalendar({r.day: r.is_workday for r in rows})
+    rows = _conn(session).execute(_CALENDAR_Q, {"at": at})
+    return WorkCalendar({day: is_workday for day, is_workday in rows})
 
 
-def load_state(session: Session, case: Case) -> CaseState:
-    """The state as stored: case row plus its inbox and job rows (plain column reads, no ORM
-    objects, so the cost stays small as a looping case collects rows)."""
-    t = HumanTask
-    tasks = session.execute(
-        select(
-            t.task_uuid,
-            t.task_id,
-            t.name,
-            t.role,
-            t.scope_org_unit_id,
-            t.claimant_id,
-            t.due_at,
-            t.state,
-            t.created_at,
-        ).where(t.case_id == case.id)
-    )
-    j = DueJob
-    jobs = session.execute(
-        select(j.kind, j.key, j.task_id, j.due_at, j.state).where(j.case_id == case.id)
-    )
+def load_state(session: Session, case: Case, *, live: bool = False) -> CaseState:
+    """The state as stored: case row plus its inbox and job rows (plain column reads).
+
+    `live=True` reads only the rows the reducer can still change, the open tasks and the
+    pending jobs: a finished task or job never changes again, so a command's result, diff
+    and writes are the same without them, and its cost stays flat as a case grows.
+    """
+    conn = _conn(session)
+    params = {"case_id": case.id}
+    tasks = conn.execute(_OPEN_TASKS_Q if live else _TASKS_Q, params)
+    jobs = conn.execute(_LIVE_JOBS_Q if live else _JOBS_Q, params)
     return CaseState(
         status=case.status,
         title=case.title,
@@ -75,59 +152,88 @@ def load_state(session: Session, case: Case) -> CaseState:
     )
 
 
+def task_lanes(
+    session: Session, case_id: int
+) -> tuple[list[tuple[str, int | None]], dict[int, str]]:
+    """Every (role, unit) a task of the case was ever offered to (who may see the case),
+    and the paths of those units, in one read."""
+    lanes: list[tuple[str, int | None]] = []
+    paths: dict[int, str] = {}
+    for role, unit, path in _conn(session).execute(_TASK_LANES_Q, {"case_id": case_id}):
+        lanes.append((role, unit))
+        if unit is not None and path is not None:
+            paths[int(unit)] = str(path)
+    return lanes, paths
+
+
+def task_state(session: Session, case_id: int, task_uuid: str) -> str | None:
+    """The stored state of one task of the case, None if the case has no such task."""
+    return _conn(session).execute(
+        _TASK_STATE_Q, {"case_id": case_id, "uuid": task_uuid}
+    ).scalar_one_or_none()
+
+
+def _task_values(view: TaskView) -> dict[str, Any]:
+    return {
+        "v_task_id": view.task_id,
+        "v_name": view.name,
+        "v_role": view.role,
+        "v_scope_org_unit_id": view.scope_org_unit_id,
+        "v_claimant_id": view.claimant_id,
+        "v_due_at": view.due_at,
+        "v_state": view.state,
+        "v_created_at": view.created_at,
+    }
+
+
 def write_state(
     session: Session, case: Case, old: CaseState | None, new: CaseState, at: datetime
 ) -> None:
-    """Write the projections that changed (the case row itself is written by the CAS)."""
+    """Write the projections that changed (the case row itself is written by the CAS):
+    one batched INSERT and one batched UPDATE per table at most."""
+    conn = _conn(session)
     old_tasks = old.tasks if old else {}
+    added: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
     for key, view in new.tasks.items():
         before = old_tasks.get(key)
         if before == view:
             continue
-        values: dict[str, Any] = {
-            "task_id": view.task_id,
-            "name": view.name,
-            "role": view.role,
-            "scope_org_unit_id": view.scope_org_unit_id,
-            "claimant_id": view.claimant_id,
-            "due_at": view.due_at,
-            "state": view.state,
-            "created_at": view.created_at,
-        }
         if before is None:
-            session.add(HumanTask(case_id=case.id, task_uuid=key, **values))
+            added.append({"case_id": case.id, "task_uuid": key, "task_id": view.task_id,
+                          "name": view.name, "role": view.role,
+                          "scope_org_unit_id": view.scope_org_unit_id,
+                          "claimant_id": view.claimant_id, "due_at": view.due_at,
+                          "state": view.state, "created_at": view.created_at})
         else:
-            session.execute(
-                update(HumanTask)
-                .where(HumanTask.case_id == case.id, HumanTask.task_uuid == key)
-                .values(**values)
-            )
+            changed.append({"b_case_id": case.id, "b_uuid": key, **_task_values(view)})
+    if changed:
+        conn.execute(_TASK_UPDATE, changed)
+    if added:
+        conn.execute(TASKS.insert(), added)
     old_jobs = old.jobs if old else {}
+    new_jobs: list[dict[str, Any]] = []
+    moved: list[dict[str, Any]] = []
+    ended: list[dict[str, Any]] = []
     for (kind, key), job in new.jobs.items():
         before_job = old_jobs.get((kind, key))
         if before_job == job:
             continue
         if before_job is None:
-            session.add(
-                DueJob(
-                    case_id=case.id,
-                    kind=kind,
-                    key=key,
-                    task_id=job.task_id,
-                    due_at=job.due_at,
-                    state=job.state,
-                )
-            )
+            new_jobs.append({"case_id": case.id, "kind": kind, "key": key,
+                             "task_id": job.task_id, "due_at": job.due_at, "state": job.state,
+                             "attempts": 0})
         else:
-            extra: dict[str, Any] = {}
-            if job.state != "pending":
-                extra = {"lease_owner": None, "lease_until": None}
-            session.execute(
-                update(DueJob)
-                .where(DueJob.case_id == case.id, DueJob.kind == kind, DueJob.key == key)
-                .values(due_at=job.due_at, state=job.state, **extra)
+            (moved if job.state == "pending" else ended).append(
+                {"b_case_id": case.id, "b_kind": kind, "b_key": key,
+                 "v_due_at": job.due_at, "v_state": job.state}
             )
-    session.flush()
+    if moved:
+        conn.execute(_JOB_UPDATE, moved)
+    if ended:
+        conn.execute(_JOB_END, ended)
+    if new_jobs:
+        conn.execute(JOBS.insert(), new_jobs)
 
 
 def compare_and_set(
@@ -141,21 +247,22 @@ def compare_and_set(
 ) -> int:
     """UPDATE case ... WHERE version = expected: zero rows means someone else got there."""
     new_version = expected_version + events
-    result = session.execute(
-        update(CASE_TABLE)
-        .where(CASE_TABLE.c.id == case.id, CASE_TABLE.c.version == expected_version)
-        .values(
-            version=new_version,
-            status=new.status,
-            title=new.title,
-            scope_org_unit_id=new.scope_org_unit_id,
-            snapshot=new.snapshot,
-            data=canonical(new.data),
-            last_event_hash=last_hash,
-            updated_at=at,
-        )
+    result = _conn(session).execute(
+        _CAS,
+        {
+            "b_id": case.id,
+            "b_version": expected_version,
+            "v_version": new_version,
+            "v_status": new.status,
+            "v_title": new.title,
+            "v_scope_org_unit_id": new.scope_org_unit_id,
+            "v_snapshot": new.snapshot,
+            "v_data": canonical(new.data),
+            "v_last_event_hash": last_hash,
+            "v_updated_at": at,
+        },
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if result.rowcount != 1:
         raise ConflictError("the case was changed by someone else; reload and try again")
     return new_version
 
@@ -172,6 +279,15 @@ def lock_log_head(session: Session) -> LogHead:
         session.add(head)
         session.flush()
     return head
+
+
+def _locked_head(conn: Connection) -> tuple[int, str]:
+    """(size, hash) of the global log, the row locked until commit (PostgreSQL)."""
+    row = conn.execute(_HEAD_LOCK_Q).one_or_none()
+    if row is None:
+        conn.execute(HEAD.insert(), {"id": 1, "size": 0, "hash": GENESIS})
+        return 0, GENESIS
+    return int(row[0]), str(row[1])
 
 
 def hash_draft(
@@ -200,32 +316,47 @@ def append_event(
     draft: EventDraft,
     diff: dict[str, Any],
     own: str,
-    head: LogHead,
-) -> CaseEvent:
-    gseq = head.size + 1
-    ghash = global_hash(head.hash, gseq, own)
-    row = CaseEvent(
-        case_id=case.id,
-        seq=seq,
-        global_seq=gseq,
-        type=draft.type,
-        actor_id=draft.actor_id,
-        actor_role=draft.actor_role,
-        at=draft.at,
-        task_uuid=draft.task_uuid,
-        task_id=draft.task_id,
-        inputs=draft.inputs,
-        diff=diff,
-        prev_hash=prev_hash,
-        hash=own,
-        global_prev_hash=head.hash,
-        global_hash=ghash,
+) -> int:
+    """Insert the event, linked into the case chain and the global chain; its global seq."""
+    conn = _conn(session)
+    size, tip = _locked_head(conn)
+    gseq = size + 1
+    ghash = global_hash(tip, gseq, own)
+    conn.execute(
+        EVENTS.insert(),
+        {
+            "case_id": case.id,
+            "seq": seq,
+            "global_seq": gseq,
+            "type": draft.type,
+            "actor_id": draft.actor_id,
+            "actor_role": draft.actor_role,
+            "at": draft.at,
+            "task_uuid": draft.task_uuid,
+            "task_id": draft.task_id,
+            "inputs": draft.inputs,
+            "diff": diff,
+            "prev_hash": prev_hash,
+            "hash": own,
+            "global_prev_hash": tip,
+            "global_hash": ghash,
+        },
     )
-    session.add(row)
-    head.size, head.hash = gseq, ghash
+    conn.execute(_HEAD_UPDATE, {"v_size": gseq, "v_hash": ghash})
     if gseq % CHECKPOINT_EVERY == 0:
-        session.add(LogCheckpoint(size=gseq, hash=ghash, at=draft.at))
-    return row
+        conn.execute(CHECKPOINTS.insert(), {"size": gseq, "hash": ghash, "at": draft.at})
+    return gseq
+
+
+def record_idempotency(
+    session: Session, scope: str, key: str, request_hash: str, result: dict[str, Any],
+    at: datetime,
+) -> None:
+    _conn(session).execute(
+        IDEMPOTENCY.insert(),
+        {"scope": scope, "key": key, "request_hash": request_hash, "result": result,
+         "created_at": at},
+    )
 
 
 def case_events(session: Session, case_id: int) -> list[CaseEvent]:

@@ -89,7 +89,7 @@ def fire(session: Session, job_id: int, owner: str, now: datetime | None = None)
     def load() -> tuple[Case, CaseState | None]:
         case = session.get(Case, case_id, populate_existing=True)
         assert case is not None
-        return case, load_state(session, case)
+        return case, load_state(session, case, live=True)
 
     def decide(case: Case, state: CaseState | None) -> EventDraft:
         at = max(now or utcnow(), due_at + timedelta(microseconds=1), case.updated_at)

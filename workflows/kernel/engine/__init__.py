@@ -25,6 +25,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from workflows.kernel.calendar import WorkCalendar
 from workflows.kernel.engine.pinning import _pinned
+from workflows.kernel.engine.prune import ENGINE_REV, REV_ATTR, finished_ids, prune, revision
 from workflows.kernel.engine.sandbox import SCRIPT_ENGINE, _wrap_errors
 from workflows.kernel.engine.specs import SERIALIZER, _properties, element_ids, parse, user_tasks
 from workflows.kernel.engine.types import (
@@ -38,6 +39,7 @@ from workflows.kernel.engine.types import (
 from workflows.kernel.errors import InvalidTransitionError, ProcessError
 
 __all__ = [
+    "ENGINE_REV",
     "SPIFF_VERSION",
     "EngineResult",
     "ProcessDefinition",
@@ -147,7 +149,9 @@ def _case_data(wf: Any) -> dict[str, Any]:
     return data
 
 
-def _result(wf: Any, watch: Iterable[str] = ()) -> EngineResult:
+def _result(wf: Any, watch: Iterable[str] = (), *, save: bool = True) -> EngineResult:
+    """What a run gives the reducer. Saving prunes the finished past from the tree first
+    (engine revision 1 on, `prune`), after everything else was read from the whole tree."""
     data = _case_data(wf)
     ready, timers, finished = [], [], []
     for t in wf.get_tasks():  # one pass over the tree: it grows with every loop of a case
@@ -170,7 +174,11 @@ def _result(wf: Any, watch: Iterable[str] = ()) -> EngineResult:
             timer = _waiting_timer(t)
             if timer is not None:
                 timers.append(timer)
+    finished.extend(finished_ids(wf))
     finished.sort()
+    watched = _watched(wf, watch)
+    if save and revision(wf) >= 1:
+        prune(wf)
     return EngineResult(
         _dump(wf),
         bool(wf.is_completed()),
@@ -178,7 +186,7 @@ def _result(wf: Any, watch: Iterable[str] = ()) -> EngineResult:
         sorted(ready, key=lambda r: r.uuid),
         sorted(timers, key=lambda r: r.uuid),
         finished,
-        _watched(wf, watch),
+        watched,
     )
 
 
@@ -197,12 +205,15 @@ def start(
     seed: str,
     now: datetime,
     calendar: WorkCalendar,
+    rev: int = ENGINE_REV,
 ) -> EngineResult:
-    """Start an instance with `data` on the root task and run it to its first wait state."""
+    """Start an instance with `data` on the root task and run it to its first wait state.
+    `rev`: the engine revision the case runs with for life (0: never pruned)."""
     spec, subs = parse(defn)
 
     def run() -> EngineResult:
         wf = BpmnWorkflow(spec, subs, script_engine=SCRIPT_ENGINE)
+        setattr(wf, REV_ATTR, rev)
         wf.task_tree.data.update(copy.deepcopy(data))
         wf.do_engine_steps()
         return _result(wf)
@@ -262,4 +273,4 @@ def refresh_timers(
 def inspect(defn: ProcessDefinition, snapshot: str) -> EngineResult:
     """Read the state of a snapshot without changing it."""
     wf = _restore(defn, snapshot)
-    return _result(wf)
+    return _result(wf, save=False)

@@ -15,11 +15,14 @@ from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
+from workflows.kernel.engine.prune import FINISHED_ATTR, REV_ATTR, finished_ids, revision
 from workflows.kernel.engine.types import ProcessDefinition, UserTaskSpec
 from workflows.kernel.errors import ProcessError
 
 _SPECS: dict[str, tuple[Any, dict[str, Any]]] = {}
 _SPECS_LOCK = threading.Lock()
+# Our own part of a snapshot: the engine revision and the steps pruned from the tree.
+JIANFU_KEY = "jianfu"
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True)
 
 
@@ -35,6 +38,9 @@ class _CachedSpecConverter(BpmnWorkflowConverter):  # type: ignore[misc]
         dct: dict[str, Any] = super().to_dict(workflow)
         dct["spec"] = self.registry.convert(_SpecRef(workflow.spec.jianfu_hash))
         dct["subprocess_specs"] = {}
+        rev = revision(workflow)
+        if rev:  # engine revision 0 (cases started before pruning) writes as it always did
+            dct[JIANFU_KEY] = {"rev": rev, "finished": sorted(finished_ids(workflow))}
         return dct
 
     def from_dict(self, dct: dict[str, Any]) -> Any:
@@ -42,7 +48,10 @@ class _CachedSpecConverter(BpmnWorkflowConverter):  # type: ignore[misc]
         # before the subprocesses are restored (embedded subprocesses need their spec).
         spec, subprocess_specs = _SPECS[dct.pop("spec")["content_hash"]]
         dct.pop("subprocess_specs", None)
+        ours = dct.pop(JIANFU_KEY, None) or {}
         workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+        setattr(workflow, REV_ATTR, int(ours.get("rev", 0)))
+        setattr(workflow, FINISHED_ATTR, set(ours.get("finished", ())))
         workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
         workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
         self.set_default_attributes(workflow, dct)
