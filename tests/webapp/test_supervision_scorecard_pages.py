@@ -33,7 +33,7 @@ FULL = {"nb_staff", "nb_head", "dc_staff", "auditor", "admin"}
 OWN = {"mz_clerk": "qmzj", "mz_clerk2": "qmzj", "mz_head": "qmzj", "tj_clerk": "qtjj",
        "tj_head": "qtjj", "qnyw_clerk": "qnyw", "qnyw_head": "qnyw"}
 NONE = {"ml_official", "xl_official", "ht_official", "nz_official", "sq_official",
-        "office_qw", "office_qzf", "dg_official", "dg_head", "dg_cadre", "dg_cadre2",
+        "office_qw", "office_qzf", "wx_approver", "dg_official", "dg_head", "dg_cadre", "dg_cadre2",
         "dg_cadre3"}
 VILLAGE = "示例村"  # in every demo village's name
 
