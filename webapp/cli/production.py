@@ -10,6 +10,8 @@ are blanked, and the one `Server` header is the app's.
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -24,10 +26,29 @@ _ATOMS = ("t", "r", "s", "b", "M", "m", "U", "q", "H", "B", "T", "D", "L", "p")
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
+# gunicorn names the client in some error lines ("Invalid request from ip=...").
+_CLIENT = re.compile(r"\bip=\S+")
+
+
+class _Scrub(logging.Filter):
+    """Blanks client addresses and Open311 keys in gunicorn's error log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = _CLIENT.sub("ip=[hidden]", hide_secrets(record.getMessage()))
+        record.args = ()
+        return True
+
+
+_SCRUB = _Scrub()  # one instance: a reload's setup() does not add it twice
+
 
 class AnonymousLogger(Logger):  # type: ignore[misc]
     """gunicorn's logger; an access-log line gets only the atoms above, never the client's
-    address or headers, with Open311 keys blanked."""
+    address or headers, with Open311 keys blanked; so do error lines."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        self.error_log.addFilter(_SCRUB)
 
     def atoms(self, resp: Any, req: Any, environ: Mapping[str, Any],
               request_time: Any) -> dict[str, Any]:
