@@ -124,6 +124,12 @@ def test_joining_from_choices(live_app: Flask, live_server: str, people: Any,
         tj.goto(f"{base}/cases/{case_id}")
         assert "民政低保检查（联合）" in tj.locator("main").inner_text()
         _shot(tj, screenshots, f"join-merged-tj-{tag}")
+        tj.goto(f"{base}/cases/{ids['host']}")  # the host case: the joined view, not a 404
+        tj.locator("#joined-inspection").wait_for()
+        assert "区统计局" in tj.locator(".joined-teams").inner_text()
+        _shot(tj, screenshots, f"join-host-tj-{tag}")
+        _en(tj, screenshots, f"join-host-tj-{tag}")
+        tj.goto(f"{base}/cases/{case_id}?lang=zh_CN")
 
         mz = people(base, "mz_clerk", device)
         mz.goto(f"{base}/notifications")

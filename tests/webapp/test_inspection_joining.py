@@ -6,9 +6,11 @@ has ended and the recording's deadline counts from its end; cases on version 1 k
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from flask import Flask
 from sqlalchemy import select
 
 from models import (
@@ -22,9 +24,11 @@ from models import (
 )
 from tests.integration.inspection_world import InspectionDriver, actor, draft, unit_id
 from tests.webapp.conftest import Web
-from workflows.inspections import visits
+from webapp.core.auth import _fingerprint
+from workflows.inspections import joins, visits
 from workflows.kernel import access, accounts, cases, processes
 from workflows.kernel.calendar import WorkCalendar
+from workflows.kernel.errors import NotFoundError
 from workflows.kernel.ids import InspectionTask
 
 T = InspectionTask
@@ -184,3 +188,62 @@ def test_a_case_on_version_1_keeps_it_and_a_future_recording_is_refused(web: Web
     assert web.db.get(Case, case_id).process_version_id == v1.id  # type: ignore[union-attr]
     assert web.db.scalar(select(ProcessVersion.id).where(
         ProcessVersion.id == again.id)) is not None
+
+
+def test_the_joining_department_opens_the_inspection_it_joined(web: Web) -> None:
+    host, joining = _overlapping(web)
+    InspectionDriver(web.db).do("tj_clerk", joining, T.RESOLVE_OVERLAP,
+                                {"overlap_decision": "merge", "merge_with": host})
+    web.db.commit()
+    web.login("tj_clerk")
+    res = web.client.get(f"/cases/{host}")  # was a 404
+    assert res.status_code in (302, 303)
+    assert res.headers["Location"].endswith(f"/inspections/joined/{host}")
+    page = web.client.get(f"/inspections/joined/{host}").get_data(as_text=True)
+    for text in ("民政低保检查", "区民政局", "2026-04-13", "大观镇示例村1", "区统计局",
+                 f"/cases/{joining}"):
+        assert text in page, text
+    # the host case itself (its history, the villages' ratings) stays closed to it
+    assert "ol class=\"history\"" not in page
+
+
+def test_every_user_and_the_joined_page_no_unauthorized_2xx(app: Flask) -> None:
+    database = app.extensions["jianfu.db"]
+    with database.sessions() as db:
+        drive = InspectionDriver(db)
+        host = drive.approve(draft(db, ["dgz-v1", "dgz-v2"]), title="民政低保检查")
+        joining = drive.to_checks(draft(db, ["dgz-v2"]), title="统计数据核查",
+                                  clerk="tj_clerk", head="tj_head")
+        drive.do("tj_clerk", joining, T.RESOLVE_OVERLAP,
+                 {"overlap_decision": "merge", "merge_with": host})
+        db.commit()
+        case = db.get(Case, host)
+        assert case is not None
+        expected, sessions_of = {}, {}
+        for user in db.scalars(select(User).order_by(User.username)):
+            who = access.load_actor(db, user.id)
+            try:
+                cases.get_case(db, who, host)
+                sees = True
+            except NotFoundError:
+                sees = False
+            expected[user.username] = sees or joins.may_read(db, who, case)
+            sessions_of[user.username] = (user.id, _fingerprint(user), int(time.time()))
+    assert expected["tj_clerk"] and expected["tj_head"] and not expected["qnyw_clerk"]
+    assert app.test_client().get(f"/inspections/joined/{host}").status_code in (302, 401)
+    unauthorized = []
+    for username, ok in expected.items():
+        client = app.test_client()
+        with client.session_transaction() as sess:
+            sess["uid"], sess["fp"], sess["since"] = sessions_of[username]
+        for url in (f"/inspections/joined/{host}", f"/inspections/joined/{joining}",
+                    "/inspections/joined/99999999"):
+            code = client.get(url).status_code
+            allowed = ok and url.endswith(f"/{host}")
+            if code < 300 and not allowed:
+                unauthorized.append((username, url, code))
+            if allowed:
+                assert code == 200, (username, url, code)
+            else:
+                assert code == 404, (username, url, code)
+    assert unauthorized == []

@@ -24,8 +24,8 @@ from webapp.core import i18n
 from webapp.core.auth import current_actor, login_required
 from webapp.core.db import get_session
 from webapp.core.i18n import N_
+from webapp.inspections import joined, notices
 from webapp.inspections import labels as _labels  # noqa: F401  (registers the labels)
-from webapp.inspections import notices
 from workflows.complaints import calendar_check as complaint_calendar
 from workflows.inspections import bundler as meeting_bundler
 from workflows.inspections import ledger as village_ledger
@@ -36,6 +36,7 @@ from workflows.kernel.ids import ProcessId
 
 bp = Blueprint("inspections", __name__, template_folder="templates", url_prefix="/inspections")
 bp.add_app_template_global(notices.task_notices, "task_notices")
+joined.register(bp)  # the inspection a department's request joined (issue 19, item 3)
 
 Page = Response | str | tuple[str, int]
 INSPECTION = str(ProcessId.INSPECTION_REQUEST)
