@@ -123,7 +123,8 @@ def test_forwarding_a_likely_duplicate_needs_a_reason(world: Session) -> None:
     assert data["duplicate_matches"][0]["name"] == "防汛值守打卡APP"
     drive = driver(world)
     with pytest.raises(ValidationFailedError) as err:
-        drive.do("nb_staff", waiting.id, AppTask.BURDEN_REVIEW, {"burden_decision": "to_cyberspace"})
+        drive.do("nb_staff", waiting.id, AppTask.BURDEN_REVIEW,
+                 {"burden_decision": "to_cyberspace"})
     assert "similar_reason" in err.value.fields
     world.rollback()
     count = world.scalar(select(func.count()).select_from(GovApp))
