@@ -58,7 +58,7 @@ def load_demo(make: sessionmaker[Session], bpmn_dir: Path) -> DemoData | None:
             processes.deploy(session, bpmn_dir)
             return None
         return demo.load(session, bpmn_dir, complaint_settings=settings, items=True,
-                         inspections=True, lists=True)
+                         inspections=True, lists=True, pilots=True)
 
 
 def print_logins(data: DemoData | None) -> None:

@@ -134,7 +134,7 @@ def load(
     items: bool = False,
     inspections: bool = False,
     lists: bool = False,
-    pilots: bool | None = None,
+    pilots: bool = False,
 ) -> DemoData:
     """Create the demo tree, users and cases. Call on an empty database only. Without
     `complaint_settings` the demo complaints get throwaway keys (their codes do not work).
@@ -142,9 +142,8 @@ def load(
     forty commands, so tests that do not need them leave them out). With `inspections`,
     also inspection and meeting requests at several steps and two more village cadres
     (`demo_inspections`: some fifty commands; `jianfu demo` and `jianfu run` load both).
-    With `pilots` (default: as `inspections`), the plan checks, pilot variants and
-    innovation practices (`demo_pilots`) and three more town clerks."""
-    pilots = inspections if pilots is None else pilots
+    With `pilots`, the plan checks, pilot variants and innovation practices
+    (`demo_pilots`) and three more town clerks (`jianfu demo` and `jianfu run` load them)."""
     now = now or utcnow()
     district = orgs.add_unit(session, "nanchuan", "南川区", OrgKind.DISTRICT)
     district.official_code = DISTRICT_DIVISION_CODE
