@@ -35,7 +35,7 @@ NO_MATCHES = {"threshold": 0.2, "compared": 3, "matches": []}
 LIKELY = {"threshold": 0.2, "compared": 3, "matches": [
     {"entry_id": 9, "code": "XZ-2026-001", "title": "协助办理农村低保申请", "score": 0.6,
      "likely": True}]}
-ENTRY = {"title": "协助办理农村低保申请", "description": "协助做好低保申请受理和入户调查。",
+ENTRY = {"title": "协助办理农村低保申请", "entry_description": "协助做好低保申请受理和入户调查。",
          "legal_basis": "社会救助暂行办法", "unit_id": 11, "in_force_from": "2026-04-01",
          "in_force_to": "", "change_note": ""}
 
@@ -171,7 +171,7 @@ def test_merging_and_removing_are_recorded_without_review(new_case, kind: str) -
 
 # ---------------------------------------------------------------- work_assignment
 
-WORK = {"task_title": "集体资产清查数据录入", "description": "将村集体资产清查结果录入平台。",
+WORK = {"task_title": "集体资产清查数据录入", "task_description": "将村集体资产清查结果录入平台。",
         "village_ids": [31], "town_ids": [], "start_on": "2026-04-01",
         "end_on": "2026-04-30", "villages": [{"unit_id": 31, "name": "一村", "town_id": 30}],
         "list_match": NO_MATCHES, "suggested_finding": "off_list"}

@@ -127,7 +127,7 @@ def at_approval(d: Driver, title: str, finding: str, purchase: dict[str, Any] | 
     case_id = d.start("qnyw_clerk", ProcessId.WORK_ASSIGNMENT, {"title": title})
     today = (d.t + timedelta(hours=8)).date()
     d.do("qnyw_clerk", case_id, WorkTask.DRAFT_ASSIGNMENT, {
-        "task_title": title, "description": f"{title}：各村按要求逐户完成并上报。",
+        "task_title": title, "task_description": f"{title}：各村按要求逐户完成并上报。",
         "village_ids": villages, "town_ids": [], "start_on": (today + timedelta(days=3))
         .isoformat(), "end_on": (today + timedelta(days=30)).isoformat(),
         **(purchase or NONE)})
@@ -189,7 +189,7 @@ def test_approval_repeats_the_rule_and_refuses_without_a_record(world) -> None:
              {"approval_decision": "return", "comment": "协议已被占用"})
         with pytest.raises(ValidationFailedError) as refused:
             d.do("qnyw_clerk", second, WorkTask.DRAFT_ASSIGNMENT, {
-                "task_title": "农房信息采集", "description": "各村逐户采集农房信息并上报。",
+                "task_title": "农房信息采集", "task_description": "各村逐户采集农房信息并上报。",
                 "village_ids": [d.unit("mlz-v1")], "town_ids": [], "start_on": "2030-01-01",
                 "end_on": "2030-01-31", **purchase("NC-2026-77"), "paying_unit_id": qnyw})
         assert "agreement_ref" in refused.value.fields
@@ -366,7 +366,7 @@ def test_inspections_and_meetings_outside_the_lists_must_be_bought(world) -> Non
         bought = d.start("mz_clerk", ProcessId.WORK_ASSIGNMENT, {"title": "光伏电站运行台账"})
         d.do("mz_clerk", bought, WorkTask.DRAFT_ASSIGNMENT, {
             "task_title": "村级光伏电站运行台账",
-            "description": "各村登记光伏电站设备运行和发电收益台账。",
+            "task_description": "各村登记光伏电站设备运行和发电收益台账。",
             "village_ids": [unit_id(s, "dgz-v2")], "town_ids": [],
             "start_on": today.isoformat(), "end_on": (today + timedelta(days=365)).isoformat(),
             **purchase("MZ-GF-1"), "paying_unit_id": unit_id(s, "qmzj")})

@@ -21,12 +21,12 @@ USERS = [u for u, _, _ in demo.DEMO_USERS + lists_demo.USERS]
 PROCESSES = ("list_change", "plaque_change", "work_assignment")
 LANES = {"government_office": "office_approver"}
 FORMS = {
-    "draft_entry": {"title": "越权", "description": "越权填写的事项", "legal_basis": "无",
+    "draft_entry": {"title": "越权", "entry_description": "越权填写的事项", "legal_basis": "无",
                     "unit_id": "1", "in_force_from": "2030-01-01", "change_note": "越权"},
     "review_entry": {"review_decision": "reject", "comment": "无权"},
     "sign_off_entry": {"office_decision": "approve"},
     "review_plaque": {"review_decision": "approve"},
-    "draft_assignment": {"task_title": "越权派活", "description": "越权填写的工作事项内容",
+    "draft_assignment": {"task_title": "越权派活", "task_description": "越权填写的工作事项内容",
                          "village_ids": "1", "start_on": "2030-01-01", "end_on": "2030-01-02"},
     "review_assignment": {"review_decision": "forward", "list_finding": "off_list"},
     "approve_assignment": {"approval_decision": "approve"},

@@ -23,7 +23,8 @@ i18n.STATUS_LABELS.update({
     "removed": N_("Removed"),
 })
 i18n.FIELD_LABELS.update({
-    "list_kind": N_("List"),
+    "list_kind": N_("List"), "entry_description": N_("What it covers"),
+    "task_description": N_("What the villages are to do"),
     "unit_id": N_("Department served"), "in_force_from": N_("In force from"),
     "in_force_to": N_("In force until"),
     "entry_id": N_("Plaque on the list"),
@@ -110,5 +111,11 @@ i18n.add_message_pattern(
 
 
 @bp.app_template_filter("list_date")
-def list_date(value: date | None) -> str:
+def list_date(value: date | str | None) -> str:
+    """A day as the reader's locale writes it (an ISO string too; blank: empty)."""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value
     return format_date(value, "medium") if value is not None else ""

@@ -96,7 +96,7 @@ def draft_inputs(session: Session, case: Case, state: CaseState, data: dict[str,
             raise ValidationFailedError({"agreement_ref": [
                 f"this agreement already pays for work assignment {used}"]})
     match = matching.match(session, {"name": data["task_title"],
-                                     "content": data["description"]},
+                                     "content": data["task_description"]},
                            WORK_LISTS, on=_today())
     suggested = "on_list" if any(m["likely"] for m in match["matches"]) else "off_list"
     return {**data, "villages": villages, "list_match": match, "suggested_finding": suggested,

@@ -42,7 +42,7 @@ def unit_by_code(session: Session, code: str) -> OrgUnit:
 def version_fields(version: ListEntryVersion) -> dict[str, Any]:
     """The fields of a list version as the draft form has them."""
     return {
-        "title": version.title, "description": version.description,
+        "title": version.title, "entry_description": version.description,
         "legal_basis": version.legal_basis, "unit_id": version.unit_id,
         "in_force_from": version.in_force_from.isoformat(),
         "in_force_to": version.in_force_to.isoformat() if version.in_force_to else "",
@@ -116,6 +116,6 @@ def draft_inputs(session: Session, case: Case, state: CaseState, data: dict[str,
     else:
         entry_id = proposal.get("entry_id")
         check = matching.match(
-            session, {"name": data["title"], "content": data["description"]},
+            session, {"name": data["title"], "content": data["entry_description"]},
             [str(proposal["list_kind"])], exclude_entry_id=int(entry_id) if entry_id else None)
     return {**data, "duplicate_check": check}

@@ -111,7 +111,7 @@ class Driver:
             "title": f"{title}（演示）", "list_kind": kind, "change_kind": change,
             "entry_id": entry_id})
         self.do(clerk, case_id, ListTask.DRAFT_ENTRY, {
-            "title": title, "description": description, "legal_basis": basis,
+            "title": title, "entry_description": description, "legal_basis": basis,
             "unit_id": self.unit(unit), "in_force_from": day, "in_force_to": "",
             "change_note": note})
         if publish:
@@ -166,7 +166,8 @@ def _assignments(drive: Driver, now: datetime) -> None:
             "payment_schedule": ""}
     listed = _assignment(drive, "mz_clerk", "低保年度复核入户调查（演示）", {
         "task_title": "低保年度复核入户调查",
-        "description": "协助开展农村低保对象年度复核入户调查，核实家庭经济状况并更新低保台账。",
+        "task_description":
+            "协助开展农村低保对象年度复核入户调查，核实家庭经济状况并更新低保台账。",
         "village_ids": villages, "town_ids": [],
         "start_on": start, "end_on": end, **none})
     drive.do("nb_staff", listed, WorkTask.REVIEW_ASSIGNMENT, {
@@ -175,7 +176,8 @@ def _assignments(drive: Driver, now: datetime) -> None:
     drive.do("office_qzf", listed, WorkTask.APPROVE_ASSIGNMENT, {"approval_decision": "approve"})
     paid = _assignment(drive, "qnyw_clerk", "集体资产清查数据录入（演示）", {
         "task_title": "农村集体资产清查数据录入",
-        "description": "将村集体经营性资产、资源性资产清查结果逐项录入全国农村集体资产监管平台。",
+        "task_description":
+            "将村集体经营性资产、资源性资产清查结果逐项录入全国农村集体资产监管平台。",
         "village_ids": villages, "town_ids": [],
         "start_on": start, "end_on": end, "paying_unit_id": drive.unit("qnyw"),
         "amount": 12000.0, "budget_line": "农村综合改革专项资金",
@@ -185,14 +187,14 @@ def _assignments(drive: Driver, now: datetime) -> None:
     drive.do("office_qzf", paid, WorkTask.APPROVE_ASSIGNMENT, {"approval_decision": "approve"})
     unpaid = _assignment(drive, "qnyw_clerk", "高标准农田宣传展板制作（演示）", {
         "task_title": "高标准农田宣传展板制作",
-        "description": "各村制作并张贴高标准农田建设宣传展板，拍照上报。",
+        "task_description": "各村制作并张贴高标准农田建设宣传展板，拍照上报。",
         "village_ids": villages[:1], "town_ids": [],
         "start_on": start, "end_on": end, **none})
     drive.do("nb_staff", unpaid, WorkTask.REVIEW_ASSIGNMENT, {
         "review_decision": "forward", "list_finding": "off_list", "list_entry_code": ""})
     waiting = _assignment(drive, "tj_clerk", "统计调查入户登记（演示）", {
         "task_title": "人口变动抽样调查入户登记",
-        "description": "协助开展人口变动抽样调查的入户登记和数据核实。",
+        "task_description": "协助开展人口变动抽样调查的入户登记和数据核实。",
         "village_ids": villages[1:], "town_ids": [],
         "start_on": start, "end_on": end, **none})
     drive.do("nb_staff", waiting, WorkTask.REVIEW_ASSIGNMENT, {

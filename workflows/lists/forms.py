@@ -15,7 +15,7 @@ WORK_LISTS: tuple[str, ...] = ("self_governance", "assistance")
 CHANGE_KINDS: tuple[str, ...] = ("add", "amend", "remove")
 PLAQUE_CHANGES: tuple[str, ...] = ("add", "merge", "remove")
 ENTRY_FIELDS: tuple[str, ...] = (
-    "title", "description", "legal_basis", "unit_id", "in_force_from", "in_force_to",
+    "title", "entry_description", "legal_basis", "unit_id", "in_force_from", "in_force_to",
 )
 PURCHASE_FIELDS: tuple[str, ...] = (
     "paying_unit_id", "amount", "budget_line", "agreement_ref", "payment_schedule",
@@ -76,7 +76,7 @@ class DraftEntrySchema(_Strict):
     """填写清单事项 (the proposing clerk)."""
 
     title = fields.String(required=True, validate=validate.Length(min=2, max=100))
-    description = fields.String(required=True, validate=validate.Length(min=4, max=2000))
+    entry_description = fields.String(required=True, validate=validate.Length(min=4, max=2000))
     legal_basis = fields.String(required=True, validate=validate.Length(min=2, max=600))
     # The department the entry serves.
     unit_id = fields.Integer(required=True, validate=ID_RANGE,
@@ -192,7 +192,8 @@ class DraftAssignmentSchema(_Strict):
     service-purchase record."""
 
     task_title = fields.String(required=True, validate=validate.Length(min=4, max=100))
-    description = fields.String(required=True, validate=validate.Length(min=10, max=2000))
+    task_description = fields.String(required=True,
+                                     validate=validate.Length(min=10, max=2000))
     village_ids = fields.List(fields.Integer(validate=ID_RANGE), load_default=list,
                               validate=validate.Length(max=MAX_VILLAGES),
                               metadata={"widget": "villages"})

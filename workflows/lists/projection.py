@@ -44,7 +44,7 @@ def _version(entry_id: int, number: int, kind: str, fields: dict[str, Any], star
              ) -> ListEntryVersion:
     return ListEntryVersion(
         entry_id=entry_id, version=number, change_kind=kind, title=str(fields["title"]),
-        description=str(fields["description"]), legal_basis=str(fields["legal_basis"]),
+        description=str(fields["entry_description"]), legal_basis=str(fields["legal_basis"]),
         unit_id=int(fields["unit_id"]), in_force_from=start, in_force_to=end,
         change_note=note, published_at=at, case_id=case_id, published_by=actor_id)
 
@@ -87,7 +87,8 @@ def write_publication(session: Session, case_id: int, data: dict[str, Any], at: 
                          actor_id))
     entry.current_version = number
     entry.unit_id = int(fields["unit_id"])
-    entry.in_force_from, entry.in_force_to = start, end
+    # The entry stays in force since its first version; a version says from when it reads so.
+    entry.in_force_to = end
     if kind == "remove":
         entry.status = EntryStatus.REMOVED
     session.flush()

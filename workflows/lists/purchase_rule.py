@@ -112,7 +112,7 @@ def purchased_work(session: Session, unit_id: int | None, on: date) -> list[dict
             continue
         if str(data.get("start_on", "")) <= on.isoformat() <= str(data.get("end_on", "")):
             out.append({"case_id": int(case_id), "task_title": data.get("task_title", ""),
-                        "description": data.get("description", "")})
+                        "description": data.get("task_description", "")})
     return out
 
 

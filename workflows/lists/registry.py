@@ -126,7 +126,7 @@ class VersionHistory:
 
 
 def _fields(v: ListEntryVersion) -> dict[str, Any]:
-    return {"title": v.title, "description": v.description, "legal_basis": v.legal_basis,
+    return {"title": v.title, "entry_description": v.description, "legal_basis": v.legal_basis,
             "unit_id": v.unit_id, "in_force_from": v.in_force_from.isoformat(),
             "in_force_to": v.in_force_to.isoformat() if v.in_force_to else ""}
 
