@@ -194,3 +194,20 @@ def test_a_department_reads_only_the_indicators_it_is_entitled_to(
         for username in ("auditor", "admin", "office_qw", "dg_cadre"):
             with pytest.raises(NotFoundError):
                 entitlement.read(s, actor(s, username))
+
+
+def test_the_village_burden_ledger_counts_the_form_fields_and_minutes(
+        demo_world: sessionmaker[Session]) -> None:
+    from workflows.inspections import ledger
+
+    with demo_world() as s:
+        unit = village_unit(s)
+        month = burden.current_month()
+        shown, rows = ledger.village_ledger(s, actor(s, "dg_cadre"))
+        assert [v.id for v in shown] == [unit.id]
+        row = rows[(unit.id, month)]
+        assert (row.form_fields, row.form_remaining, row.form_minutes) == burden.form_minutes(
+            s, unit.id, [month])[month]
+        assert row.form_fields == 9  # the two monthly forms: 5 + 4 fields
+        assert row.form_minutes == row.form_remaining * village.MINUTES_PER_FIELD
+        assert ledger.totals(rows)["form_minutes"] == sum(r.form_minutes for r in rows.values())

@@ -65,9 +65,18 @@ class FormInstance:
 
 def applies(form: FormRow, village: OrgUnit) -> bool:
     """Villages fill the form (not satisfied from shared data) and the village is in it."""
+    return form.form.status == FormStatus.IN_FORCE and covers(form, village)
+
+
+def covers(form: FormRow, village: OrgUnit) -> bool:
     towns = form.towns()
-    return (form.form.status == FormStatus.IN_FORCE and form.form.collection == "villages"
-            and (towns is None or village.parent_id in towns))
+    return form.form.collection == "villages" and (towns is None or village.parent_id in towns)
+
+
+def in_force_on(form: FormRow, day: date) -> bool:
+    """The form was in force at the end of `day` (as the supervision figures count it)."""
+    retired = form.form.retired_on
+    return form.form.effective_date <= day and (retired is None or retired > day)
 
 
 def due_date(frequency: str, due_day: int, day: date) -> date:
@@ -136,15 +145,18 @@ def calendar(session: Session, village: OrgUnit, today: date,
 def month_burden(session: Session, village: OrgUnit, months: list[date]
                  ) -> dict[str, tuple[int, int, int]]:
     """Per month (YYYY-MM) of the given months: (fields demanded, fields remaining,
-    estimated minutes) of the forms due in it."""
+    estimated minutes) of the forms in force in the month and due in it (the version in
+    force now stands for the month: the registry's own history is in the supervision
+    figures, `workflows.report_forms.dashboard`)."""
     values = held(session, village.id)
     out: dict[str, tuple[int, int, int]] = {}
-    forms = forms_of(session, village)
+    forms = [r for r in rows(session) if covers(r, village)]
     for month in months:
         total = remaining = 0
         for form in forms:
             due = due_date(form.version.frequency, form.version.due_day, month)
-            if (due.year, due.month) != (month.year, month.month):
+            if ((due.year, due.month) != (month.year, month.month)
+                    or not in_force_on(form, due_date("monthly", 28, month))):
                 continue
             inst = instance(session, form, village, month, values)
             total, remaining = total + inst.total, remaining + inst.remaining
