@@ -53,8 +53,9 @@ def test_approve_from_the_inbox_in_one_click(web: Any, client: FlaskClient,
 
 def test_through_the_form_and_on_to_the_next_task(web: Any, client: FlaskClient,
                                                   db: Session) -> None:
-    """Open the form from a filtered tab (1 click), approve (2): the next task of the same
-    tab and filter opens; after the last one, the same inbox view."""
+    """Open the form from a filtered tab (1 click), approve (2): back on the same inbox view,
+    which offers the next task of that tab and filter (issue 18, item 4: offered, not jumped
+    to); the approved case is found again in the 已办 tab."""
     second = new_case(db, "第二张签批报表")
     web.login("mz_head")
     view = "/inbox?tab=groups&process=report_form_approval"
@@ -71,15 +72,28 @@ def test_through_the_form_and_on_to_the_next_task(web: Any, client: FlaskClient,
     landed = user.press(form, "submit")
     assert user.clicks == 2
     target = urlsplit(landed.location)
-    assert target.path == f"/cases/{second}/tasks/{open_task(db, second).task_uuid}"  # type: ignore[union-attr]
-    assert parse_qs(parse_qs(target.query)["inbox"][0]) == {
+    assert target.path == "/inbox"
+    assert parse_qs(target.query) == {"tab": ["groups"], "process": ["report_form_approval"]}
+    back = client.get(landed.location).get_data(as_text=True)
+    offer = re.search(r'<p class="flash flash-next"[^>]*id="offer-next">[^<]*<a href="([^"]+)">'
+                      r'([^<]+)</a>', back)
+    assert offer, "the next task is offered above the list"
+    url = urlsplit(offer.group(1).replace("&amp;", "&"))
+    assert url.path == f"/cases/{second}/tasks/{open_task(db, second).task_uuid}"  # type: ignore[union-attr]
+    assert parse_qs(parse_qs(url.query)["inbox"][0]) == {
         "tab": ["groups"], "process": ["report_form_approval"]}
-    next_page = client.get(landed.location).get_data(as_text=True)
+    assert "第二张签批报表" in offer.group(2)
+    next_page = client.get(offer.group(1).replace("&amp;", "&")).get_data(as_text=True)
     form = next(f for f in Forms(next_page).forms if "/tasks/" in f.action)
     last = client.post(form.action, data={**form.fields, "head_decision": "approve"})
     assert urlsplit(last.location).path == "/inbox"
     assert parse_qs(urlsplit(last.location).query) == {"tab": ["groups"],
                                                        "process": ["report_form_approval"]}
+    assert 'id="offer-next"' not in client.get(last.location).get_data(as_text=True)
+    done = client.get("/inbox?tab=done").get_data(as_text=True)
+    listed = done.split('id="done-tasks"', 1)[1].split("</ul>", 1)[0]
+    assert "第二张签批报表" in listed and web.SIGN_OFF_CASE in listed
+    assert f'href="/cases/{second}"' in listed
 
 
 def test_tabs_mine_groups_and_following(web: Any, client: FlaskClient, db: Session) -> None:

@@ -23,8 +23,17 @@ from webapp.core.lookups import unit_names, user_names
 from webapp.core.schema_form import UNIT, FieldSpec, decision_field, field_specs
 from workflows.complaints import staff as complaint_staff
 from workflows.inbox import bulk, saved_filters
+from workflows.inbox import done as done_tasks
 from workflows.inbox import search as inbox_search
-from workflows.inbox.filters import OVERDUE, TABS, TODAY, WEEK, InboxFilter, parse_filter
+from workflows.inbox.filters import (
+    DONE,
+    OVERDUE,
+    TABS,
+    TODAY,
+    WEEK,
+    InboxFilter,
+    parse_filter,
+)
 from workflows.inbox.options import filter_options
 from workflows.inbox.search import InboxItem
 from workflows.kernel import access, forms
@@ -118,12 +127,22 @@ def _place(row: InboxItem, names: dict[int, str]) -> str:
     return " · ".join(p for p in parts if p)
 
 
+def _task_choices(tasks: list[tuple[str, str]],
+                  processes: dict[str, str]) -> list[tuple[Any, str]]:
+    """Each task once; a name shared by tasks of two processes (区委农办审核 of the report
+    forms and of the catalog) says which process it belongs to."""
+    names = [name for _id, name in tasks]
+    return [(task_id, name if names.count(name) == 1 else
+             f"{name}（{i18n.process_label(processes.get(task_id, ''))}）")
+            for task_id, name in tasks]
+
+
 def _filter_fields(session: Session) -> list[tuple[str, str, list[tuple[Any, str]]]]:
     """(parameter, label, [(value, text)]) of every filter select."""
     o = filter_options(session)
     return [
         ("process", _("Process"), [(p, i18n.process_label(p)) for p in o.processes]),
-        ("task", _("Task"), list(o.tasks)),
+        ("task", _("Task"), _task_choices(o.tasks, o.task_processes)),
         ("status", _("Status"), [(s, i18n.status_label(s)) for s in o.statuses]),
         ("due", _("Due"), [(OVERDUE, _("Overdue")), (TODAY, _("Due today")),
                            (WEEK, _("Due this week"))]),
@@ -162,6 +181,7 @@ def page() -> str:
     number = _page_number(request.args.get("page"))
     result = inbox_search.search(session, actor, flt, page=number, per_page=page_size())
     rows = result.rows
+    done = done_tasks.done_by(session, actor) if flt.tab == DONE else []
     ids = {i for r in rows for i in (r.village_id, r.town_id, r.responsible_unit_id,
                                      r.case_unit_id, *r.village_ids[:SHOWN_VILLAGES])}
     names = unit_names(session, ids)
@@ -169,7 +189,7 @@ def page() -> str:
     startable = (sorted(set(forms.START_FORMS) - forms.PUBLIC_STARTS)
                  if access.CLERK in actor.role_names() else [])
     return render_template(
-        "inbox.html", rows=rows, result=result, flt=flt, tabs=TABS,
+        "inbox.html", rows=rows, result=result, flt=flt, tabs=TABS, done=done,
         places={r.task_uuid: _place(r, names) for r in rows},
         holders=user_names(session, (r.claimant_id for r in rows)),
         decisions=decisions, unit_pickers=_unit_pickers(session, rows, decisions),
@@ -188,11 +208,15 @@ def _local(target: str) -> str | None:
     return target if target.startswith("/") and not target.startswith(("//", "/\\")) else None
 
 
+NEXT = "next"  # the flash category of the next task offered after a decision
+
+
 @navigation.after_decision_is
 def after_decision() -> str:
     """Where to go after a task form is sent: the `next` page when the form came from the
-    inbox, else the next task of the inbox view it was opened from (`inbox`, a query
-    string), else that inbox view itself."""
+    inbox, else the inbox view it was opened from (`inbox`, a query string), which offers
+    the next task of that view (a link above the list: issue 18, item 4, jumping into
+    another case's form disoriented)."""
     target = _local(request.form.get("next", ""))
     if target:
         return target
@@ -202,10 +226,13 @@ def after_decision() -> str:
     except ValidationFailedError:
         flt = InboxFilter()
     following = inbox_search.next_task(get_session(), current_actor(), flt)
-    if following is None:
-        return inbox_url(flt)
-    url = url_for("staff.task_page", case_id=following.case_id, task_uuid=following.task_uuid)
-    return f"{url}?{urlencode({'inbox': urlencode(flt.params())})}" if flt.params() else url
+    if following is not None:  # offered, not jumped to (issue 18, item 4)
+        url = url_for("staff.task_page", case_id=following.case_id,
+                      task_uuid=following.task_uuid)
+        if flt.params():
+            url = f"{url}?{urlencode({'inbox': urlencode(flt.params())})}"
+        flash({"url": url, "label": f"{following.case_title} · {following.name}"}, NEXT)
+    return inbox_url(flt)
 
 
 def _items(values: list[str]) -> list[bulk.BulkItem]:

@@ -16,6 +16,7 @@ from webapp.core.auth import current_actor, login_required
 from webapp.core.db import get_session
 from webapp.core.i18n import N_, status_label
 from workflows.complaints import staff as complaint_staff
+from workflows.notifications import handled
 from workflows.notifications import notify as notifications
 from workflows.notifications.notify import NotificationView
 
@@ -82,7 +83,11 @@ def _bell() -> dict[str, Any]:
     user = g.get("user")
     if user is None or g.get("actor") is None:
         return {"notification_count": 0}
-    return {"notification_count": notifications.unread_count(get_session(), user.id)}
+    session = get_session()
+    count = notifications.unread_count(session, user.id)
+    if count:  # tasks handled since are not news any more (issue 18, item 4)
+        count -= handled.unread_handled(session, user.id)
+    return {"notification_count": count}
 
 
 @bp.get("/notifications")
@@ -90,9 +95,12 @@ def _bell() -> dict[str, Any]:
 def page() -> str:
     actor = current_actor()
     assert actor.user_id is not None
-    rows = notifications.recent(get_session(), actor.user_id)
+    every = notifications.recent(get_session(), actor.user_id)
+    done = handled.handled_ids(get_session(), ((r.id, r.case_id, r.params) for r in every))
+    rows = [r for r in every if r.id not in done]
     return render_template(
         "notifications.html", rows=rows, text=text, case_label=case_label,
+        handled_rows=[r for r in every if r.id in done],
         exact_times=complaint_staff.sees_exact_times(actor),
         unread=sum(1 for r in rows if r.read_at is None))
 

@@ -9,7 +9,8 @@ from dataclasses import asdict, dataclass, fields
 from workflows.kernel.errors import ValidationFailedError
 
 ALL, MINE, GROUPS, FOLLOWING = "all", "mine", "groups", "following"
-TABS = (ALL, MINE, GROUPS, FOLLOWING)
+DONE = "done"  # the tasks the actor completed (workflows.inbox.done): no open task matches
+TABS = (ALL, MINE, GROUPS, FOLLOWING, DONE)
 OVERDUE, TODAY, WEEK = "overdue", "today", "week"
 DUE_CHOICES = (OVERDUE, TODAY, WEEK)
 MAX_TEXT = 100  # characters of a search or a code parameter

@@ -17,6 +17,9 @@ from workflows.kernel import forms
 class FilterOptions:
     processes: list[str]
     tasks: list[tuple[str, str]]  # (task id, task name)
+    # The process of each task id (a name two processes share, e.g. 区委农办审核, is told
+    # apart by it on the page).
+    task_processes: dict[str, str]
     statuses: list[str]
     towns: list[tuple[int, str]]
     villages: list[tuple[int, str]]  # (id, "town · village")
@@ -29,9 +32,15 @@ def filter_options(session: Session) -> FilterOptions:
     processes = {*forms.START_FORMS, *session.scalars(
         select(Case.case_type).distinct().join(HumanTask, HumanTask.case_id == Case.id)
         .where(open_tasks))}
-    tasks = {row[0]: row[1] for row in session.execute(
-        select(HumanTask.task_id, HumanTask.name).where(open_tasks)
-        .group_by(HumanTask.task_id, HumanTask.name))}
+    tasks: dict[str, str] = {}
+    task_processes: dict[str, str] = {}
+    for task_id, name, process in session.execute(
+            select(HumanTask.task_id, HumanTask.name, Case.case_type)
+            .join(Case, Case.id == HumanTask.case_id).where(open_tasks)
+            .group_by(HumanTask.task_id, HumanTask.name, Case.case_type)
+            .order_by(HumanTask.task_id, Case.case_type)):
+        tasks.setdefault(task_id, name)
+        task_processes.setdefault(task_id, process)
     statuses = session.scalars(
         select(Case.status).distinct().join(HumanTask, HumanTask.case_id == Case.id)
         .where(open_tasks))
@@ -48,6 +57,7 @@ def filter_options(session: Session) -> FilterOptions:
     return FilterOptions(
         processes=sorted(processes),
         tasks=sorted(tasks.items(), key=lambda kv: (kv[1], kv[0])),
+        task_processes=task_processes,
         statuses=sorted(statuses),
         towns=[(i, n) for i, n, k in units if k == OrgKind.TOWN.value],
         villages=[(i, f"{t} · {n}") for i, n, t in villages],

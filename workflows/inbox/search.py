@@ -20,7 +20,16 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from models import Case, CaseFollow, HumanTask, OrgUnit, utcnow
 from workflows.complaints.staff import sees_exact_times
-from workflows.inbox.filters import FOLLOWING, GROUPS, MINE, OVERDUE, TODAY, WEEK, InboxFilter
+from workflows.inbox.filters import (
+    DONE,
+    FOLLOWING,
+    GROUPS,
+    MINE,
+    OVERDUE,
+    TODAY,
+    WEEK,
+    InboxFilter,
+)
 from workflows.inbox.queue import lanes_for
 from workflows.kernel import access, substitution
 from workflows.kernel.access import Actor
@@ -129,6 +138,8 @@ def _tab(actor: Actor, flt: InboxFilter, principals: frozenset[int]) -> ColumnEl
         return mine
     if flt.tab == GROUPS:
         return groups
+    if flt.tab == DONE:  # done tasks are listed by workflows.inbox.done, never here
+        return false()
     if flt.tab == FOLLOWING:
         followed = select(CaseFollow.case_id).where(CaseFollow.user_id == actor.user_id)
         return and_(HumanTask.case_id.in_(followed), _visible(actor))
