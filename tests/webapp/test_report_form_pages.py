@@ -175,3 +175,33 @@ def test_the_forms_aspect_and_ledger_pages_render(app: Flask, lang: str) -> None
     assert 'id="forms-aspect"' in client.get("/audit/dashboard").get_data(as_text=True)
     ledger = client.get("/inspections/ledger").get_data(as_text=True)
     assert ("Form minutes" if lang == "en" else "报表填报分钟") in ledger
+
+
+def test_the_one_form_page_records_only_what_changed_and_fills_the_forms(app: Flask) -> None:
+    from models import CaseEvent
+
+    k = ids(app)
+    cadre = login(app, "dg_cadre")
+    url = f"/report-forms/village/{k['v1']}/indicators"
+    page = cadre.get(url).get_data(as_text=True)
+    assert 'value="1268"' in page  # 户籍人口 as entered before
+
+    def events() -> int:
+        with app.extensions["jianfu.db"].sessions() as db:
+            return len(list(db.scalars(select(CaseEvent.id).where(
+                CaseEvent.type == "data_recorded"))))
+
+    before = events()
+    assert _post(cadre, url, {"POP_REG": "1268"}).status_code == 302  # unchanged: no event
+    assert events() == before
+    assert _post(cadre, url, {"POP_REG": "1268", "LOW_INCOME_HH": "14"}).status_code == 302
+    assert events() == before + 1
+    with app.extensions["jianfu.db"].sessions() as db:
+        row = db.scalar(select(IndicatorValue).where(IndicatorValue.indicator == "LOW_INCOME_HH"))
+        assert row is not None and row.value == "14"
+        period = row.period
+    form = cadre.get(f"/report-forms/village/{k['v1']}/forms/{k['villages0']}"
+                     f"?period={period}").get_data(as_text=True)
+    assert "5 项中已有 4 项自动填好" in form  # 低保户数 now comes from the one form
+    bad = _post(cadre, url, {"PARTY_MEMBERS": "abc"})
+    assert bad.status_code == 422 and "请填写数字" in bad.get_data(as_text=True)

@@ -67,7 +67,7 @@ def load(session: Session, clerk: User, tj_clerk: User, now: datetime) -> None:
                                 dict(fields), now=t)
     cases.start_case(session, actor[tj_clerk.username], "report_form_approval",
                      {"title": "统计局村级报表申请（演示）"}, now=t + timedelta(hours=1))
-    _values(session, actor, now - timedelta(days=1))
+    _values(session, actor, now)
 
 
 def _values(session: Session, actor: dict[str, access.Actor], at: datetime) -> None:
