@@ -208,6 +208,7 @@ def test_work_on_a_list_or_bought_goes_to_approval_and_is_approved(
     result = case.complete(WorkTask.REVIEW_ASSIGNMENT, review(finding), cst(3, 3))
     assert open_tasks(result) == [(WorkTask.APPROVE_ASSIGNMENT, "government_office")]
     assert result.data["purchase_check"]["result"] == result_
+    assert result.data["case_status"] == "approving"
     assert WorkElement.CHECK_PURCHASE in result.finished_task_ids
     check = {"result": result_, "reason": "", "on_list": finding == "on_list",
              "recorded": recorded}

@@ -20,6 +20,7 @@ i18n.PROCESS_LABELS.update({
 })
 i18n.STATUS_LABELS.update({
     "hung": N_("Plaque hung"), "recorded": N_("Recorded"),
+    "approving": N_("Waiting for the district government office's approval"),
     "removed": N_("Removed"),
 })
 i18n.FIELD_LABELS.update({
