@@ -120,3 +120,27 @@ def test_staff_pages_as_the_roles_that_use_them(live_server: str, chromium: Any,
                         full_page=True)
     finally:
         context.close()
+
+
+def test_work_assignment_task_pages_on_a_phone(live_server: str, phone: Any,
+                                               screenshots: Path) -> None:
+    """The clerk sees why the request came back (no service purchase) on the draft's page;
+    the government office sees the match and the check before approving."""
+    page = phone
+    log_in(page, live_server, "qnyw_clerk")
+    page.locator("a", has_text="高标准农田宣传展板制作").first.click()
+    panel = page.locator("#lists-panel").inner_text()
+    assert "购买服务" in panel and "退回理由" in panel
+    page.locator("a[href*='/tasks/']").first.click()
+    assert page.locator("[name=agreement_ref]").count() == 1
+    fits(page)
+    page.screenshot(path=str(screenshots / "lists-work-draft-returned-zh.png"), full_page=True)
+    page.context.clear_cookies()
+    log_in(page, live_server, "office_qzf")
+    page.locator("a", has_text="统计调查入户登记").first.click()
+    panel = page.locator("#lists-panel").inner_text()
+    assert "在清单内" in panel and "协助统计调查入户登记" in panel
+    page.locator("a[href*='/tasks/']").first.click()
+    assert page.locator("[name=approval_decision]").count() >= 1
+    fits(page)
+    page.screenshot(path=str(screenshots / "lists-work-approval-zh.png"), full_page=True)
