@@ -21,6 +21,16 @@ from models.db import database_url, make_engine
 
 config = context.config
 target_metadata = models.Base.metadata
+# On PostgreSQL a migration waiting for a table lock would queue every query on that table
+# behind it: give up after this long instead (run it again when the system is quieter).
+LOCK_TIMEOUT = "10s"
+
+
+def _run(dialect: str) -> None:
+    with context.begin_transaction():
+        if dialect == "postgresql":
+            context.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+        context.run_migrations()
 
 
 def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
@@ -48,23 +58,33 @@ def run_migrations_offline() -> None:
         literal_binds=True,
         render_item=render_item,
     )
-    with context.begin_transaction():
-        context.run_migrations()
+    _run(context.get_context().dialect.name)
 
 
 def run_migrations_online() -> None:
     given: Connection | None = config.attributes.get("connection")
     if given is not None:
         configure(given)
-        with context.begin_transaction():
-            context.run_migrations()
+        _run(given.dialect.name)
         return
     engine = make_engine(config.get_main_option("sqlalchemy.url"), poolclass=NullPool)
     try:
         with engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:
+                # Batch migrations rebuild a table (copy, drop, rename): with foreign keys
+                # on, dropping a table that populated tables refer to fails. Off for the
+                # migration (outside any transaction, on the driver's connection), then
+                # every reference is checked before the connection is given back.
+                connection.connection.driver_connection.execute(  # type: ignore[union-attr]
+                    "PRAGMA foreign_keys=OFF")
             configure(connection)
-            with context.begin_transaction():
-                context.run_migrations()
+            _run(connection.dialect.name)
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                connection.rollback()
+                if broken:
+                    raise RuntimeError(f"the migration left broken references: {broken[:5]}")
     finally:
         engine.dispose()
 
