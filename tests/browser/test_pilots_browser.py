@@ -93,6 +93,12 @@ def test_every_pilots_page_fits_a_phone_and_a_desktop(live_server: str, phone: A
                 name = url.strip("/").split("#")[0].replace("/", "-")
                 page.screenshot(path=str(screenshots / f"pilots-{name}-{username}-{kind}-"
                                          f"{lang}.png"), full_page=True)
+        page.goto(f"{live_server}/pilots/variants")
+        page.locator("#variant-table a").last.click()
+        page.locator("#variant-changes ins").first.wait_for()
+        assert _overflow(page, width) <= 0
+        page.screenshot(path=str(screenshots / f"pilots-variant-{kind}-{lang}.png"),
+                        full_page=True)
         town = _town_id(page, live_server, "大观镇")
         page.goto(f"{live_server}/pilots/towns/{town}")
         assert _overflow(page, width) <= 0

@@ -55,7 +55,13 @@ def _ids(app: Flask) -> dict[str, Any]:
                                     actor.role_names(),
                                     any(r == access.CLERK and u == unit["dgz"]
                                         for r, u, _ in actor.roles))
-    return {"unit": unit, "plan": plan, "users": users}
+        variant = db.scalar(select(ProcessVersion.id).where(
+            ProcessVersion.bound_unit_id == unit["dgz"]))
+        standard = db.scalar(select(ProcessVersion.id).where(
+            ProcessVersion.process_id == "burden_complaint",
+            ProcessVersion.bound_unit_id.is_(None)))
+    return {"unit": unit, "plan": plan, "users": users, "variant": variant,
+            "standard": standard}
 
 
 def _as(app: Flask, session_values: tuple[int, str, int]) -> FlaskClient:
@@ -76,9 +82,10 @@ def test_every_role_and_pilots_route_gives_no_unauthorized_2xx(app: Flask) -> No
     town, village = ids["unit"]["dgz"], ids["unit"]["dgz-v1"]
     reads = ["/pilots", "/pilots/plans", "/pilots/variants", "/pilots/practices",
              "/pilots/practices?town=" + str(town) + "&status=adopted",
-             f"/pilots/towns/{town}"]
+             f"/pilots/towns/{town}", f"/pilots/variants/{ids['variant']}"]
     admin_pages = ["/admin/versions/variant"]
-    missing = [f"/pilots/towns/{village}", "/pilots/towns/99999"]
+    missing = [f"/pilots/towns/{village}", "/pilots/towns/99999", "/pilots/variants/99999",
+               f"/pilots/variants/{ids['standard']}"]
     anonymous = app.test_client()
     for page in reads + admin_pages + missing:
         assert anonymous.get(page).status_code in (302, 401, 404), page
@@ -207,3 +214,16 @@ def test_the_variant_page_refuses_a_non_pilot_town_naming_the_field(app: Flask) 
             content_type="multipart/form-data")
         assert response.status_code == 422
         assert "示范镇" in response.get_data(as_text=True)
+
+
+def test_the_variant_page_shows_what_the_model_changes(app: Flask) -> None:
+    ids = _ids(app)
+    with app.extensions["jianfu.db"].sessions() as db:
+        web = Web(app.test_client(), db)
+        web.login("nb_head")
+        html = web.client.get(f"/pilots/variants/{ids['variant']}").get_data(as_text=True)
+    assert 'id="variant-changes"' in html
+    # the real difference of the stored models, not only the note
+    assert "working_days_after(limits[&#34;correction&#34;])" in html
+    assert "working_days_after(min(limits[&#34;correction&#34;], 5))" in html
+    assert "<svg" in html  # the variant's diagram

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from models import Case
+from webapp.cases.diagram_svg import version_diagram
 from webapp.complaints import settings as complaint_settings
 from webapp.core import i18n, navigation
 from webapp.core.auth import current_actor, login_required
@@ -77,6 +78,20 @@ def variant_list() -> str:
     return render_template("pilots/variants.html", variants=variants.listing(session),
                            comparisons=rows, percent=_percent, days=_days,
                            is_admin=access.ADMIN in actor.role_names())
+
+
+@bp.get("/variants/<int:version_id>")
+@login_required
+def variant_page(version_id: int) -> str:
+    """One variant: what it changes against the standard version, its diagram, its status."""
+    actor = current_actor()
+    registers.require_reader(actor)
+    session = get_session()
+    shown = variants.variant(session, version_id)
+    standard, found = variants.changes(session, version_id)
+    return render_template("pilots/variant.html", variant=shown, standard=standard,
+                           changes=found, diagram=version_diagram(session, version_id),
+                           max_changes=variants.MAX_CHANGES)
 
 
 @bp.get("/practices")

@@ -13,6 +13,7 @@ demonstration town, used for that town's new cases only after 区委农办 appro
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections.abc import Mapping
@@ -189,3 +190,35 @@ def variant(session: Session, version_id: int) -> Variant:
     if not found:
         raise NotFoundError("no such variant")
     return found[0]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One changed stretch of a variant's model against the standard version: the lines
+    removed and the lines added (model text, stripped)."""
+
+    removed: tuple[str, ...]
+    added: tuple[str, ...]
+
+
+MAX_CHANGES = 40
+
+
+def changes(session: Session, version_id: int) -> tuple[ProcessVersion | None, list[Change]]:
+    """What the variant's files change against the standard version it would replace for its
+    town (the newest standard version): computed from the stored sources, so the approver
+    reads the real difference, not only the note. ([], standard) when identical files."""
+    pv = session.get(ProcessVersion, version_id)
+    if pv is None or pv.bound_unit_id is None:
+        raise NotFoundError("no such variant")
+    standard = processes.latest(session, pv.process_id)
+    found: list[Change] = []
+    for name in sorted(set(pv.sources) | set(standard.sources)):
+        old = standard.sources.get(name, "").splitlines()
+        new = pv.sources.get(name, "").splitlines()
+        matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+        for tag, a1, a2, b1, b2 in matcher.get_opcodes():
+            if tag != "equal" and len(found) < MAX_CHANGES:
+                found.append(Change(tuple(x.strip() for x in old[a1:a2]),
+                                    tuple(x.strip() for x in new[b1:b2])))
+    return standard, found
