@@ -112,6 +112,7 @@ def test_a_department_asks_villages_to_take_on_work(web: Web) -> None:
     web.login("qnyw_clerk")
     page = text(web.client, "/lists/work")
     assert "农村集体资产清查数据录入" in page and "NC-GM-2026-001" in page
+    assert "已退回修改" in page  # the returned request (not another feature's "returned")
     response = _post(web, "/lists/work/new", "/lists/work/new", {"title": "秸秆台账录入"})
     assert response.status_code == 302 and "/tasks/" in response.headers["Location"]
     draft = text(web.client, response.headers["Location"])
