@@ -191,6 +191,8 @@ def test_the_dashboard_shows_the_plans_and_the_comparison(app: Flask) -> None:
         html = web.client.get("/audit/dashboard").get_data(as_text=True)
         assert 'id="section-pilots"' in html and 'id="variant-comparison"' in html
         assert "大观镇" in html and "100%" in html
+        cards = web.client.get("/audit/scorecards").get_data(as_text=True)
+        assert 'id="section-town-cards"' in cards and "/pilots/towns/" in cards
         menu = web.client.get("/inbox").get_data(as_text=True)
         assert 'id="nav-pilots"' in menu
         en = web.client.get("/pilots/variants?lang=en").get_data(as_text=True)

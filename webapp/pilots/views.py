@@ -173,6 +173,12 @@ def pilot_date(moment: datetime) -> str:
     return str(format_date(moment, "yyyy-MM-dd"))
 
 
+def town_plans_section() -> list[registers.TownPlan]:
+    """The towns and their plan status, for the scorecards page's town cards (staff only)."""
+    actor = current_actor()
+    return registers.town_plans(get_session(), actor) if registers.may_read(actor) else []
+
+
 @bp.app_context_processor
 def _inject() -> dict[str, Any]:
-    return {"pilots_dashboard": dashboard_section}
+    return {"pilots_dashboard": dashboard_section, "pilots_town_plans": town_plans_section}
