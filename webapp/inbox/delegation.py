@@ -75,13 +75,19 @@ def case_tools(case: Case, tasks: list[TaskView]) -> CaseTools:
 
 def _role_holders(task: TaskView, path: str | None) -> list[tuple[int, str]]:
     """Active people who hold the task's role at its unit (whom a head may reassign it to)."""
+    return role_holders(task.role, task.claimant_id, path)
+
+
+def role_holders(role: str, claimant_id: int | None, path: str | None) -> list[tuple[int, str]]:
+    """Active people holding the lane `role` at the unit `path` or above, but the
+    claimant (the inbox's team tab offers them too: issue 18, item 4)."""
     session = get_session()
     rows = session.execute(
         select(User.id, User.display_name, RoleAssignment.role, OrgUnit.path)
         .join(RoleAssignment, RoleAssignment.user_id == User.id)
         .join(OrgUnit, OrgUnit.id == RoleAssignment.org_unit_id)
-        .where(User.active.is_(True), User.id != task.claimant_id,
-               RoleAssignment.role.in_(access.lane_roles(task.role))))
+        .where(User.active.is_(True), User.id != claimant_id,
+               RoleAssignment.role.in_(access.lane_roles(role))))
     found = {(uid, name) for uid, name, _role, unit_path in rows
              if path is not None and path.startswith(unit_path)}
     return sorted(found, key=lambda u: (u[1], u[0]))
@@ -94,6 +100,9 @@ def reassign(case_id: int, task_uuid: str) -> Response:
     cases.reassign_task(get_session(), current_actor(), case_id, task_uuid,
                         _user_id("to_user_id"))
     flash(_("The task has been reassigned."), "success")
+    target = request.form.get("next", "")
+    if target.startswith("/") and not target.startswith(("//", "/\\")):  # from the inbox
+        return redirect(target)
     return redirect(url_for("staff.case_page", case_id=case_id))
 
 

@@ -21,6 +21,7 @@ from webapp.core.auth import current_actor, login_required
 from webapp.core.db import get_session
 from webapp.core.lookups import unit_names, user_names
 from webapp.core.schema_form import UNIT, FieldSpec, decision_field, field_specs
+from webapp.inbox.delegation import role_holders
 from workflows.complaints import staff as complaint_staff
 from workflows.inbox import bulk, saved_filters
 from workflows.inbox import done as done_tasks
@@ -29,6 +30,7 @@ from workflows.inbox.filters import (
     DONE,
     OVERDUE,
     TABS,
+    TEAM,
     TODAY,
     WEEK,
     InboxFilter,
@@ -137,6 +139,19 @@ def _task_choices(tasks: list[tuple[str, str]],
             for task_id, name in tasks]
 
 
+def _reassignees(session: Session, rows: list[InboxItem]) -> dict[str, list[tuple[int, str]]]:
+    """Whom the unit head may give each row's task to, where the actor heads its unit (the
+    team tab's inline reassignment: issue 18, item 4)."""
+    actor, out = current_actor(), {}
+    for row in rows:
+        path = access.unit_path(session, row.scope_org_unit_id)
+        if actor.holds(access.UNIT_HEAD, path):
+            people = role_holders(row.role, row.claimant_id, path)
+            if people:
+                out[row.task_uuid] = people
+    return out
+
+
 def _filter_fields(session: Session) -> list[tuple[str, str, list[tuple[Any, str]]]]:
     """(parameter, label, [(value, text)]) of every filter select."""
     o = filter_options(session)
@@ -193,6 +208,8 @@ def page() -> str:
         places={r.task_uuid: _place(r, names) for r in rows},
         holders=user_names(session, (r.claimant_id for r in rows)),
         decisions=decisions, unit_pickers=_unit_pickers(session, rows, decisions),
+        reassignees=_reassignees(session, rows) if flt.tab == TEAM else {},
+        heads=access.UNIT_HEAD in actor.role_names(),
         bulk_choices=_bulk_choices(rows),
         saved=saved_filters.visible_filters(session, actor),
         my_units=unit_names(session, (u for _, u, _ in actor.roles)),

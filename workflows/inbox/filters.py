@@ -10,7 +10,8 @@ from workflows.kernel.errors import ValidationFailedError
 
 ALL, MINE, GROUPS, FOLLOWING = "all", "mine", "groups", "following"
 DONE = "done"  # the tasks the actor completed (workflows.inbox.done): no open task matches
-TABS = (ALL, MINE, GROUPS, FOLLOWING, DONE)
+TEAM = "team"  # a unit head's: the open tasks of the units the head heads, to reassign
+TABS = (ALL, MINE, GROUPS, FOLLOWING, TEAM, DONE)
 OVERDUE, TODAY, WEEK = "overdue", "today", "week"
 DUE_CHOICES = (OVERDUE, TODAY, WEEK)
 MAX_TEXT = 100  # characters of a search or a code parameter

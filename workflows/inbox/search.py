@@ -26,6 +26,7 @@ from workflows.inbox.filters import (
     GROUPS,
     MINE,
     OVERDUE,
+    TEAM,
     TODAY,
     WEEK,
     InboxFilter,
@@ -140,6 +141,9 @@ def _tab(actor: Actor, flt: InboxFilter, principals: frozenset[int]) -> ColumnEl
         return groups
     if flt.tab == DONE:  # done tasks are listed by workflows.inbox.done, never here
         return false()
+    if flt.tab == TEAM:  # a unit head's units, whoever's lane: to see and reassign
+        return _any([TaskUnit.path.startswith(p) for r, _, p in actor.roles
+                     if r == access.UNIT_HEAD])
     if flt.tab == FOLLOWING:
         followed = select(CaseFollow.case_id).where(CaseFollow.user_id == actor.user_id)
         return and_(HumanTask.case_id.in_(followed), _visible(actor))
