@@ -49,6 +49,10 @@ def test_the_forms_aspect_recomputed_by_hand(sessions: sessionmaker[Session]) ->
                 assert cell.shared == expected, (v.code, month)
                 assert burden.form_minutes(s, v.id, [month])[month][0] == cell.demanded
         assert (board.total().demanded, board.total().shared) == (len(villages) * 18, 9)
+        # A department's own figures: its forms' fields summed over the villages.
+        assert {m: (c.demanded, c.shared) for (u, m), c in board.department_cells.items()
+                if u == mz} == {m: (board.total(m).demanded, board.total(m).shared)
+                                for m in board.months}
         assert board.total("2026-12").share == round(5 / (len(villages) * 9), 4)
 
         # November's 低保人数, entered later: the figure as of before it stays as it was.

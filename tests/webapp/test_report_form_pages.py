@@ -173,6 +173,10 @@ def test_the_forms_aspect_and_ledger_pages_render(app: Flask, lang: str) -> None
     page = client.get(f"/audit/dashboard/forms?lang={lang}").get_data(as_text=True)
     assert 'id="forms-per-department"' in page and 'id="forms-per-village"' in page
     assert 'id="forms-aspect"' in client.get("/audit/dashboard").get_data(as_text=True)
+    with app.extensions["jianfu.db"].sessions() as db:
+        mz = db.scalar(select(OrgUnit.id).where(OrgUnit.code == "qmzj"))
+    card = client.get(f"/audit/scorecards/{mz}?lang={lang}").get_data(as_text=True)
+    assert 'id="forms-card"' in card and 'id="forms-in-force">3<' in card
     ledger = client.get("/inspections/ledger").get_data(as_text=True)
     assert ("Form minutes" if lang == "en" else "报表填报分钟") in ledger
 

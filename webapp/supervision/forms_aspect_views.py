@@ -30,13 +30,17 @@ def page() -> str:
         month=board.months[-1] if board.months else "")
 
 
-def summary() -> dict[str, object]:
+def summary(unit_id: int | None = None) -> dict[str, object]:
     """The totals and the forms per department, for the block on the dashboard and the
-    scorecards (`audit/_forms_aspect.html`)."""
+    scorecards (`audit/_forms_aspect.html`); with `unit_id`, that department's own figures
+    for its scorecard (`audit/_forms_aspect_card.html`)."""
     session = get_session()
     board = forms_aspect.compute(session, utcnow())
+    mine = {m: c for (u, m), c in board.department_cells.items() if u == unit_id}
     return {"total": board.total(), "per_department": board.per_department,
-            "units": unit_names(session, board.per_department)}
+            "units": unit_names(session, board.per_department),
+            "forms": board.per_department.get(unit_id or 0, (0, 0)),
+            "months": sorted(mine.items())}
 
 
 @bp.app_context_processor

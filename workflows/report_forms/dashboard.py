@@ -11,7 +11,9 @@ Figures, per village and month (the local month of the due date):
 - filled from shared data: of those, the fields mapped to a one-form indicator whose value
   for the indicator's period the village had recorded by `as_of` (entered once, reused);
 - share = filled from shared data ÷ fields demanded.
-Per department: forms in force at `as_of`, and of them those read from shared data only.
+Per department: forms in force at `as_of`, and of them those read from shared data only; the
+fields its forms demanded per month (summed over the villages) and the share filled from
+shared data.
 """
 
 from __future__ import annotations
@@ -67,6 +69,8 @@ class FormsAspect:
     cells: dict[tuple[int, str], Cell] = field(default_factory=dict)
     # owner unit id -> (in force, of them read from shared data)
     per_department: dict[int, tuple[int, int]] = field(default_factory=dict)
+    # (owner unit id, YYYY-MM) -> the cells of its forms, summed over the villages
+    department_cells: dict[tuple[int, str], Cell] = field(default_factory=dict)
 
     def total(self, month: str | None = None) -> Cell:
         out = Cell()
@@ -162,13 +166,15 @@ def compute(session: Session, as_of: datetime) -> FormsAspect:
                 if towns and v.parent_id not in towns:
                     continue
                 cell = board.cells.setdefault((v.id, key), Cell())
+                owner = board.department_cells.setdefault((form.owner_unit_id, key), Cell())
                 for f in fields:
-                    cell.demanded += 1
                     code = f.get("indicator")
                     ind = indicators.get(code) if code else None
-                    if ind is not None and (v.id, ind.code, indicators.period_of(
-                            ind.frequency, due)) in held:
-                        cell.shared += 1
+                    shared = ind is not None and (v.id, ind.code, indicators.period_of(
+                        ind.frequency, due)) in held
+                    for c in (cell, owner):
+                        c.demanded += 1
+                        c.shared += shared
     return board
 
 
