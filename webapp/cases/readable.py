@@ -67,9 +67,9 @@ def readable(name: str, value: Any, users: dict[int, str] | None = None) -> Show
     if value is None or value == "" or value == [] or value == {}:
         return "—"
     if value is True or value is False:
-        return gettext("Yes") if value else gettext("No")
+        return str(gettext("Yes") if value else gettext("No"))
     if name in i18n.VALUE_FORMATS:
-        return i18n.VALUE_FORMATS[name](value)
+        return str(i18n.VALUE_FORMATS[name](value))
     if isinstance(value, int) and _is_unit(name):
         return _unit(value)
     if isinstance(value, int) and name in USER_FIELDS:

@@ -356,10 +356,10 @@ def wrong_codes_left() -> int | None:
     lookup limit applies to this request."""
     if not _is_lookup_post():
         return None
-    left = [_strategy().get_window_stats(_item("PUBLIC_LOOKUP_LIMIT"), client(),
-                                         "public-lookup").remaining]
+    left: list[int] = [int(_strategy().get_window_stats(_item("PUBLIC_LOOKUP_LIMIT"), client(),
+                                                        "public-lookup").remaining)]
     if g.get("jianfu_slow", False):
         item = _item("PUBLIC_LOOKUP_SLOW_LIMIT")
-        left.append(_strategy().get_window_stats(item, "public-lookup-slow",
-                                                 client()).remaining)
+        left.append(int(_strategy().get_window_stats(item, "public-lookup-slow",
+                                                     client()).remaining))
     return max(0, min(left) - 1)

@@ -82,10 +82,10 @@ def _downscale(data: bytes, mime: str, number: int) -> bytes:
     picture.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
     for quality in QUALITIES:
         out = io.BytesIO()
-        options = {"format": "JPEG", "quality": quality, "optimize": True}
         if isinstance(exif, bytes):
-            options["exif"] = exif
-        picture.save(out, **options)  # type: ignore[arg-type]
+            picture.save(out, format="JPEG", quality=quality, optimize=True, exif=exif)
+        else:
+            picture.save(out, format="JPEG", quality=quality, optimize=True)
         if out.tell() <= uploads.MAX_BYTES:
             return out.getvalue()
     return out.getvalue()  # still too large: the kernel says so
