@@ -209,3 +209,19 @@ def test_the_one_form_page_records_only_what_changed_and_fills_the_forms(app: Fl
     assert "5 项中已有 4 项自动填好" in form  # 低保户数 now comes from the one form
     bad = _post(cadre, url, {"PARTY_MEMBERS": "abc"})
     assert bad.status_code == 422 and "请填写数字" in bad.get_data(as_text=True)
+
+
+def test_a_bad_field_line_is_refused_by_name_in_chinese(app: Flask) -> None:
+    with app.extensions["jianfu.db"].sessions() as db:
+        case_id = db.scalar(select(Case.id).where(Case.title == "新增村级报表申请（草稿）（演示）"))
+    client = login(app, "mz_clerk")
+    task = next(t["task_uuid"] for t in client.get(f"/api/v1/cases/{case_id}").get_json()[
+        "tasks"] if t["state"] == "open")
+    page = f"/cases/{case_id}/tasks/{task}"
+    form = {"form_name": "村级台账", "purpose": "统计", "legal_basis": "《统计法》",
+            "frequency": "monthly", "submission": "online", "due_day": "25"}
+    unknown = _post(client, page, {**form, "field_lines": "户籍人口 = NOPE"})
+    assert unknown.status_code == 422
+    assert "「户籍人口」：一套表中没有指标 NOPE" in unknown.get_data(as_text=True)
+    twice = _post(client, page, {**form, "field_lines": "户数 = 新\n户数 = 新"})
+    assert twice.status_code == 422 and "重复列出：户数" in twice.get_data(as_text=True)

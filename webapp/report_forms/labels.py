@@ -3,6 +3,8 @@ and statuses, and the messages of the forms' checks, so that they are translated
 
 from __future__ import annotations
 
+from flask_babel import gettext
+
 from webapp.core import i18n
 from webapp.core.i18n import N_
 
@@ -43,3 +45,20 @@ MESSAGES = (
     N_("required for a change or a retirement"), N_("a new form has no number yet"),
     N_("no form in force with this number"),
 )
+
+# The parametrized messages of the draft's field lines (workflows/report_forms/forms.py).
+i18n.add_message_pattern(
+    r"^「(.*)」: a field needs a name of 1 to 60 characters$",
+    lambda m: str(gettext("「%(line)s」: a field needs a name of 1 to 60 characters",
+                          line=m[1])))
+i18n.add_message_pattern(
+    r"^「(.*)」: no indicator (.*) in the one form \(write 新 for a new field\)$",
+    lambda m: str(gettext("「%(name)s」: the one form has no indicator %(code)s (write 新 for a "
+                          "new field)", name=m[1], code=m[2])))
+i18n.add_message_pattern(
+    r"^listed twice: (.*)$",
+    lambda m: str(gettext("Listed twice: %(names)s", names=m[1])))
+i18n.add_message_pattern(
+    r"^this form already has an unfinished proposal \(case (\d+)\)$",
+    lambda m: str(gettext("This form already has an unfinished proposal (case %(id)s)",
+                          id=m[1])))
