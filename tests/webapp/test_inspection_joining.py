@@ -25,7 +25,7 @@ from models import (
 from tests.integration.inspection_world import InspectionDriver, actor, draft, unit_id
 from tests.webapp.conftest import Web
 from webapp.core.auth import _fingerprint
-from workflows.inspections import joins, visits
+from workflows.inspections import joins, quota, visits
 from workflows.kernel import access, accounts, cases, processes
 from workflows.kernel.calendar import WorkCalendar
 from workflows.kernel.errors import NotFoundError
@@ -81,6 +81,13 @@ def test_the_clerk_joins_from_choices_and_everyone_concerned_hears_of_it(web: We
     slots = web.db.scalars(select(InspectionSlot).where(InspectionSlot.case_id == joining))
     assert sorted((s.village_id, s.period) for s in slots) == [
         (unit_id(web.db, "dgz-v2"), "2026"), (unit_id(web.db, "dgz-v2"), "2026-Q2")]
+    # the slots are rebuilt from the events as they were claimed
+    claimed = sorted((s.village_id, s.period, s.slot, s.case_id)
+                     for s in web.db.scalars(select(InspectionSlot)))
+    quota.rebuild(web.db)
+    assert sorted((s.village_id, s.period, s.slot, s.case_id)
+                  for s in web.db.scalars(select(InspectionSlot))) == claimed
+    web.db.rollback()
     # told: the host department's clerk and head, the shared village's cadre (not dgz-v3's)
     told = {(n.user_id, n.text_key) for n in web.db.scalars(
         select(Notification).where(Notification.case_id == host))}

@@ -15,8 +15,8 @@ not a way around the rules of a visit:
 - Who hears of it (`workflows.notifications.notify`): the host department's clerks and head
   and the cadres of the shared villages.
 - The calendar and the ledger (`ledger.inspection_entries`) list the joining team in each
-  shared village on the host's dates; the joining department may open the host case
-  (`may_read`, a kernel case-reader hook).
+  shared village on the host's dates; the joining department may open the inspection it
+  joined (`may_read`; `webapp/inspections/joined.py`).
 """
 
 from __future__ import annotations
