@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from models import Case, ListEntry
 from tests.webapp.conftest import Web, csrf_token, demo_db
+from workflows.lists import registry
 
 
 @pytest.fixture(scope="module")
@@ -125,3 +126,25 @@ def test_the_task_page_shows_the_match_and_the_purchase_check(web: Web) -> None:
     page = text(web.client, f"/cases/{case_id}")
     assert 'id="lists-panel"' in page
     assert "购买服务" in page and 'id="purchase-verdict"' in page
+
+
+def test_bad_input_is_refused_on_its_field_never_a_500(web: Web) -> None:
+    web.login("mz_clerk")
+    for url in ("/lists/propose?change_kind=remove&entry_id=99999999",
+                "/lists/propose?change_kind=bogus", "/lists/entries/99999999",
+                "/lists?kind=x&status=y&q=" + "长" * 500, "/village-lists/x?q=%00"):
+        assert web.client.get(url).status_code in (200, 404), url
+    bad_kind = _post(web, "/lists/propose", "/lists/propose", {
+        "change_kind": "add", "list_kind": "nonsense", "title": "新增证明事项"})
+    assert bad_kind.status_code == 422 and "list_kind" in bad_kind.get_data(as_text=True)
+    tj_entry = next(r.entry_id for r in registry.rows(web.db) if r.title == "协助统计调查入户登记")
+    web.db.rollback()
+    other = _post(web, "/lists/propose", "/lists/propose", {
+        "change_kind": "remove", "entry_id": str(tj_entry), "title": "撤销别人的事项"})
+    assert other.status_code == 403  # 统计局's entry: 民政局 may not change it
+    web.client.delete_cookie("jianfu_session")
+    web.login("dg_official")
+    for data in ({"change_kind": "add", "title": "挂牌", "village_id": "abc", "entry_id": "x"},
+                 {"change_kind": "merge", "title": "整合", "village_id": "", "note": ""}):
+        response = _post(web, "/lists/plaques/new", "/lists/plaques/new", data)
+        assert response.status_code == 422, data
