@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import (
@@ -395,3 +395,20 @@ def test_inspections_and_meetings_outside_the_lists_must_be_bought(world) -> Non
         assert village_ledger.plaques_hanging(s, villages)[unit_id(s, "dgz-v1")] == 2
         s.commit()
         assert history_problems(s) == []
+
+
+def test_race_without_the_unique_agreement_is_caught(world, db_url) -> None:
+    """Broken variant: the unique agreement reference dropped. Racing approvals then both
+    pass the re-check (neither sees the other's uncommitted purchase) and both commit: the
+    constraint is what holds. Only PostgreSQL runs writers concurrently; SQLite's BEGIN
+    IMMEDIATE serializes them, so the race cannot happen there (the test above covers it)."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite serializes writers (BEGIN IMMEDIATE): no race to catch")
+    with world() as s:
+        s.execute(text("ALTER TABLE service_purchase DROP CONSTRAINT "
+                       "uq_service_purchase_agreement_ref"))
+        s.commit()
+    race(world, db_url)
+    with world() as s:
+        refs = Counter(p.agreement_ref for p in s.scalars(select(ServicePurchase)))
+        assert any(n > 1 for n in refs.values()), "the harness must see an agreement paid twice"
