@@ -148,3 +148,13 @@ def test_bad_input_is_refused_on_its_field_never_a_500(web: Web) -> None:
                  {"change_kind": "merge", "title": "整合", "village_id": "", "note": ""}):
         response = _post(web, "/lists/plaques/new", "/lists/plaques/new", data)
         assert response.status_code == 422, data
+
+
+def test_the_ledger_and_the_dashboard_show_plaques_and_paid_work(web: Web) -> None:
+    web.login("nb_staff")
+    ledger = text(web.client, "/inspections/ledger")
+    assert "付费工作（购买服务）" in ledger and "未付费工作（清单内）" in ledger
+    assert 'id="plaques-hanging"' in ledger and "大观镇示例村1（演示） 2" in ledger
+    assert "4000.00" in ledger  # the demo purchase's share in each of its three villages
+    board = text(web.client, "/audit/dashboard")
+    assert 'id="section-lists"' in board and "大观镇" in board
