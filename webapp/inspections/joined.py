@@ -77,8 +77,9 @@ def _joined_case() -> Response | None:
     if request.endpoint != "staff.case_page" or not request.view_args:
         return None
     actor = g.get("actor")
-    if not isinstance(actor, Actor) or actor.is_system:
-        return None
+    if (not isinstance(actor, Actor) or actor.is_system
+            or not any(role in joins.READERS for role, _unit, _path in actor.roles)):
+        return None  # only a department's clerks and heads can have joined
     case_id = request.view_args.get("case_id")
     session = get_session()
     case = session.get(Case, case_id) if isinstance(case_id, int) else None
