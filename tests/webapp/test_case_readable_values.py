@@ -60,3 +60,18 @@ def test_a_reassignment_is_the_unit_heads_act_in_the_history(web: Any, client: A
     page = client.get(f"/cases/{case_id}").get_data(as_text=True)
     entry = page.split("<strong>转派任务</strong>", 1)[1].split("</p>", 1)[0]
     assert "民政局负责人（演示） (单位负责人)" in entry and "(经办人)" not in entry
+
+
+def test_records_and_lists_read_as_text_not_json(app: Any) -> None:
+    """Structured values no feature formats (e.g. an automatic check's facts) read as
+    "label: value" pairs and lists, never JSON."""
+    from webapp.cases.readable import readable
+
+    facts = {"quota": 2, "used": [1, 2], "reason": "over_quota",
+             "at": "2026-12-09T22:49:30.380977+00:00", "towns": [], "ok": False}
+    with app.test_request_context("/?lang=zh_CN"):
+        shown = readable("check_facts_demo", facts)
+        listed = readable("reminders", [{"stage": "intake", "at": "2026-12-09T22:49:30+00:00"}])
+    assert isinstance(shown, str) and not re.search(r"[{}\[\]\"]|\.380977|\+00:00", shown)
+    assert "2026-12-10 06:49" in shown and "否" in shown
+    assert isinstance(listed, list) and len(listed) == 1 and "2026-12-10 06:49" in listed[0]
