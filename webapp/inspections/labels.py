@@ -39,6 +39,8 @@ FIELDS = {
     "legal_basis": N_("Legal basis"), "join": N_("Joined the approved inspection"),
     "visit_ends_at": N_("The visit ends"),
     "town_reviews_withdrawn": N_("Town reviews withdrawn after an objection"),
+    # workflows.lists.purchase_rule, recorded at the approval or the meeting's filing
+    "work_check": N_("Service-purchase check"),
 }
 for _name, _label in FIELDS.items():
     i18n.FIELD_LABELS.setdefault(_name, _label)
