@@ -225,3 +225,11 @@ def test_a_bad_field_line_is_refused_by_name_in_chinese(app: Flask) -> None:
     assert "「户籍人口」：一套表中没有指标 NOPE" in unknown.get_data(as_text=True)
     twice = _post(client, page, {**form, "field_lines": "户数 = 新\n户数 = 新"})
     assert twice.status_code == 422 and "重复列出：户数" in twice.get_data(as_text=True)
+
+
+def test_a_forms_page_shows_its_versions_in_chinese(app: Flask) -> None:
+    k = ids(app)
+    page = login(app, "mz_clerk").get(f"/report-forms/forms/{k['villages0']}").get_data(
+        as_text=True)
+    assert "新增报表" in page and "线上报送" in page and "本表新增" in page
+    assert "New form" not in page

@@ -29,10 +29,11 @@ i18n.CHOICE_LABELS.update({
     "submission.online": N_("Online"),
     "submission.paper": N_("On paper"),
     "submission.both": N_("Online and on paper"),
-    "change_kind.new": N_("New form"),
-    "change_kind.change": N_("Change of the form"),
-    "change_kind.retire": N_("Retirement of the form"),
 })
+
+# A registry version's kind, on the form's page (the catalog keeps "change_kind.*" for items).
+VERSION_KINDS = {"new": N_("New form"), "change": N_("Change of the form"),
+                 "retire": N_("Retirement of the form")}
 
 # The checks' messages (workflows/report_forms), translated on the pages.
 MESSAGES = (

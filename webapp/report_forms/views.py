@@ -20,7 +20,7 @@ from webapp.core.auth import current_actor, login_required
 from webapp.core.db import get_session
 from webapp.core.i18n import message
 from webapp.core.lookups import unit_names
-from webapp.report_forms import labels  # noqa: F401  (the shared pages' labels)
+from webapp.report_forms import labels
 from webapp.report_forms.blueprint import bp
 from webapp.report_forms.village_views import cadre_villages
 from workflows.kernel import access, cases
@@ -69,7 +69,7 @@ def form_page(form_id: int) -> str:
         "report_forms/form.html", row=row, versions=list(reversed(registry.versions(
             session, form_id))), pending=pending, towns=unit_names(session, row.towns() or []),
         can_change=(row.form.owner_unit_id in clerk_units(actor) and pending is None
-                    and row.form.status == "in_force"))
+                    and row.form.status == "in_force"), kinds=labels.VERSION_KINDS)
 
 
 @bp.route("/propose", methods=["GET", "POST"])
