@@ -144,3 +144,27 @@ def test_work_assignment_task_pages_on_a_phone(live_server: str, phone: Any,
     assert page.locator("[name=approval_decision]").count() >= 1
     fits(page)
     page.screenshot(path=str(screenshots / "lists-work-approval-zh.png"), full_page=True)
+
+
+def test_the_starting_pages_and_the_ledger(live_server: str, phone: Any,
+                                           screenshots: Path) -> None:
+    """The pages that start a change, as the clerks who use them, and the ledger's new
+    columns, in both languages."""
+    page = phone
+    log_in(page, live_server, "nb_clerk")
+    page.goto(f"{live_server}/lists/propose?change_kind=add&lang=en")
+    assert page.locator("#list_kind option").count() == 4
+    fits(page)
+    page.screenshot(path=str(screenshots / "lists-propose-en.png"), full_page=True)
+    page.context.clear_cookies()
+    log_in(page, live_server, "dg_official")
+    page.goto(f"{live_server}/lists/plaques/new?change_kind=merge&lang=zh_CN")
+    assert page.locator("#merge_into_id optgroup").count() == 1
+    assert page.locator("h1").inner_text() == "整合牌子"
+    assert page.locator("label[for=note]").inner_text() == "调整或撤销理由"
+    fits(page)
+    page.screenshot(path=str(screenshots / "lists-plaque-merge-zh.png"), full_page=True)
+    page.goto(f"{live_server}/inspections/ledger")
+    assert page.locator("#plaques-hanging").count() == 1
+    fits(page)  # the wider table scrolls inside its box, the page does not
+    page.screenshot(path=str(screenshots / "lists-ledger-zh.png"), full_page=True)
