@@ -23,12 +23,11 @@ from __future__ import annotations
 
 import logging
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, jsonify, request, url_for
+from flask import Blueprint, Flask, current_app, request, url_for
 from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
@@ -36,6 +35,8 @@ from werkzeug.wrappers import Response
 
 from webapp.complaints import settings as complaint_settings
 from webapp.complaints.open311_place import Open311Error, location, placed
+from webapp.complaints.open311_render import errors as _errors
+from webapp.complaints.open311_render import respond as _respond
 from webapp.core import i18n, throttle
 from webapp.core.db import get_session
 from workflows.complaints import filing as complaints
@@ -54,8 +55,6 @@ ID = re.compile(r"[0-9]{1,18}")
 ATTRIBUTES = ("town_id", "village_id", "responsible_unit_id", "anonymous")
 # Service-layer field -> the GeoReport parameter a partner sent it in.
 MIN_YEAR, MAX_YEAR = 1970, 2999  # dates outside are refused by their parameter
-# Characters XML 1.0 cannot carry (control characters, lone surrogates, U+FFFE/U+FFFF).
-NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 PARAMS = {
     "category": "service_code",
     "description": "description",
@@ -70,10 +69,6 @@ PARAMS = {
 }
 DROPPED = ("email", "device_id", "account_id", "address_id", "media_url")
 DEFAULT_JURISDICTION = "nanchuan"
-# XML: the element name of one item of each list.
-ITEMS = {"services": "service", "service_requests": "request", "errors": "error",
-         "attributes": "attribute", "values": "value", "endpoints": "endpoint",
-         "formats": "format"}
 
 
 def _ensure_settings(state: BlueprintSetupState) -> None:
@@ -86,37 +81,6 @@ bp.record_once(_ensure_settings)
 
 
 # ---------------------------------------------------------------- rendering
-
-
-def _element(tag: str, value: Any) -> ET.Element:
-    node = ET.Element(tag)
-    if isinstance(value, dict):
-        for key, item in value.items():
-            node.append(_element(key, item))
-    elif isinstance(value, list):
-        for item in value:
-            node.append(_element(ITEMS[tag], item))
-    elif isinstance(value, bool):
-        node.text = "true" if value else "false"
-    elif value is not None:
-        node.text = NOT_XML.sub("\ufffd", str(value))  # XML 1.0 has no place for them
-    return node
-
-
-def _respond(fmt: str, root: str, payload: Any, status: int = 200) -> Response:
-    if fmt == "xml":
-        body = ET.tostring(_element(root, payload), encoding="unicode", xml_declaration=False)
-        return Response('<?xml version="1.0" encoding="utf-8"?>\n' + body, status,
-                        mimetype="text/xml")
-    response = jsonify(payload)
-    response.status_code = status
-    return response
-
-
-def _errors(status: int, errors: list[tuple[str | None, str]]) -> Response:
-    fmt = "xml" if request.path.endswith(".xml") else "json"
-    items = [{"code": status, "description": f"{p}: {d}" if p else d} for p, d in errors]
-    return _respond(fmt, "errors", items, status)
 
 
 @bp.errorhandler(Open311Error)
