@@ -70,7 +70,30 @@ def scrub_pdf(data: bytes) -> bytes:
             raise RefusedError("the PDF is too large once decompressed") from err
         except Exception as err:
             raise RefusedError("the PDF is damaged and cannot be read") from err
-    return out.getvalue()
+    cleaned = out.getvalue()
+    _verify_copy(cleaned)
+    return cleaned
+
+
+def _verify_copy(data: bytes) -> None:
+    """The copy must read back exactly as written. A reader that has to rebuild a damaged
+    file scans it for objects, and finds those hidden in stream data (a catalog with an
+    /OpenAction inside a page's content stream, found by tests/fuzz/targets.py): so the copy
+    must open without that recovery, and must carry no active content when read back."""
+    try:
+        with pikepdf.open(io.BytesIO(data), attempt_recovery=False) as pdf:
+            if len(pdf.pages) < 1:
+                raise RefusedError("the PDF has no pages")
+            root = pdf.Root
+            names = root.get("/Names")
+            if any(key in root for key in ("/OpenAction", "/AA")) or (
+                    isinstance(names, pikepdf.Dictionary)
+                    and any(key in names for key in _DROP_NAME_TREES)):
+                raise RefusedError("the PDF is damaged and cannot be read")
+    except RefusedError:
+        raise
+    except Exception as err:
+        raise RefusedError("the PDF is damaged and cannot be read") from err
 
 
 def _check(pdf: pikepdf.Pdf) -> None:

@@ -11,7 +11,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
-from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
@@ -98,7 +98,8 @@ def parse(defn: ProcessDefinition) -> tuple[Any, dict[str, Any]]:
                     parser.add_bpmn_xml(xml, filename=name)
             spec = parser.get_spec(defn.process_id)
             subs = parser.get_subprocess_specs(defn.process_id)
-        except (etree.XMLSyntaxError, WorkflowException, ValueError, KeyError) as err:
+        except (etree.LxmlError, SpiffWorkflowException, ValueError, KeyError, IndexError,
+                TypeError, AttributeError) as err:  # a hostile model: never a 500
             raise ProcessError(f"cannot parse process {defn.process_id}: {err}") from err
         spec.jianfu_hash = key
         _SPECS[key] = (spec, subs)
