@@ -97,6 +97,7 @@ def test_staff_pages_as_the_roles_that_use_them(live_server: str, chromium: Any,
         page.screenshot(path=str(screenshots / f"lists-staff-index-{size}-zh.png"),
                         full_page=True)
         page.locator("td a", has_text="协助办理农村低保申请").first.click()
+        page.locator("#versions").wait_for()
         assert page.locator("#versions .version").count() == 2
         fits(page, width)
         page.screenshot(path=str(screenshots / f"lists-staff-entry-{size}-zh.png"),
@@ -114,6 +115,7 @@ def test_staff_pages_as_the_roles_that_use_them(live_server: str, chromium: Any,
         # 区委农办 reviews the plaque request from its inbox: the panel shows what is asked.
         page.goto(f"{live_server}/inbox")
         page.locator("a", has_text="村务监督委员会").first.click()
+        page.locator("#lists-panel").wait_for()
         assert "村务监督委员会" in page.locator("#lists-panel").inner_text()
         fits(page, width)
         page.screenshot(path=str(screenshots / f"lists-plaque-review-{size}-zh.png"),
@@ -128,19 +130,25 @@ def test_work_assignment_task_pages_on_a_phone(live_server: str, phone: Any,
     the government office sees the match and the check before approving."""
     page = phone
     log_in(page, live_server, "qnyw_clerk")
-    page.locator("a", has_text="高标准农田宣传展板制作").first.click()
+    page.goto(f"{live_server}/lists/work")
+    page.locator("#assignments a", has_text="高标准农田宣传展板制作").click()
+    page.wait_for_url("**/cases/*")
     panel = page.locator("#lists-panel").inner_text()
     assert "购买服务" in panel and "退回理由" in panel
     page.locator("a[href*='/tasks/']").first.click()
+    page.wait_for_url("**/tasks/*")
     assert page.locator("[name=agreement_ref]").count() == 1
     fits(page)
     page.screenshot(path=str(screenshots / "lists-work-draft-returned-zh.png"), full_page=True)
     page.context.clear_cookies()
     log_in(page, live_server, "office_qzf")
-    page.locator("a", has_text="统计调查入户登记").first.click()
+    page.goto(f"{live_server}/lists/work")
+    page.locator("#assignments a", has_text="人口变动抽样调查入户登记").click()
+    page.wait_for_url("**/cases/*")
     panel = page.locator("#lists-panel").inner_text()
     assert "在清单内" in panel and "协助统计调查入户登记" in panel
     page.locator("a[href*='/tasks/']").first.click()
+    page.wait_for_url("**/tasks/*")
     assert page.locator("[name=approval_decision]").count() >= 1
     fits(page)
     page.screenshot(path=str(screenshots / "lists-work-approval-zh.png"), full_page=True)
