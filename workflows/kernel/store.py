@@ -1,4 +1,5 @@
-"""Reading and writing the case state: case row, inbox rows, due jobs, events, global log.
+"""Reading and writing the case state: case row, inbox rows, due jobs (the events and the
+global log: `workflows.kernel.event_log`, re-exported here for its existing callers).
 
 The command path runs prebuilt Core statements on the session's connection: rows here are
 append-only or plain column updates, so the ORM's unit of work (statement building, cache
@@ -15,31 +16,42 @@ from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from models import (
-    CalendarOverride,
-    Case,
-    CaseEvent,
-    DueJob,
-    HumanTask,
-    IdempotencyKey,
-    LogCheckpoint,
-    LogHead,
-    OrgUnit,
-)
+from models import CalendarOverride, Case, DueJob, HumanTask, OrgUnit
 from workflows.kernel.calendar import WorkCalendar
 from workflows.kernel.errors import ConflictError
-from workflows.kernel.history import GENESIS, canonical, event_hash, global_hash
-from workflows.kernel.state import CaseState, EventDraft, JobView, TaskView
+from workflows.kernel.event_log import (
+    CHECKPOINT_EVERY,
+    append_event,
+    case_events,
+    draft_of,
+    hash_draft,
+    lock_log_head,
+    record_idempotency,
+)
+from workflows.kernel.history import canonical
+from workflows.kernel.state import CaseState, JobView, TaskView
 
-CHECKPOINT_EVERY = 100
+__all__ = [
+    "CASE_TABLE",
+    "CHECKPOINT_EVERY",
+    "append_event",
+    "case_events",
+    "compare_and_set",
+    "draft_of",
+    "hash_draft",
+    "load_calendar",
+    "load_state",
+    "lock_log_head",
+    "record_idempotency",
+    "task_lanes",
+    "task_state",
+    "write_state",
+]
+
 # Core tables: the command path's statements are built once, here.
 CASE_TABLE = cast(Table, Case.__table__)
 TASKS = cast(Table, HumanTask.__table__)
 JOBS = cast(Table, DueJob.__table__)
-EVENTS = cast(Table, CaseEvent.__table__)
-HEAD = cast(Table, LogHead.__table__)
-CHECKPOINTS = cast(Table, LogCheckpoint.__table__)
-IDEMPOTENCY = cast(Table, IdempotencyKey.__table__)
 CALENDAR = cast(Table, CalendarOverride.__table__)
 # Jobs the reducer still acts on: a failed job is pending to it (an incident, not an end).
 LIVE_JOB_STATES = ("pending", "failed")
@@ -108,13 +120,6 @@ _CAS = (
         }
     )
 )
-_HEAD_Q = select(HEAD.c.size, HEAD.c.hash).where(HEAD.c.id == 1)
-_HEAD_LOCK_Q = _HEAD_Q.with_for_update()
-_HEAD_UPDATE = update(HEAD).where(HEAD.c.id == 1).values(
-    size=bindparam("v_size"), hash=bindparam("v_hash")
-)
-
-
 def _conn(session: Session) -> Connection:
     return session.connection()
 
@@ -265,118 +270,3 @@ def compare_and_set(
     if result.rowcount != 1:
         raise ConflictError("the case was changed by someone else; reload and try again")
     return new_version
-
-
-def lock_log_head(session: Session) -> LogHead:
-    head = session.scalar(
-        select(LogHead)
-        .where(LogHead.id == 1)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if head is None:
-        head = LogHead(id=1, size=0, hash=GENESIS)
-        session.add(head)
-        session.flush()
-    return head
-
-
-def _locked_head(conn: Connection) -> tuple[int, str]:
-    """(size, hash) of the global log, the row locked until commit (PostgreSQL)."""
-    row = conn.execute(_HEAD_LOCK_Q).one_or_none()
-    if row is None:
-        conn.execute(HEAD.insert(), {"id": 1, "size": 0, "hash": GENESIS})
-        return 0, GENESIS
-    return int(row[0]), str(row[1])
-
-
-def hash_draft(
-    case_id: int, seq: int, prev_hash: str, draft: EventDraft, diff: dict[str, Any]
-) -> str:
-    return event_hash(
-        case_id=case_id,
-        seq=seq,
-        type=draft.type,
-        actor_id=draft.actor_id,
-        actor_role=draft.actor_role,
-        at=draft.at,
-        task_uuid=draft.task_uuid,
-        task_id=draft.task_id,
-        inputs=draft.inputs,
-        diff=diff,
-        prev_hash=prev_hash,
-    )
-
-
-def append_event(
-    session: Session,
-    case: Case,
-    seq: int,
-    prev_hash: str,
-    draft: EventDraft,
-    diff: dict[str, Any],
-    own: str,
-) -> int:
-    """Insert the event, linked into the case chain and the global chain; its global seq."""
-    conn = _conn(session)
-    size, tip = _locked_head(conn)
-    gseq = size + 1
-    ghash = global_hash(tip, gseq, own)
-    conn.execute(
-        EVENTS.insert(),
-        {
-            "case_id": case.id,
-            "seq": seq,
-            "global_seq": gseq,
-            "type": draft.type,
-            "actor_id": draft.actor_id,
-            "actor_role": draft.actor_role,
-            "at": draft.at,
-            "task_uuid": draft.task_uuid,
-            "task_id": draft.task_id,
-            "inputs": draft.inputs,
-            "diff": diff,
-            "prev_hash": prev_hash,
-            "hash": own,
-            "global_prev_hash": tip,
-            "global_hash": ghash,
-        },
-    )
-    conn.execute(_HEAD_UPDATE, {"v_size": gseq, "v_hash": ghash})
-    if gseq % CHECKPOINT_EVERY == 0:
-        conn.execute(CHECKPOINTS.insert(), {"size": gseq, "hash": ghash, "at": draft.at})
-    return gseq
-
-
-def record_idempotency(
-    session: Session, scope: str, key: str, request_hash: str, result: dict[str, Any],
-    at: datetime,
-) -> None:
-    _conn(session).execute(
-        IDEMPOTENCY.insert(),
-        {"scope": scope, "key": key, "request_hash": request_hash, "result": result,
-         "created_at": at},
-    )
-
-
-def case_events(session: Session, case_id: int) -> list[CaseEvent]:
-    return list(
-        session.scalars(
-            select(CaseEvent)
-            .where(CaseEvent.case_id == case_id)
-            .order_by(CaseEvent.seq)
-            .execution_options(populate_existing=True)
-        )
-    )
-
-
-def draft_of(event: CaseEvent) -> EventDraft:
-    return EventDraft(
-        type=event.type,
-        at=event.at,
-        actor_id=event.actor_id,
-        actor_role=event.actor_role,
-        task_uuid=event.task_uuid,
-        task_id=event.task_id,
-        inputs=dict(event.inputs),
-    )
