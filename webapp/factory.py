@@ -45,13 +45,13 @@ from webapp.lists import routes as list_routes
 from webapp.notifications import views as notification_views
 from webapp.pilots import views as pilot_views
 from webapp.report_forms import data_views as report_form_data  # noqa: F401  (adds /data)
-from webapp.report_forms import village_views as report_form_villages  # noqa: F401
 from webapp.report_forms import views as report_form_views
-from webapp.supervision import forms_aspect_views
+from webapp.report_forms import village_views as report_form_villages  # noqa: F401
 from webapp.supervision import (
     apps_aspect_views,
     audit_views,
     dashboard_views,
+    forms_aspect_views,
     sampling_views,
     scorecard_views,
     verification_views,
@@ -125,6 +125,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.exempt(public.bp)  # checks its tokens itself (no Referer with no-referrer)
     i18n.init_app(app)
     security.init_app(app)
+    throttle.trust_proxies(app)
     errors.init_app(app)
     auth.init_app(app)
     app.context_processor(lambda: {"feature_menu": navigation.menu_items})

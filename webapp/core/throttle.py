@@ -200,11 +200,35 @@ def _config(name: str) -> Callable[[], str]:
     return lambda: str(current_app.config[name])
 
 
+FILING_LOCK = "jianfu.filing_lock"
+
+
+def _hold_filing_lock() -> None:
+    """A filing's limits are checked before the view and counted after it (only filings
+    that succeed count). Two filings at once would both pass the check before either is
+    counted, and a flood of them went past the global cap (tests/integration/test_flood.py):
+    so a process files one complaint at a time, from the check to the count. With several
+    processes on a shared store the overshoot is at most one filing per process."""
+    if request.method == "POST" and marked(FILING):
+        lock: threading.Lock = current_app.extensions[FILING_LOCK]
+        lock.acquire()
+        g.jianfu_filing_lock = lock
+
+
+def _release_filing_lock(_error: BaseException | None) -> None:
+    lock = g.pop("jianfu_filing_lock", None)
+    if lock is not None:
+        lock.release()
+
+
 def init_app(app: Flask) -> Limiter:
     for name, value in DEFAULTS.items():
         app.config.setdefault(name, value)
     daily = DailyKey()
     app.extensions[DAILY] = daily
+    app.extensions[FILING_LOCK] = threading.Lock()
+    app.before_request(_hold_filing_lock)  # before the limiter's own check (registered next)
+    app.teardown_request(_release_filing_lock)  # after its count (in after_request)
 
     limits: list[str | Callable[[], str] | ApplicationLimit] = [
         ApplicationLimit(_config("PUBLIC_LOOKUP_LIMIT"), key_function=client,
@@ -363,3 +387,15 @@ def wrong_codes_left() -> int | None:
         left.append(int(_strategy().get_window_stats(item, "public-lookup-slow",
                                                      client()).remaining))
     return max(0, min(left) - 1)
+
+
+def trust_proxies(app: Flask) -> None:
+    """`TRUSTED_PROXIES` = N (`JIANFU_TRUSTED_PROXIES`, default 0): N reverse proxies in
+    front of the app set X-Forwarded-For and X-Forwarded-Proto, and the client address (for
+    throttling only: it is never stored) is the one the outermost trusted proxy saw. Left at
+    0 the headers are ignored, so no client can choose its own address."""
+    count = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if count > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
