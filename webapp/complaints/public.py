@@ -30,6 +30,7 @@ from flask_wtf.csrf import CSRFError, ValidationError, validate_csrf
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from models import utcnow
 from webapp.complaints import receipt_again
 from webapp.complaints.filing_form import (
     ACCEPT,
@@ -57,6 +58,7 @@ from webapp.complaints.settings import settings
 from webapp.core import throttle
 from webapp.core.db import get_session
 from workflows.complaints import filing as complaints
+from workflows.complaints import retention
 from workflows.complaints import tracking as complaint_tracking
 from workflows.kernel.errors import (
     CaseError,
@@ -366,3 +368,29 @@ def appeal() -> Page:
                               notice=_("The time to appeal has passed."))
     return _render_status(case_id, code,
                           notice=_("Your appeal has been received; the complaint is reopened."))
+
+
+@bp.post("/track/erase")
+@throttle.lookup
+def erase() -> Page:
+    """The complainant's early erasure of their name, phone and original files (the case and
+    the staff's copies without metadata stay): docs/complaints.md, "Retention"."""
+    opened = _opened()
+    if not isinstance(opened, Opened):
+        return opened
+    code, case_id = opened
+    if request.form.get("confirm") != "yes":
+        return _render_status(case_id, code, form="erase", status=422, errors={
+            "confirm": [_("Tick the box to confirm that your personal data may be erased.")]})
+    try:
+        done = retention.erase(get_session(), case_id, reason="requested", now=utcnow(),
+                               by_complainant=True)
+    except ConflictError:
+        return _render_status(case_id, code, status=409,
+                              notice=_("The complaint changed meanwhile; please try again."))
+    if done is None:
+        return _render_status(case_id, code,
+                              notice=_("No personal data of yours is kept with this complaint."))
+    return _render_status(case_id, code, notice=_(
+        "Your name, phone number and original files have been erased. The complaint "
+        "continues with the copies the departments see."))

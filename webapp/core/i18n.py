@@ -56,6 +56,7 @@ EVENT_LABELS = {
     "identity_unseal_decided": N_("Unsealing of the identity decided"),
     "identity_accessed": N_("Identity read"),
     "data_recorded": N_("Village data entered"),
+    "personal_data_erased": N_("Personal data erased"),
 }
 PROCESS_LABELS = {"report_form_approval": N_("New report form approval"),
                   "burden_complaint": N_("Burden complaint"),

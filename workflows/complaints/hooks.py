@@ -4,7 +4,7 @@ through `workflows.complaints.filing`)."""
 from __future__ import annotations
 
 from workflows.complaints import forms as complaint_forms
-from workflows.complaints import intake, staff
+from workflows.complaints import intake, retention, staff
 from workflows.kernel import forms, registry
 from workflows.kernel.ids import ComplaintTask, ProcessId
 
@@ -31,3 +31,6 @@ def register() -> None:
     registry.add_public_voice(PROCESS, staff.public_voice)
     for task_id, hook in intake.HOOKS.items():
         registry.add_task_input_hook(PROCESS, task_id, hook)
+    registry.add_batch_job(registry.BatchJob(
+        "retention", settings=retention.RetentionSettings.from_env,
+        run=retention.run_retention, every=retention.RUN_EVERY))

@@ -36,6 +36,8 @@ IDENTITY_ACCESSED = "identity_accessed"
 ADMIN_ACTION = "admin_action"
 # A value a village entered in its data record (workflows.report_forms.values).
 DATA_RECORDED = "data_recorded"
+# Personal data erased (sealed identity, original evidence): what was erased, as hashes only.
+PERSONAL_DATA_ERASED = "personal_data_erased"
 RECORD_EVENTS = frozenset(
     {
         COMMENT_ADDED,
@@ -45,6 +47,7 @@ RECORD_EVENTS = frozenset(
         IDENTITY_ACCESSED,
         ADMIN_ACTION,
         DATA_RECORDED,
+        PERSONAL_DATA_ERASED,
     }
 )
 
