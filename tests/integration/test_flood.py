@@ -90,6 +90,7 @@ def test_a_flood_of_filings_is_capped_while_staff_keep_working(
     summary = (f"{len(log)} requests, {len(filed)} filed, {len(throttled)} throttled, "
                f"staff {len(staff)} (p95 {p95(staff):.3f} s), 429 p95 "
                f"{p95(throttled):.3f} s; statuses {sorted({s for _, s, _ in log})}")
+    print(f"flood: {USERS} villagers, {SECONDS:.0f} s: {summary}")  # the figures (-s)
     assert not [s for _, s, _ in log if s >= 500], summary
     assert not [k for k, s, _ in log if k == "staff-login"], summary
     assert 0 < after - before <= CAP, summary
