@@ -78,14 +78,15 @@ def test_model_parses(path):
     assert spec.name == path.stem
 
 
-RECORD_ONLY = {"administration"}
+RECORD_ONLY = {"administration", "village_data"}
 
 
 @each_model
 def test_every_user_task_has_a_lane_and_a_due_time(path):
     tasks = engine.user_tasks(definition(path))
-    # The administration record only collects events (workflows/admin/record.py): nothing
-    # to route, and it must stay so (a task there would wait for nobody).
+    # The administration record (workflows/admin/record.py) and a village's data record
+    # (workflows/report_forms/values.py) only collect events: nothing to route, and it must
+    # stay so (a task there would wait for nobody).
     if path.stem in RECORD_ONLY:
         assert not tasks, f"{path.stem} must have no user task"
         return

@@ -21,7 +21,7 @@ def test_the_auditor_finds_a_case_on_a_phone_and_a_desktop(
     phone.locator("#audit-cases li").first.wait_for()
     assert fits(phone)
     phone.screenshot(path=str(screenshots / "audit-cases-phone.png"), full_page=True)
-    phone.fill("#q", "养老服务")
+    phone.fill("#q", "养老服务统计表")
     phone.click("#case-search button[type=submit]")
     assert phone.locator("#audit-cases li").count() == 1
     phone.locator("#audit-cases li a").first.click()

@@ -41,8 +41,9 @@ def test_a_new_version_is_deployed_and_recorded(demo_world: sessionmaker[Session
         rows = [r for r in versions.listing(session, admin) if r.process_id == PROCESS]
         assert rows[0].newest and rows[0].deployed_by == "系统管理员（演示）" and rows[0].cases == 0
         assert rows[1].cases > 0  # the demo's cases stay on the version they started on
-        assert set(rows[0].files) == {f"{PROCESS}.bpmn", "inspection_check.dmn",
-                                      "inspection_quota.dmn"}
+        # the model and every decision table beside it (`jianfu deploy` bundles them all)
+        assert set(rows[0].files) == {f"{PROCESS}.bpmn"} | {
+            p.name for p in BPMN_DIR.glob("*.dmn")}
         events, _total = record.events(session, admin, action="process.deploy")
         assert events[0].after["version"] == done.version.version
         assert events[0].after["content_hash"] == done.version.content_hash

@@ -32,9 +32,11 @@ def taken(svg: Any) -> set[str]:
             if p.get("data-flow-id") and "is-taken" in p.get("class", "").split()}
 
 
-REVIEW_PATH = {"start", "draft_form", "sign_off", "sign_off_decision"}
+# Version 2 of the report form approval: the head's approval passes the "all fields already
+# held?" gateway before the burden office's review.
+REVIEW_PATH = {"start", "draft_form", "sign_off", "sign_off_decision", "held_gateway"}
 REVIEW_FLOWS = {"flow_start_draft", "flow_draft_sign", "flow_sign_gateway",
-                "flow_head_approved"}
+                "flow_head_approved", "flow_needs_review"}
 
 
 def test_case_page_marks_the_path_and_the_open_task(web: Any, client: FlaskClient) -> None:
