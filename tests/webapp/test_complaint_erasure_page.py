@@ -25,6 +25,7 @@ def test_erasure_needs_the_box_then_erases(public: Public) -> None:
     refused = erase(public, code)
     assert refused.status_code == 422
     assert "请勾选确认" in refused.get_data(as_text=True)
+    assert ">confirm<" not in refused.get_data(as_text=True)  # the field by its label (确认)
     database = public.app.extensions["jianfu.db"]
     with database.sessions() as session:
         assert session.get(ComplaintIdentity, case_id) is not None

@@ -60,6 +60,7 @@ FIELD_LABELS = {
     "rating": _n("Your rating"),
     "comment": _n("Comment"),
     "appeal_reason": _n("Why you appeal"),
+    "confirm": _n("Confirmation"),
 }
 # What to say when the service's message has no translation in the catalog.
 FIELD_HINTS = {
