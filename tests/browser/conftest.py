@@ -15,6 +15,7 @@ from flask import Flask
 
 from models import Base
 from models.db import make_engine, make_sessionmaker
+from tests.browser.helpers import log_in
 from webapp import create_app
 from webapp.cli.main import make_anonymous_server
 from workflows.demo import loader as demo
@@ -109,3 +110,23 @@ def no_js_phone(chromium: Any) -> Iterator[Any]:
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+@pytest.fixture
+def people(chromium: Any) -> Iterator[Any]:
+    """people(base, username, device): a logged-in page of its own (zh-CN) per person."""
+    contexts: list[Any] = []
+
+    def page_for(base: str, username: str, device: dict[str, Any]) -> Any:
+        context = chromium.new_context(**device, locale="zh-CN")
+        context.set_default_timeout(20000)
+        contexts.append(context)
+        page = context.new_page()
+        log_in(page, base, username)
+        return page
+
+    try:
+        yield page_for
+    finally:
+        for context in contexts:
+            context.close()

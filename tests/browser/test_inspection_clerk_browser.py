@@ -8,15 +8,12 @@ name (9); Chinese messages and labels (11). Screenshots: test-output/browser/iss
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 from flask import Flask
 
-from tests.browser.helpers import log_in
 from tests.integration.inspection_world import InspectionDriver, draft, meeting, unit_id
 from workflows.kernel.ids import InspectionTask
 
@@ -65,25 +62,6 @@ def _world(app: Flask) -> dict[str, int]:
         db.commit()
     return {"unrated": unrated, "rated": rated, "objected": objected, "overlap": overlap,
             "review": review, "unit": unit, "village": village}
-
-
-@pytest.fixture
-def people(chromium: Any) -> Iterator[Any]:
-    contexts: list[Any] = []
-
-    def page_for(base: str, username: str, device: dict[str, Any]) -> Any:
-        context = chromium.new_context(**device, locale="zh-CN")
-        context.set_default_timeout(20000)
-        contexts.append(context)
-        page = context.new_page()
-        log_in(page, base, username)
-        return page
-
-    try:
-        yield page_for
-    finally:
-        for context in contexts:
-            context.close()
 
 
 def _task(page: Any, base: str, case_id: int, task_id: str) -> str:

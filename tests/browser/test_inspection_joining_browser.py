@@ -6,17 +6,14 @@ other town's review. Screenshots: test-output/browser/issue19-join-*, issue19-ob
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 from flask import Flask
 from sqlalchemy import select
 
 from models import OrgUnit, User
-from tests.browser.helpers import log_in
 from tests.integration.inspection_world import InspectionDriver, draft, unit_id
 from workflows.kernel import access, accounts
 from workflows.kernel.ids import InspectionTask
@@ -58,25 +55,6 @@ def _world(app: Flask) -> dict[str, Any]:
                 title=f"两镇低保检查（{tag}）")
         db.commit()
     return ids
-
-
-@pytest.fixture
-def people(chromium: Any) -> Iterator[Any]:
-    contexts: list[Any] = []
-
-    def page_for(base: str, username: str, device: dict[str, Any]) -> Any:
-        context = chromium.new_context(**device, locale="zh-CN")
-        context.set_default_timeout(20000)
-        contexts.append(context)
-        page = context.new_page()
-        log_in(page, base, username)
-        return page
-
-    try:
-        yield page_for
-    finally:
-        for context in contexts:
-            context.close()
 
 
 def _task(page: Any, base: str, case_id: int, task_id: str) -> str | None:
