@@ -82,6 +82,8 @@ def test_history_time_travel_and_certificate(live_server: str, live_app: Flask, 
 
     page.goto(f"{base}/audit/cases/{case_id}")
     page.locator(f"a[href='/audit/cases/{case_id}/certificate']").click()
+    page.wait_for_url(f"**/audit/cases/{case_id}/certificate")  # the click navigates
+    page.locator("#verdict").wait_for()
     assert page.locator("#verdict.ok").count() == 1
     final_hash = page.locator("#final-hash").inner_text()
     page.locator("a[href$='print=1']").click()
